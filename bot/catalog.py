@@ -1,0 +1,561 @@
+"""The catalog: Segment's goals, use cases, events and guide text, loaded from YAML.
+
+Loading validates everything and reports every problem found in one run as
+``path:line: problem``, so an admin who edits the YAML by hand learns exactly what to fix.
+Nothing here names a goal or a use case: the catalog is data.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Iterable, Mapping
+from urllib.parse import urlparse
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+BUTTON_TEXT_MAX = 75  # Slack: a button's text
+HEADER_TEXT_MAX = 150  # Slack: a header block's text
+
+GOALS_FILE = "goals.yml"
+EVENTS_FILE = "events.yml"
+GUIDE_FILE = "guide.yml"
+LEXICON_FILE = "lexicon.yml"
+USE_CASES_DIR = "use-cases"
+
+CHECKLIST_PLACEHOLDERS = frozenset({"use_case", "goal", "events", "sources", "destinations"})
+_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def default_catalog_dir() -> Path:
+    """The catalog bundled with the bot: ``catalog/`` at the project's top level."""
+    return Path(__file__).resolve().parent.parent / "catalog"
+
+
+# --------------------------------------------------------------------------- the data
+
+
+@dataclass(frozen=True)
+class Consideration:
+    question: str
+    points_to: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Goal:
+    id: str
+    name: str
+    summary: str
+    about: str
+    use_cases: tuple[str, ...]
+    considerations: tuple[Consideration, ...]
+    vocabulary: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GoalFit:
+    """What a use case looks like under one goal: the guide's description and the Reference's types."""
+
+    description: str
+    sources: tuple[str, ...]
+    destinations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    properties: tuple[str, ...]
+    spec: str | None
+
+
+@dataclass(frozen=True, eq=False)
+class UseCase:
+    id: str
+    name: str
+    purpose: str
+    fit: str | None
+    docs_url: str
+    events: tuple[str, ...]
+    goals: Mapping[str, GoalFit]  # goal id -> fit, in the file's order
+    vocabulary: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Guide:
+    docs: Mapping[str, str]
+    source_types: tuple[str, ...]
+    destination_types: tuple[str, ...]
+    selection_method: tuple[str, ...]
+    next_steps: tuple[str, ...]
+    setup_checklist: tuple[str, ...]
+    before_you_start: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Lexicon:
+    stopwords: tuple[str, ...]
+    concepts: Mapping[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One goal/use-case pair of the guide's tables."""
+
+    goal: Goal
+    use_case: UseCase
+    fit: GoalFit
+
+
+@dataclass(frozen=True, eq=False)
+class Catalog:
+    goals: tuple[Goal, ...]
+    use_cases: Mapping[str, UseCase]  # id -> use case, in the order goals first list them
+    events: Mapping[str, Event]
+    guide: Guide
+    lexicon: Lexicon
+
+    def goal(self, goal_id: str) -> Goal | None:
+        return next((g for g in self.goals if g.id == goal_id), None)
+
+    def use_case(self, use_case_id: str) -> UseCase | None:
+        return self.use_cases.get(use_case_id)
+
+    def rows(self) -> list[Row]:
+        return [
+            Row(goal, self.use_cases[uc_id], self.use_cases[uc_id].goals[goal.id])
+            for goal in self.goals
+            for uc_id in goal.use_cases
+        ]
+
+
+# --------------------------------------------------------------------------- problems
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class CatalogError(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+# --------------------------------------------------------------------------- reading YAML nodes
+
+_KIND = {MappingNode: "a mapping", SequenceNode: "a list", ScalarNode: "text"}
+
+
+def _kind(node: Node) -> str:
+    if isinstance(node, ScalarNode) and node.tag != "tag:yaml.org,2002:str":
+        if node.tag.endswith(":null"):
+            return "empty"
+        return "a " + node.tag.rsplit(":", 1)[-1]
+    return _KIND.get(type(node), "something else")
+
+
+class _Reader:
+    """Walks one file's YAML nodes, turning them into values and collecting problems with lines."""
+
+    def __init__(self, path: Path, problems: list[Problem]):
+        self.path = str(path)
+        self.problems = problems
+
+    def problem(self, node: Node | int, message: str) -> None:
+        line = node if isinstance(node, int) else node.start_mark.line + 1
+        self.problems.append(Problem(self.path, line, message))
+
+    def load(self) -> Node | None:
+        try:
+            text = Path(self.path).read_text(encoding="utf-8")
+        except OSError as exc:
+            self.problem(1, f"cannot read the file: {exc.strerror or exc}")
+            return None
+        except UnicodeDecodeError:
+            self.problem(1, "the file is not UTF-8 text")
+            return None
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark else 1
+            what = getattr(exc, "problem", None) or str(exc)
+            self.problem(line, f"YAML syntax error: {what}")
+            return None
+        if node is None:
+            self.problem(1, "the file is empty")
+        return node
+
+    def fields(
+        self, node: Node, what: str, required: Iterable[str], optional: Iterable[str] = ()
+    ) -> dict[str, Node] | None:
+        """A mapping's values by key; reports unknown, duplicate and missing keys."""
+        if not isinstance(node, MappingNode):
+            self.problem(node, f"{what} must be a mapping, not {_kind(node)}")
+            return None
+        required, optional = list(required), list(optional)
+        known = required + optional
+        out: dict[str, Node] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, ScalarNode) else None
+            if key is None or key not in known:
+                self.problem(
+                    key_node, f"unknown key '{key}' in {what} (expected: {', '.join(known)})"
+                )
+            elif key in out:
+                self.problem(key_node, f"duplicate key '{key}' in {what}")
+            else:
+                out[key] = value_node
+        for key in required:
+            if key not in out:
+                self.problem(node, f"{what} is missing '{key}'")
+        return out
+
+    def entries(self, node: Node, what: str) -> list[tuple[Node, Node]]:
+        """A mapping whose keys are names (ids, event names): its (key, value) node pairs."""
+        if not isinstance(node, MappingNode):
+            self.problem(node, f"{what} must be a mapping, not {_kind(node)}")
+            return []
+        seen: dict[str, int] = {}
+        out = []
+        for key_node, value_node in node.value:
+            if not (isinstance(key_node, ScalarNode) and key_node.value.strip()):
+                self.problem(key_node, f"a key in {what} must be text")
+                continue
+            if key_node.value in seen:
+                self.problem(
+                    key_node,
+                    f"duplicate '{key_node.value}' in {what} (first at line {seen[key_node.value]})",
+                )
+                continue
+            seen[key_node.value] = key_node.start_mark.line + 1
+            out.append((key_node, value_node))
+        return out
+
+    def items(self, node: Node, what: str, allow_empty: bool = True) -> list[Node]:
+        if not isinstance(node, SequenceNode):
+            self.problem(node, f"{what} must be a list, not {_kind(node)}")
+            return []
+        if not node.value and not allow_empty:
+            self.problem(node, f"{what} must not be empty")
+        return list(node.value)
+
+    def text(self, node: Node | None, what: str, max_len: int | None = None) -> str:
+        if node is None:
+            return ""
+        if not isinstance(node, ScalarNode) or node.tag != "tag:yaml.org,2002:str":
+            self.problem(node, f"{what} must be text, not {_kind(node)}")
+            return ""
+        value = " ".join(node.value.split())
+        if not value:
+            self.problem(node, f"{what} must not be empty")
+        elif max_len is not None and len(value) > max_len:
+            self.problem(
+                node,
+                f"{what} is {len(value)} characters; Slack allows {max_len} there, so shorten it",
+            )
+        return value
+
+    def texts(self, node: Node | None, what: str, allow_empty: bool = True) -> tuple[str, ...]:
+        if node is None:
+            return ()
+        return tuple(
+            self.text(item, f"an item of {what}") for item in self.items(node, what, allow_empty)
+        )
+
+    def identifier(self, node: Node | None, what: str) -> str:
+        value = self.text(node, what)
+        if value and not _ID.match(value):
+            self.problem(node, f"{what} '{value}' must be lowercase words joined by hyphens")
+        return value
+
+    def url(self, node: Node | None, what: str) -> str:
+        value = self.text(node, what)
+        if value:
+            parts = urlparse(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
+                self.problem(node, f"{what} is not a valid http(s) URL: '{value}'")
+        return value
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_catalog(directory: str | Path | None = None) -> Catalog:
+    """Load and validate a catalog folder; raise CatalogError listing every problem."""
+    catalog, problems = _load(Path(directory) if directory else default_catalog_dir())
+    if problems:
+        raise CatalogError(problems)
+    assert catalog is not None
+    return catalog
+
+
+def check_catalog(directory: str | Path) -> list[Problem]:
+    """Every problem of a catalog folder, in file order (empty when it is valid)."""
+    return _load(Path(directory))[1]
+
+
+def _load(directory: Path) -> tuple[Catalog | None, list[Problem]]:
+    problems: list[Problem] = []
+    if not directory.is_dir():
+        return None, [Problem(str(directory), 0, "catalog folder not found")]
+
+    guide = _read_guide(_Reader(directory / GUIDE_FILE, problems))
+    events = _read_events(_Reader(directory / EVENTS_FILE, problems))
+    lexicon = _read_lexicon(_Reader(directory / LEXICON_FILE, problems))
+    use_cases, uc_nodes = _read_use_cases(directory, problems, guide, events)
+    goals = _read_goals(_Reader(directory / GOALS_FILE, problems), use_cases)
+
+    listed = {(g.id, uc) for g in goals for uc in g.use_cases}
+    goal_ids = {g.id for g in goals}
+    for uc in use_cases.values():
+        reader, goal_key_nodes = uc_nodes[uc.id]
+        for goal_id, key_node in goal_key_nodes.items():
+            if goal_id not in goal_ids:
+                reader.problem(key_node, f"use case '{uc.id}' has an entry for unknown goal '{goal_id}'")
+            elif (goal_id, uc.id) not in listed:
+                reader.problem(
+                    key_node,
+                    f"use case '{uc.id}' has an entry for goal '{goal_id}', but that goal does not "
+                    f"list it under use_cases in {GOALS_FILE}",
+                )
+        if not goal_key_nodes:
+            reader.problem(1, f"use case '{uc.id}' belongs to no goal")
+
+    problems.sort(key=lambda p: (p.path, p.line))
+    if problems:
+        return None, problems
+    ordered = {uc_id: use_cases[uc_id] for g in goals for uc_id in g.use_cases}
+    catalog = Catalog(
+        goals=tuple(goals),
+        use_cases=MappingProxyType(ordered),
+        events=MappingProxyType(events),
+        guide=guide,
+        lexicon=lexicon,
+    )
+    return catalog, problems
+
+
+def _read_guide(r: _Reader) -> Guide:
+    root = r.load()
+    f = (
+        r.fields(
+            root,
+            GUIDE_FILE,
+            ["docs", "source_types", "destination_types", "selection_method", "next_steps",
+             "setup_checklist"],
+            ["before_you_start"],
+        )
+        if root is not None
+        else None
+    ) or {}
+    docs: dict[str, str] = {}
+    if "docs" in f:
+        for key, value in r.entries(f["docs"], "docs"):
+            docs[key.value] = r.url(value, f"docs link '{key.value}'")
+    checklist = r.texts(f.get("setup_checklist"), "setup_checklist", allow_empty=False)
+    for node, step in zip(getattr(f.get("setup_checklist"), "value", []), checklist):
+        for _, name, _, _ in string.Formatter().parse(step) if step else ():
+            if name is not None and name not in CHECKLIST_PLACEHOLDERS:
+                r.problem(
+                    node,
+                    f"unknown placeholder {{{name}}} in setup_checklist "
+                    f"(known: {', '.join('{' + p + '}' for p in sorted(CHECKLIST_PLACEHOLDERS))})",
+                )
+    return Guide(
+        docs=MappingProxyType(docs),
+        source_types=r.texts(f.get("source_types"), "source_types", allow_empty=False),
+        destination_types=r.texts(f.get("destination_types"), "destination_types", allow_empty=False),
+        selection_method=r.texts(f.get("selection_method"), "selection_method", allow_empty=False),
+        next_steps=r.texts(f.get("next_steps"), "next_steps", allow_empty=False),
+        setup_checklist=checklist,
+        before_you_start=r.texts(f.get("before_you_start"), "before_you_start"),
+    )
+
+
+def _read_events(r: _Reader) -> dict[str, Event]:
+    root = r.load()
+    f = (r.fields(root, EVENTS_FILE, ["events"]) if root is not None else None) or {}
+    events: dict[str, Event] = {}
+    if "events" not in f:
+        return events
+    for key, value in r.entries(f["events"], "events"):
+        name = key.value
+        ef = r.fields(value, f"event '{name}'", ["properties"], ["spec"]) or {}
+        properties = r.texts(ef.get("properties"), f"properties of event '{name}'")
+        spec = r.url(ef["spec"], f"spec of event '{name}'") if "spec" in ef else None
+        events[name] = Event(name=name, properties=properties, spec=spec)
+    return events
+
+
+def _read_lexicon(r: _Reader) -> Lexicon:
+    root = r.load()
+    f = (r.fields(root, LEXICON_FILE, ["stopwords", "concepts"]) if root is not None else None) or {}
+    concepts: dict[str, tuple[str, ...]] = {}
+    if "concepts" in f:
+        for key, value in r.entries(f["concepts"], "concepts"):
+            concepts[key.value] = r.texts(value, f"concept '{key.value}'", allow_empty=False)
+    return Lexicon(
+        stopwords=r.texts(f.get("stopwords"), "stopwords"),
+        concepts=MappingProxyType(concepts),
+    )
+
+
+_UseCaseNodes = dict[str, tuple[_Reader, dict[str, Node]]]
+
+
+def _read_use_cases(
+    directory: Path, problems: list[Problem], guide: Guide, events: dict[str, Event]
+) -> tuple[dict[str, UseCase], _UseCaseNodes]:
+    folder = directory / USE_CASES_DIR
+    use_cases: dict[str, UseCase] = {}
+    nodes: _UseCaseNodes = {}
+    first_seen: dict[str, str] = {}
+    if not folder.is_dir():
+        problems.append(Problem(str(folder), 0, "use-case folder not found"))
+        return use_cases, nodes
+    files = sorted(folder.glob("*.yml")) + sorted(folder.glob("*.yaml"))
+    if not files:
+        problems.append(Problem(str(folder), 0, "no use-case files (*.yml) in the folder"))
+    for path in files:
+        r = _Reader(path, problems)
+        root = r.load()
+        if root is None:
+            continue
+        f = r.fields(
+            root,
+            "the use case",
+            ["id", "name", "purpose", "docs_url", "events", "goals"],
+            ["fit", "vocabulary"],
+        )
+        if f is None:
+            continue
+        uc_id = r.identifier(f.get("id"), "id")
+        if uc_id and uc_id in first_seen:
+            r.problem(f["id"], f"duplicate use case id '{uc_id}' (also in {first_seen[uc_id]})")
+            continue
+        if uc_id:
+            first_seen[uc_id] = str(path)
+            if path.stem != uc_id:
+                r.problem(f["id"], f"the file of use case '{uc_id}' should be named {uc_id}.yml")
+        name = r.text(f.get("name"), "name", max_len=BUTTON_TEXT_MAX)
+        event_names = r.texts(f.get("events"), "events", allow_empty=False)
+        for node, event in zip(getattr(f.get("events"), "value", []), event_names):
+            if event and event not in events:
+                r.problem(
+                    node,
+                    f"event '{event}' has no properties: add it with its properties to {EVENTS_FILE}",
+                )
+        fits: dict[str, GoalFit] = {}
+        goal_keys: dict[str, Node] = {}
+        if "goals" in f:
+            for key, value in r.entries(f["goals"], "goals"):
+                goal_id = key.value
+                goal_keys[goal_id] = key
+                gf = r.fields(
+                    value, f"goal '{goal_id}' of use case '{uc_id}'",
+                    ["description", "sources", "destinations"],
+                ) or {}
+                fits[goal_id] = GoalFit(
+                    description=r.text(gf.get("description"), f"description for goal '{goal_id}'"),
+                    sources=_types(r, gf.get("sources"), "sources", guide.source_types),
+                    destinations=_types(
+                        r, gf.get("destinations"), "destinations", guide.destination_types
+                    ),
+                )
+        fit = r.text(f["fit"], "fit") if "fit" in f else None
+        use_case = UseCase(
+            id=uc_id,
+            name=name,
+            purpose=r.text(f.get("purpose"), "purpose"),
+            fit=fit,
+            docs_url=r.url(f.get("docs_url"), "docs_url"),
+            events=event_names,
+            goals=MappingProxyType(fits),
+            vocabulary=r.texts(f.get("vocabulary"), "vocabulary"),
+        )
+        if uc_id:
+            use_cases[uc_id] = use_case
+            nodes[uc_id] = (r, goal_keys)
+    return use_cases, nodes
+
+
+def _types(r: _Reader, node: Node | None, what: str, known: tuple[str, ...]) -> tuple[str, ...]:
+    values = r.texts(node, what, allow_empty=False)
+    for item, value in zip(getattr(node, "value", []), values):
+        if value and known and value not in known:
+            r.problem(item, f"unknown {what[:-1]} type '{value}' (known: {', '.join(known)})")
+    return values
+
+
+def _read_goals(r: _Reader, use_cases: dict[str, UseCase]) -> list[Goal]:
+    root = r.load()
+    f = (r.fields(root, GOALS_FILE, ["goals"]) if root is not None else None) or {}
+    goals: list[Goal] = []
+    first_seen: dict[str, int] = {}
+    for node in r.items(f["goals"], "goals", allow_empty=False) if "goals" in f else []:
+        g = r.fields(
+            node,
+            "a goal",
+            ["id", "name", "summary", "about", "use_cases", "considerations"],
+            ["vocabulary"],
+        )
+        if g is None:
+            continue
+        goal_id = r.identifier(g.get("id"), "goal id")
+        if goal_id in first_seen:
+            r.problem(g["id"], f"duplicate goal id '{goal_id}' (first at line {first_seen[goal_id]})")
+            continue
+        first_seen[goal_id] = node.start_mark.line + 1
+        listed = r.texts(g.get("use_cases"), f"use_cases of goal '{goal_id}'", allow_empty=False)
+        for item, uc_id in zip(getattr(g.get("use_cases"), "value", []), listed):
+            if not uc_id:
+                continue
+            if uc_id not in use_cases:
+                r.problem(item, f"goal '{goal_id}' lists unknown use case '{uc_id}'")
+            elif goal_id not in use_cases[uc_id].goals:
+                r.problem(
+                    item,
+                    f"use case '{uc_id}' is listed under goal '{goal_id}' but has no description "
+                    f"for it: add '{goal_id}:' with description, sources and destinations under "
+                    f"goals: in {USE_CASES_DIR}/{uc_id}.yml",
+                )
+        if len(set(listed)) != len(listed):
+            r.problem(g["use_cases"], f"use_cases of goal '{goal_id}' lists a use case twice")
+        considerations = []
+        for c_node in r.items(g["considerations"], "considerations", False) if "considerations" in g else []:
+            c = r.fields(c_node, "a consideration", ["question", "points_to"]) or {}
+            points_to = r.texts(c.get("points_to"), "points_to", allow_empty=False)
+            for item, uc_id in zip(getattr(c.get("points_to"), "value", []), points_to):
+                if uc_id and uc_id not in use_cases:
+                    r.problem(item, f"consideration points to unknown use case '{uc_id}'")
+                elif uc_id and uc_id not in listed:
+                    r.problem(
+                        item,
+                        f"consideration points to use case '{uc_id}', which goal '{goal_id}' does not list",
+                    )
+            considerations.append(
+                Consideration(question=r.text(c.get("question"), "question"), points_to=points_to)
+            )
+        goals.append(
+            Goal(
+                id=goal_id,
+                name=r.text(g.get("name"), "goal name", max_len=HEADER_TEXT_MAX),
+                summary=r.text(g.get("summary"), "summary"),
+                about=r.text(g.get("about"), "about"),
+                use_cases=tuple(dict.fromkeys(listed)),
+                considerations=tuple(considerations),
+                vocabulary=r.texts(g.get("vocabulary"), "vocabulary"),
+            )
+        )
+    return goals

@@ -1,0 +1,168 @@
+"""usecase-bot: run | match | catalog check | catalog list.
+
+Imports stay inside the commands: `usecase-bot match` must start fast, without slack_bolt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+EXIT_OPERATOR_ERROR = 2
+
+
+class OperatorError(Exception):
+    """A problem the person running the bot must fix: printed as one line, exit code 2."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EXIT_OPERATOR_ERROR
+    try:
+        return args.handler(args)
+    except OperatorError as exc:
+        print(f"usecase-bot: {exc}", file=sys.stderr)
+        return EXIT_OPERATOR_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="usecase-bot",
+        description="A Slack bot that recommends a Segment use case and how to set it up.",
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    run = commands.add_parser("run", help="start the bot (the local sandbox when no Slack tokens are set)")
+    run.add_argument("--mode", choices=["auto", "socket", "http", "sandbox"], default="auto",
+                     help="auto: Socket Mode with SLACK_APP_TOKEN, HTTP with SLACK_SIGNING_SECRET "
+                          "and SLACK_BOT_TOKEN, else the sandbox (default: auto)")
+    run.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
+    run.add_argument("--port", type=int, default=None, help="port to listen on (default $PORT or 3000)")
+    run.add_argument("--workers", type=int, default=None,
+                     help="HTTP mode: worker processes (default $WEB_CONCURRENCY or 2 per core)")
+    run.add_argument("--no-browser", action="store_true", help="sandbox: do not open a browser")
+    run.set_defaults(handler=_run)
+
+    match = commands.add_parser("match", help="match free text to a use case")
+    match.add_argument("text", nargs="*", help="the text; without it, one query per line of stdin")
+    match.add_argument("--json", action="store_true", help="one JSON object per query")
+    match.add_argument("--limit", type=int, default=3, help="matches to show (default 3)")
+    match.set_defaults(handler=_match)
+
+    catalog = commands.add_parser("catalog", help="check or list the catalog")
+    catalog_commands = catalog.add_subparsers(title="catalog commands", metavar="COMMAND")
+    check = catalog_commands.add_parser("check", help="validate a catalog folder")
+    check.add_argument("dir", nargs="?", default=None,
+                       help="the folder (default $USECASE_CATALOG or the bundled catalog)")
+    check.set_defaults(handler=_catalog_check)
+    listing = catalog_commands.add_parser("list", help="one row per goal/use-case pair")
+    listing.add_argument("--json", action="store_true", help="print a JSON array")
+    listing.set_defaults(handler=_catalog_list)
+    catalog.set_defaults(handler=lambda _args: (catalog.print_help(), EXIT_OPERATOR_ERROR)[1])
+    return parser
+
+
+def catalog_dir(explicit: str | None = None) -> Path:
+    from bot.catalog import default_catalog_dir
+
+    chosen = explicit or os.environ.get("USECASE_CATALOG") or None
+    return Path(chosen) if chosen else default_catalog_dir()
+
+
+def load_catalog_or_explain(explicit: str | None = None):
+    """The catalog, or an OperatorError whose one line says what is wrong and what to do."""
+    from bot.catalog import CatalogError, load_catalog
+
+    directory = catalog_dir(explicit)
+    try:
+        return load_catalog(directory)
+    except CatalogError as exc:
+        first = exc.problems[0]
+        more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+        raise OperatorError(
+            f"the catalog in {directory} is invalid: {first}{more}; "
+            f"run `usecase-bot catalog check {directory}` to see every problem"
+        ) from None
+
+
+def _catalog_check(args) -> int:
+    from bot.catalog import check_catalog
+
+    directory = catalog_dir(args.dir)
+    if not directory.is_dir():
+        print(f"usecase-bot: catalog folder not found: {directory}", file=sys.stderr)
+        return 1
+    problems = check_catalog(directory)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) in {directory}", file=sys.stderr)
+        return 1
+    print(f"{directory}: ok")
+    return 0
+
+
+def _catalog_list(args) -> int:
+    catalog = load_catalog_or_explain()
+    rows = [
+        {
+            "goal": row.goal.id,
+            "goal_name": row.goal.name,
+            "use_case": row.use_case.id,
+            "use_case_name": row.use_case.name,
+            "description": row.fit.description,
+        }
+        for row in catalog.rows()
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    for goal in catalog.goals:
+        print(f"{goal.name} ({goal.id})")
+        for row in (r for r in rows if r["goal"] == goal.id):
+            print(f"  {row['use_case_name']} ({row['use_case']}): {row['description']}")
+    return 0
+
+
+def _match(args) -> int:
+    from bot.matcher import Matcher
+
+    if args.limit < 1:
+        raise OperatorError("--limit must be 1 or more")
+    matcher = Matcher(load_catalog_or_explain())
+    queries = [" ".join(args.text)] if args.text else (line.rstrip("\n") for line in sys.stdin)
+    for query in queries:
+        result = matcher.match(query, limit=args.limit)
+        if args.json:
+            print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
+        else:
+            print(result.describe(), flush=True)
+    return 0
+
+
+def _run(args) -> int:
+    from bot.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings(os.environ, mode=args.mode, host=args.host, port=args.port,
+                                 workers=args.workers)
+    except SettingsError as exc:
+        raise OperatorError(str(exc)) from None
+    catalog = load_catalog_or_explain()
+    from bot.server import serve
+
+    return serve(settings, catalog, open_browser=not args.no_browser)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
