@@ -1,0 +1,73 @@
+"""build_app(settings, catalog) -> slack_bolt.App: the core wired to Slack through thin listeners."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from slack_bolt import App
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk import WebClient
+
+from bot import listeners
+from bot.catalog import Catalog
+from bot.conversation import Conversation
+from bot.dedupe import MemorySeenOnce, SeenOnce
+from bot.matcher import Matcher
+from bot.settings import Settings
+from bot.webapi import build_client
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the bot is in the workspace (auth.test's answer), looked up once at start-up."""
+
+    team_id: str | None
+    user_id: str
+    bot_id: str | None
+    enterprise_id: str | None = None
+
+
+def look_up_identity(client: WebClient) -> Identity:
+    answer = client.auth_test()
+    return Identity(
+        team_id=answer.get("team_id"),
+        user_id=answer["user_id"],
+        bot_id=answer.get("bot_id"),
+        enterprise_id=answer.get("enterprise_id"),
+    )
+
+
+def build_app(settings: Settings, catalog: Catalog, *, identity: Identity | None = None,
+              seen: SeenOnce | None = None, socket_mode: bool = False) -> App:
+    """The Bolt app. Acks come back at once; the work runs after, in Bolt's listener threads."""
+    # with a known identity the token comes from `authorize` on each request
+    client = build_client(None if identity else settings.bot_token, settings.api_url)
+    options = dict(
+        client=client,
+        signing_secret=settings.signing_secret or "",
+        process_before_response=True,  # the ack listener answers; lazy listeners do the work
+        listener_executor=ThreadPoolExecutor(max_workers=settings.threads,
+                                             thread_name_prefix="usecase-bot"),
+        token_verification_enabled=False,
+        request_verification_enabled=not socket_mode,
+        logger=logging.getLogger("usecase_bot.bolt"),
+    )
+    if identity is not None:
+        token = settings.bot_token
+
+        def authorize(enterprise_id, team_id, logger):  # noqa: ARG001 - Bolt passes these by name
+            return AuthorizeResult(
+                enterprise_id=identity.enterprise_id,
+                team_id=identity.team_id,
+                bot_token=token,
+                bot_user_id=identity.user_id,
+                bot_id=identity.bot_id,
+            )
+
+        options["authorize"] = authorize
+    app = App(**options)
+    conversation = Conversation(catalog, Matcher(catalog))
+    listeners.register(app, conversation, seen if seen is not None else MemorySeenOnce())
+    return app

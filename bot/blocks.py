@@ -1,0 +1,492 @@
+"""Block Kit for every message the bot sends: pure build_* functions over catalog data.
+
+Every piece of text that came from a person goes through `escape`; every string is cut to
+Slack's limits with `clip`, so a wordy catalog is shortened with "…" rather than rejected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot import advisor
+from bot.advisor import AskConsideration, ChooseAmong, Choice, Flow
+from bot.catalog import Catalog, Goal, UseCase
+
+# Slack's limits (reference/slack/facts.md §c)
+MAX_BLOCKS = 50
+SECTION_TEXT_MAX = 3000
+FIELD_TEXT_MAX = 2000
+HEADER_TEXT_MAX = 150
+BUTTON_TEXT_MAX = 75
+CONTEXT_ELEMENTS_MAX = 10
+ACTIONS_ELEMENTS_MAX = 25
+FALLBACK_TEXT_MAX = 3000
+QUOTE_MAX = 300  # how much of a person's text is echoed back
+
+ACTION_PREFIX = "usecase."
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str  # the notification / screen-reader fallback
+    blocks: list = field(default_factory=list)
+
+    def as_kwargs(self) -> dict:
+        return {"text": self.text, "blocks": self.blocks}
+
+
+# --------------------------------------------------------------------------- text helpers
+
+
+def escape(text: str) -> str:
+    """Make a person's text inert in mrkdwn: no mentions, broadcasts or disguised links."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int) -> str:
+    """Cut text to `limit` characters, ending with "…" when cut, never inside an &entity;."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:] and len(cut) - amp <= 5:
+        cut = cut[:amp]
+    return cut.rstrip() + "…"
+
+
+def quote(text: str, limit: int = QUOTE_MAX) -> str:
+    """A person's words, flattened to one line, clipped, escaped, in quotes."""
+    flat = " ".join(text.split())
+    return f"“{escape(clip(flat, limit))}”"
+
+
+def _plain(text: str, limit: int) -> dict:
+    return {"type": "plain_text", "text": clip(text, limit) or " ", "emoji": True}
+
+
+def _mrkdwn(text: str, limit: int = SECTION_TEXT_MAX) -> dict:
+    return {"type": "mrkdwn", "text": clip(text, limit) or " "}
+
+
+def section(text: str, accessory: dict | None = None) -> dict:
+    block = {"type": "section", "text": _mrkdwn(text)}
+    if accessory:
+        block["accessory"] = accessory
+    return block
+
+
+def fields_section(fields: list[str]) -> dict:
+    return {"type": "section", "fields": [_mrkdwn(f, FIELD_TEXT_MAX) for f in fields[:10]]}
+
+
+def header(text: str) -> dict:
+    return {"type": "header", "text": _plain(text, HEADER_TEXT_MAX)}
+
+
+def context(*texts: str) -> dict:
+    return {"type": "context", "elements": [_mrkdwn(t) for t in texts[:CONTEXT_ELEMENTS_MAX]]}
+
+
+def divider() -> dict:
+    return {"type": "divider"}
+
+
+def button(text: str, action: str, value: str | None = None, *, style: str | None = None,
+           url: str | None = None, label: str | None = None) -> dict:
+    element = {"type": "button", "text": _plain(text, BUTTON_TEXT_MAX), "action_id": ACTION_PREFIX + action}
+    if value is not None:
+        element["value"] = value
+    if style:
+        element["style"] = style
+    if url:
+        element["url"] = url
+    if label:
+        element["accessibility_label"] = clip(label, BUTTON_TEXT_MAX)
+    return element
+
+
+def actions(*elements: dict) -> dict:
+    return {"type": "actions", "elements": list(elements[:ACTIONS_ELEMENTS_MAX])}
+
+
+def message(text: str, blocks: list[dict]) -> Message:
+    if len(blocks) > MAX_BLOCKS:  # keep the closing buttons, drop from the middle
+        blocks = blocks[: MAX_BLOCKS - 2] + blocks[-2:]
+    return Message(text=clip(" ".join(text.split()), FALLBACK_TEXT_MAX), blocks=blocks)
+
+
+def mention(user_id: str | None) -> str:
+    """A user mention, for a Slack user id the bot got from Slack (never from typed text)."""
+    return f"<@{user_id}>" if user_id and user_id.isalnum() else "someone"
+
+
+# --------------------------------------------------------------------------- the guided flow
+
+
+def build_intro(catalog: Catalog, started_by: str | None = None) -> Message:
+    """The goal chooser that starts the guided flow (a thread root after /usecase)."""
+    blocks = [
+        section(
+            "*Let's find the right Segment use case.* :mag:\n"
+            "What is your main business goal? Choose one and I'll ask a few quick questions in the thread."
+        )
+    ]
+    for goal in catalog.goals:
+        blocks.append(
+            section(
+                f"*{escape(goal.name)}*\n{escape(goal.summary)}",
+                button("Choose", f"goal.{len(blocks)}", advisor.encode_flow(catalog, Flow(goal.id)),
+                       label=f"Choose {goal.name}"),
+            )
+        )
+    hint = "Or just describe it in your own words: `/usecase we keep losing our biggest spenders`"
+    blocks.append(context(hint + (f" · Started by {mention(started_by)}" if started_by else "")))
+    return message("Let's find the right Segment use case. What is your main business goal?", blocks)
+
+
+def build_goal_chosen(catalog: Catalog, goal: Goal, user_id: str | None) -> Message:
+    return message(
+        f"Goal: {goal.name}",
+        [
+            section(f":white_check_mark: *Goal:* {escape(goal.name)}\n{escape(goal.summary)}"),
+            context(f"Chosen by {mention(user_id)} · {len(goal.considerations)} quick questions follow in the thread"),
+        ],
+    )
+
+
+def _question_text(step: AskConsideration) -> str:
+    return (
+        f"*Question {step.index + 1} of {step.total}* · {escape(step.goal.name)}\n"
+        f"{escape(step.question)}"
+    )
+
+
+def _flow_controls(catalog: Catalog, flow: Flow) -> dict:
+    value = advisor.encode_flow(catalog, flow)
+    return actions(
+        button("← Back", "back", value),
+        button("Start over", "restart", value),
+    )
+
+
+def build_question(catalog: Catalog, step: AskConsideration) -> Message:
+    value = advisor.encode_flow(catalog, step.flow)
+    return message(
+        f"Question {step.index + 1} of {step.total}: {step.question}",
+        [
+            section(_question_text(step)),
+            actions(
+                button("Yes", "answer.y", value, style="primary"),
+                button("No", "answer.n", value),
+                button("Not sure", "answer.u", value),
+            ),
+            _flow_controls(catalog, step.flow),
+        ],
+    )
+
+
+def build_question_closed(step: AskConsideration, note: str) -> Message:
+    """A question once dealt with: its buttons gone, and what happened (already escaped mrkdwn)."""
+    return message(
+        f"Question {step.index + 1} of {step.total}: {step.question} ({note})",
+        [section(_question_text(step)), context(note)],
+    )
+
+
+def answered_note(letter: str, user_id: str | None) -> str:
+    return f"{mention(user_id)} answered *{advisor.ANSWER_LABELS[letter]}*"
+
+
+def build_choose(catalog: Catalog, step: ChooseAmong) -> Message:
+    if step.tied:
+        intro = "*Which is closest?* Your answers point to more than one use case:"
+        text = "Which is closest? Your answers point to more than one use case."
+    else:
+        intro = (
+            f"None of the questions was a clear yes, so here are all of the use cases for "
+            f"*{escape(step.goal.name)}*. Pick the one that fits your most pressing need; you can "
+            f"always add others later."
+        )
+        text = f"Here are the use cases for {step.goal.name}. Which fits best?"
+    blocks = [section(intro)]
+    blocks += _pick_sections(
+        catalog,
+        [(uc, step.goal.id) for uc in step.use_cases],
+        lambda uc: Choice(uc, step.goal.id, answers=step.flow.answers),
+    )
+    blocks.append(_flow_controls(catalog, step.flow))
+    return message(text, blocks)
+
+
+def _pick_sections(catalog: Catalog, pairs, make_choice) -> list[dict]:
+    blocks = []
+    for index, (uc_id, goal_id) in enumerate(pairs):
+        uc = catalog.use_cases[uc_id]
+        goal = catalog.goal(goal_id)
+        goal_note = f" · _{escape(goal.name)}_" if goal else ""
+        blocks.append(
+            section(
+                f"*{escape(uc.name)}*{goal_note}\n{escape(uc.goals[goal_id].description)}",
+                button("Choose", f"pick.{index}", advisor.encode_choice(catalog, make_choice(uc_id)),
+                       label=f"Choose {uc.name}"),
+            )
+        )
+    return blocks
+
+
+def build_picked(text: str, note: str) -> Message:
+    """A list of options once someone picked: the options collapse to what was picked."""
+    return message(text, [section(note)])
+
+
+# --------------------------------------------------------------------------- recommendations
+
+
+def _goal_and_fit(catalog: Catalog, choice: Choice):
+    use_case = catalog.use_cases[choice.use_case]
+    goal = catalog.goal(choice.goal)
+    return use_case, goal, use_case.goals[choice.goal]
+
+
+def _why(catalog: Catalog, choice: Choice) -> str:
+    questions = advisor.supporting_questions(catalog, choice)
+    if questions:
+        listed = "\n".join(f"• {escape(q)}" for q in questions)
+        return f"*Why this one:* you answered *Yes* to\n{listed}"
+    if choice.words:
+        said = ", ".join(f"“{escape(w)}”" for w in choice.words)
+        return f"*Why this one:* you mentioned {said}."
+    return "*Why this one:* you picked it."
+
+
+def _events_text(catalog: Catalog, use_case: UseCase) -> str:
+    lines = ["*Events to track*"]
+    for name in use_case.events:
+        props = catalog.events[name].properties
+        listed = ", ".join(props) if props else "_no properties required_"
+        lines.append(f"• `{escape(name)}`: {escape(listed)}")
+    return "\n".join(lines)
+
+
+def checklist_lines(catalog: Catalog, choice: Choice) -> list[str]:
+    use_case, goal, fit = _goal_and_fit(catalog, choice)
+    values = {
+        "use_case": escape(use_case.name),
+        "goal": escape(goal.name),
+        "events": ", ".join(f"`{escape(e)}`" for e in use_case.events),
+        "sources": " or ".join(escape(s) for s in fit.sources),
+        "destinations": " or ".join(escape(d) for d in fit.destinations),
+    }
+    return [step.format_map(values) for step in catalog.guide.setup_checklist]
+
+
+def _recommendation_blocks(catalog: Catalog, choice: Choice, asked_by: str | None,
+                           query: str | None) -> list[dict]:
+    use_case, goal, fit = _goal_and_fit(catalog, choice)
+    blocks = [header(f"Recommended: {use_case.name}")]
+    lead = f"*{escape(use_case.name)}* · for *{escape(goal.name)}*\n{escape(fit.description)}"
+    blocks.append(section(lead))
+    if asked_by or query:
+        who = mention(asked_by) if asked_by else "Someone"
+        blocks.append(context(f"{who} asked: {quote(query)}" if query else f"Asked by {who}"))
+    blocks.append(section(_why(catalog, choice)))
+    blocks.append(divider())
+    blocks.append(section(_events_text(catalog, use_case)))
+    blocks.append(
+        fields_section(
+            [
+                "*Sources to connect*\n" + "\n".join(escape(s) for s in fit.sources),
+                "*Destinations to connect*\n" + "\n".join(escape(d) for d in fit.destinations),
+            ]
+        )
+    )
+    steps = "\n".join(f"{i}. {line}" for i, line in enumerate(checklist_lines(catalog, choice), 1))
+    blocks.append(section(f"*Setup checklist*\n{steps}"))
+    others = [catalog.goal(g).name for g in use_case.goals if g != goal.id]
+    notes = [escape(n) for n in catalog.guide.before_you_start]
+    if others:
+        notes.append("Also serves: " + ", ".join(escape(n) for n in others))
+    if notes:
+        blocks.append(context(*notes))
+    return blocks
+
+
+def build_recommendation(catalog: Catalog, choice: Choice, *, in_thread: bool = True,
+                         asked_by: str | None = None, query: str | None = None,
+                         feedback: tuple[bool, str | None] | None = None) -> Message:
+    """The answer: the use case, its goal, why, events, sources, destinations, checklist, links.
+
+    `feedback` (helpful, user) replaces the Helpful / Not helpful buttons with a thank-you.
+    """
+    use_case, goal, _ = _goal_and_fit(catalog, choice)
+    value = advisor.encode_choice(catalog, choice)
+    blocks = _recommendation_blocks(catalog, choice, asked_by, query)
+    controls = [
+        button("Open Segment's docs", "docs", value, style="primary", url=use_case.docs_url),
+        button("Other options", "others", value),
+    ]
+    if in_thread:
+        controls.append(button("Share to channel", "share", value))
+    controls.append(button("Start over", "restart", value))
+    blocks.append(actions(*controls))
+    if feedback is None:
+        blocks.append(
+            actions(
+                button(":thumbsup: Helpful", "helpful", value),
+                button(":thumbsdown: Not helpful", "unhelpful", value),
+            )
+        )
+    else:
+        blocks.append(_feedback_note(*feedback))
+    return message(f"Recommended: {use_case.name} (for {goal.name})", blocks)
+
+
+def _feedback_note(helpful: bool, user_id: str | None) -> dict:
+    if helpful:
+        return context(f":thumbsup: {mention(user_id)} found this helpful. Thanks for letting us know!")
+    return context(
+        f":thumbsdown: {mention(user_id)} found this not helpful. Thanks: try *Other options*, "
+        "or *Start over* and describe the goal differently."
+    )
+
+
+def with_feedback(original: list, helpful: bool, user_id: str | None) -> Message | None:
+    """The recommendation as posted (blocks from the click's payload), its feedback buttons
+    replaced by a thank-you; None when those buttons are not there."""
+    out, found = [], False
+    for block in original:
+        if not isinstance(block, dict):
+            return None
+        ids = [e.get("action_id") for e in block.get("elements", []) if isinstance(e, dict)]
+        if block.get("type") == "actions" and ACTION_PREFIX + "helpful" in ids:
+            out.append(_feedback_note(helpful, user_id))
+            found = True
+        else:
+            out.append(block)
+    if not found:
+        return None
+    verdict = "helpful" if helpful else "not helpful"
+    return message(f"Recommendation marked {verdict}", out)
+
+
+def build_shared(catalog: Catalog, choice: Choice, user_id: str | None) -> Message:
+    """The compact copy posted to the channel by "Share to channel"."""
+    use_case, goal, fit = _goal_and_fit(catalog, choice)
+    events = ", ".join(f"`{escape(e)}`" for e in use_case.events)
+    return message(
+        f"{use_case.name} is the recommended Segment use case for {goal.name}",
+        [
+            section(
+                f":bulb: {mention(user_id)} shared a recommendation: *{escape(use_case.name)}* "
+                f"for *{escape(goal.name)}*\n{escape(fit.description)}"
+            ),
+            context(f"Track {events} · full setup steps in the thread"),
+            actions(button("Open Segment's docs", "docs", None, url=use_case.docs_url)),
+        ],
+    )
+
+
+def build_alternatives(catalog: Catalog, choice: Choice) -> Message:
+    pairs = advisor.alternatives(catalog, choice)
+    current = catalog.use_cases[choice.use_case].name
+    if not pairs:
+        return message("No other options", [section(f"*{escape(current)}* is the only option here.")])
+    blocks = [section(f"*Other options* besides {escape(current)}:")]
+    blocks += _pick_sections(
+        catalog, pairs,
+        lambda uc: Choice(uc, _goal_for(catalog, uc, choice.goal), answers=choice.answers,
+                          words=choice.words),
+    )
+    return message(f"Other options besides {current}", blocks)
+
+
+def _goal_for(catalog: Catalog, uc_id: str, preferred: str) -> str:
+    goals = catalog.use_cases[uc_id].goals
+    return preferred if preferred in goals else next(iter(goals))
+
+
+# --------------------------------------------------------------------------- free text
+
+
+def build_did_you_mean(catalog: Catalog, choices: list[Choice], query: str) -> Message:
+    blocks = [section(f"I'm not sure which you mean by {quote(query)}. *Did you mean…?*")]
+    blocks += _pick_sections(
+        catalog, [(c.use_case, c.goal) for c in choices],
+        lambda uc: next(c for c in choices if c.use_case == uc),
+    )
+    blocks.append(actions(button("Start the guided flow", "guided", advisor.encode_flow(catalog, Flow()))))
+    return message("Did you mean one of these use cases?", blocks)
+
+
+def build_no_match(catalog: Catalog, query: str) -> Message:
+    return message(
+        "I couldn't match that to a Segment use case.",
+        [
+            section(
+                f"I couldn't match {quote(query)} to a Segment use case. :thinking_face:\n"
+                "Try describing the business problem, for example "
+                "`/usecase shoppers leave items in their cart` or "
+                "`/usecase turn free trials into paying customers`, "
+                "or answer a few questions instead."
+            ),
+            actions(button("Start the guided flow", "guided", advisor.encode_flow(catalog, Flow()),
+                           style="primary")),
+        ],
+    )
+
+
+# --------------------------------------------------------------------------- help and notices
+
+
+def build_help(catalog: Catalog) -> Message:
+    steps = "\n".join(f"{i}. {escape(s)}" for i, s in enumerate(catalog.guide.selection_method, 1))
+    return message(
+        "I help you choose a Segment use case and tell you how to set it up.",
+        [
+            section(
+                "*I help you choose a Segment use case and tell you how to set it up.*\n"
+                "• `/usecase`: answer a few questions in a thread\n"
+                "• `/usecase <your goal>`: e.g. `/usecase we keep losing our biggest spenders`\n"
+                "• `/usecase list`: every use case, by business goal\n"
+                "• mention me in a channel or send me a DM with your goal in plain words"
+            ),
+            section(f"*How Segment suggests choosing*\n{steps}"),
+            context(f"<{catalog.guide.docs.get('guide', '')}|Segment's guide to choosing a use case>")
+            if catalog.guide.docs.get("guide")
+            else context("Segment's guide: Choosing a Use Case"),
+        ],
+    )
+
+
+def build_list(catalog: Catalog) -> Message:
+    blocks = [header("Segment use cases by business goal")]
+    for goal in catalog.goals:
+        lines = [f"*{escape(goal.name)}*"]
+        for uc_id in goal.use_cases:
+            uc = catalog.use_cases[uc_id]
+            lines.append(f"• *{escape(uc.name)}*: {escape(uc.goals[goal.id].description)}")
+        blocks.append(section("\n".join(lines)))
+    blocks.append(context("Run `/usecase` to choose one with a few questions, or `/usecase <your goal>`."))
+    return message("Segment use cases by business goal", blocks)
+
+
+def build_notice(text: str) -> Message:
+    """A short private note (expired prompt, already answered, cannot post here)."""
+    return message(text, [section(text)])
+
+
+EXPIRED = "This prompt has expired. Run `/usecase` to start again."
+ALREADY_ANSWERED = "That question was already answered. The conversation continues in the thread."
+FAILED = "Sorry, I couldn't post my answer just now (Slack didn't accept it). Please try again in a moment."
+
+
+def cannot_post_here(channel_id: str | None) -> str:
+    if channel_id and channel_id.startswith("D"):
+        return (
+            "I can't post in this conversation: I'm not part of it. "
+            "Send me a direct message instead (find *usecase-bot* under Apps), and I'll help there."
+        )
+    return (
+        "I can't post in this channel because I'm not a member of it. "
+        "Invite me with `/invite @usecase-bot` and try again, or send me a direct message."
+    )

@@ -1,0 +1,226 @@
+"""What the bot says in answer to what a person does: the decisions, kept out of the listeners.
+
+Each entry point takes plain values from Slack's payload and returns a `Reply`, a plan the
+listener carries out (update the clicked message, post in the thread, share to the channel,
+tell the person privately). Nothing here talks to Slack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot import advisor, blocks
+from bot.advisor import AskConsideration, AskGoal, ChooseAmong, Choice, Flow, Recommend
+from bot.blocks import Message, escape
+from bot.catalog import Catalog
+from bot.matcher import MatchResult, Matcher
+
+HELP_WORDS = frozenset({"help", "?", "hi", "hello", "hey", "usage"})
+LIST_WORDS = frozenset({"list", "ls", "all", "catalog"})
+DID_YOU_MEAN_MAX = 3
+
+
+@dataclass(frozen=True)
+class Reply:
+    update: Message | None = None  # replace the message that was clicked
+    post: Message | None = None  # post in the conversation's thread (a new thread when there is none)
+    share: Message | None = None  # post in the channel itself, outside the thread
+    private: Message | None = None  # only the person who acted sees it
+    once: bool = False  # a step of the guided flow: act on the first click of this message only
+    log: dict | None = None  # something worth logging (feedback)
+
+
+class Conversation:
+    def __init__(self, catalog: Catalog, matcher: Matcher):
+        self.catalog = catalog
+        self.matcher = matcher
+
+    # ------------------------------------------------------------------ entry points
+
+    def command(self, text: str, user_id: str | None) -> Reply:
+        """`/usecase [text]`: start the flow, help, list, or answer the text.
+
+        A confident answer is posted for the team (a new thread); a close call or a miss is
+        told privately, so the channel only sees answers.
+        """
+        words = text.strip().lower()
+        if not words:
+            return Reply(post=blocks.build_intro(self.catalog, started_by=user_id))
+        if words in HELP_WORDS:
+            return Reply(private=blocks.build_help(self.catalog))
+        if words in LIST_WORDS:
+            return Reply(private=blocks.build_list(self.catalog))
+        result = self.matcher.match(text, limit=DID_YOU_MEAN_MAX + 1)
+        if result.verdict == "confident":
+            return Reply(post=self._recommend_text(result, user_id, text, in_thread=False))
+        return Reply(private=self._not_sure(result, text))
+
+    def message(self, text: str, user_id: str | None) -> Reply:
+        """A mention or a direct message: every answer goes in the thread of that message."""
+        from bot.matcher import normalize
+
+        words = normalize(text)
+        if not words or words in HELP_WORDS:
+            return Reply(post=blocks.build_help(self.catalog))
+        if words in LIST_WORDS:
+            return Reply(post=blocks.build_list(self.catalog))
+        result = self.matcher.match(text, limit=DID_YOU_MEAN_MAX + 1)
+        if result.verdict == "confident":
+            return Reply(post=self._recommend_text(result, user_id, text, in_thread=True))
+        return Reply(post=self._not_sure(result, text))
+
+    def click(self, action_id: str, value: object, user_id: str | None, *, in_thread: bool,
+              message_blocks: list | None = None) -> Reply:
+        """A button: `action_id` says what it does, `value` carries the state it belongs to."""
+        kind = action_id.split(".")[1] if action_id.count(".") >= 1 else ""
+        arg = action_id.split(".")[2] if action_id.count(".") >= 2 else ""
+        if kind == "docs":  # a link button: Slack opens the URL, nothing to do
+            return Reply()
+        state = advisor.decode(self.catalog, value)
+        handler = _CLICKS.get(kind)
+        reply = handler(self, state, arg, user_id, in_thread, message_blocks) if handler else None
+        return reply or Reply(private=blocks.build_notice(blocks.EXPIRED))
+
+    # ------------------------------------------------------------------ free text
+
+    def _choice_from(self, result: MatchResult, index: int) -> Choice:
+        match = result.matches[index]
+        use_case = self.catalog.use_cases[match.use_case]
+        goal = match.goal if match.goal in use_case.goals else next(iter(use_case.goals))
+        others = tuple(m.use_case for m in result.matches if m.use_case != match.use_case)
+        return Choice(match.use_case, goal, words=tuple(match.terms), others=others)
+
+    def _recommend_text(self, result: MatchResult, user_id, text: str, in_thread: bool) -> Message:
+        return blocks.build_recommendation(
+            self.catalog, self._choice_from(result, 0), in_thread=in_thread,
+            asked_by=user_id, query=text,
+        )
+
+    def _not_sure(self, result: MatchResult, text: str) -> Message:
+        if result.verdict == "ambiguous" and result.matches:
+            choices = [self._choice_from(result, i) for i in range(min(DID_YOU_MEAN_MAX, len(result.matches)))]
+            return blocks.build_did_you_mean(self.catalog, choices, text)
+        return blocks.build_no_match(self.catalog, text)
+
+    # ------------------------------------------------------------------ the guided flow
+
+    def render(self, flow: Flow, user_id: str | None, in_thread: bool) -> Message:
+        step = advisor.next_step(self.catalog, flow)
+        if isinstance(step, AskGoal):
+            return blocks.build_intro(self.catalog, started_by=user_id)
+        if isinstance(step, AskConsideration):
+            return blocks.build_question(self.catalog, step)
+        if isinstance(step, ChooseAmong):
+            return blocks.build_choose(self.catalog, step)
+        assert isinstance(step, Recommend)
+        return blocks.build_recommendation(self.catalog, step.choice, in_thread=in_thread)
+
+    def _closed(self, flow: Flow, note: str) -> Message:
+        """The question (or list) at `flow`, with its buttons replaced by what happened."""
+        step = advisor.next_step(self.catalog, flow)
+        if isinstance(step, AskConsideration):
+            return blocks.build_question_closed(step, note)
+        return blocks.build_picked(note, note)
+
+    def _on_goal(self, state, arg, user_id, in_thread, _blocks) -> Reply | None:
+        if not (isinstance(state, Flow) and state.goal and not state.answers):
+            return None
+        goal = self.catalog.goal(state.goal)
+        return Reply(
+            update=blocks.build_goal_chosen(self.catalog, goal, user_id),
+            post=self.render(state, user_id, in_thread),
+            once=True,
+        )
+
+    def _on_answer(self, state, arg, user_id, in_thread, _blocks) -> Reply | None:
+        if not (isinstance(state, Flow) and state.goal and arg in advisor.ANSWER_LABELS):
+            return None
+        if not isinstance(advisor.next_step(self.catalog, state), AskConsideration):
+            return None  # a value for a question that does not exist (tampered or stale)
+        return Reply(
+            update=self._closed(state, blocks.answered_note(arg, user_id)),
+            post=self.render(state.answered(arg), user_id, in_thread),
+            once=True,
+        )
+
+    def _on_back(self, state, arg, user_id, in_thread, _blocks) -> Reply | None:
+        if not (isinstance(state, Flow) and state.goal):
+            return None
+        return Reply(
+            update=self._closed(state, f"{blocks.mention(user_id)} went back a step"),
+            post=self.render(state.back(), user_id, in_thread),
+            once=True,
+        )
+
+    def _on_restart(self, state, arg, user_id, in_thread, _blocks) -> Reply | None:
+        intro = blocks.build_intro(self.catalog, started_by=user_id)
+        if isinstance(state, Choice):  # from a recommendation: keep it, start again below
+            return Reply(post=intro)
+        if not isinstance(state, Flow):
+            return None
+        if not state.goal:
+            return Reply(post=intro)
+        return Reply(update=self._closed(state, f"{blocks.mention(user_id)} started over"),
+                     post=intro, once=True)
+
+    def _on_guided(self, state, arg, user_id, in_thread, _blocks) -> Reply | None:
+        if not (isinstance(state, Flow) and not state.goal):
+            return None
+        note = f"{blocks.mention(user_id)} started the guided flow"
+        return Reply(update=blocks.build_picked(note, note),
+                     post=blocks.build_intro(self.catalog, started_by=user_id), once=True)
+
+    def _on_pick(self, state, arg, user_id, in_thread, _blocks) -> Reply | None:
+        if not isinstance(state, Choice):
+            return None
+        name = self.catalog.use_cases[state.use_case].name
+        note = f"{blocks.mention(user_id)} chose *{escape(name)}*"
+        return Reply(
+            update=blocks.build_picked(f"Chose {name}", note),
+            post=blocks.build_recommendation(self.catalog, state, in_thread=in_thread, asked_by=user_id),
+            once=True,
+        )
+
+    def _on_others(self, state, arg, user_id, in_thread, _blocks) -> Reply | None:
+        if not isinstance(state, Choice):
+            return None
+        return Reply(post=blocks.build_alternatives(self.catalog, state))
+
+    def _on_share(self, state, arg, user_id, in_thread, _blocks) -> Reply | None:
+        if not isinstance(state, Choice):
+            return None
+        return Reply(share=blocks.build_shared(self.catalog, state, user_id))
+
+    def _on_feedback(self, state, arg, user_id, in_thread, message_blocks, helpful: bool) -> Reply | None:
+        if not isinstance(state, Choice):
+            return None
+        updated = blocks.with_feedback(message_blocks, helpful, user_id) if message_blocks else None
+        if updated is None:
+            updated = blocks.build_recommendation(self.catalog, state, in_thread=in_thread,
+                                                  feedback=(helpful, user_id))
+        return Reply(
+            update=updated,
+            log={"event": "feedback", "helpful": helpful, "use_case": state.use_case,
+                 "goal": state.goal, "user": user_id,
+                 "basis": "answers" if state.answers is not None else "words"},
+        )
+
+    def _on_helpful(self, *args) -> Reply | None:
+        return self._on_feedback(*args, helpful=True)
+
+    def _on_unhelpful(self, *args) -> Reply | None:
+        return self._on_feedback(*args, helpful=False)
+
+
+_CLICKS = {
+    "goal": Conversation._on_goal,
+    "answer": Conversation._on_answer,
+    "back": Conversation._on_back,
+    "restart": Conversation._on_restart,
+    "guided": Conversation._on_guided,
+    "pick": Conversation._on_pick,
+    "others": Conversation._on_others,
+    "share": Conversation._on_share,
+    "helpful": Conversation._on_helpful,
+    "unhelpful": Conversation._on_unhelpful,
+}

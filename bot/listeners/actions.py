@@ -1,0 +1,49 @@
+"""Button clicks: ack at once, then let the conversation decide and deliver what it says."""
+
+from __future__ import annotations
+
+import re
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot import blocks
+from bot.conversation import Conversation, Reply
+from bot.dedupe import SeenOnce
+from bot.listeners.delivery import Delivery
+
+OUR_ACTIONS = re.compile("^" + re.escape(blocks.ACTION_PREFIX))
+
+
+def register(app: App, conversation: Conversation, seen: SeenOnce) -> None:
+    def ack_click(ack: Ack) -> None:
+        ack()
+
+    def handle_click(body: dict, action: dict, client: WebClient) -> None:
+        container = body.get("container") or {}
+        message = body.get("message") or {}
+        channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+        user_id = (body.get("user") or {}).get("id")
+        ephemeral = bool(container.get("is_ephemeral"))
+        clicked_ts = container.get("message_ts") or message.get("ts")
+        thread_ts = container.get("thread_ts") or message.get("thread_ts") or (
+            None if ephemeral else clicked_ts
+        )
+        reply = conversation.click(
+            str(action.get("action_id") or ""), action.get("value"), user_id,
+            in_thread=thread_ts is not None,
+            message_blocks=message.get("blocks") if isinstance(message.get("blocks"), list) else None,
+        )
+        if reply.once and not seen.first(f"click:{channel}:{clicked_ts}"):
+            reply = Reply(private=blocks.build_notice(blocks.ALREADY_ANSWERED))
+        Delivery(
+            client,
+            channel=channel,
+            user_id=user_id,
+            thread_ts=thread_ts,
+            response_url=body.get("response_url"),
+            clicked_ts=clicked_ts,
+            clicked_ephemeral=ephemeral,
+        ).carry_out(reply)
+
+    app.action(OUR_ACTIONS)(ack=ack_click, lazy=[handle_click])

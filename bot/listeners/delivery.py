@@ -1,0 +1,120 @@
+"""Carry out a Reply: post, update, share, tell privately; report failures to the person."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.webhook import WebhookClient
+
+from bot import blocks
+from bot.webapi import retry_handlers
+from bot.blocks import Message
+from bot.conversation import Reply
+
+log = logging.getLogger("usecase_bot")
+feedback_log = logging.getLogger("usecase_bot.feedback")
+
+# chat.postMessage errors meaning "the bot is not where it was asked to post"
+CANNOT_POST_HERE = frozenset(
+    {"not_in_channel", "channel_not_found", "is_archived", "restricted_action",
+     "restricted_action_read_only_channel", "ekm_access_denied", "team_access_not_granted"}
+)
+
+
+class Delivery:
+    """Where a reply goes: the channel, the thread, the clicked message, the person."""
+
+    def __init__(self, client: WebClient, *, channel: str | None, user_id: str | None,
+                 thread_ts: str | None = None, response_url: str | None = None,
+                 clicked_ts: str | None = None, clicked_ephemeral: bool = False):
+        self.client = client
+        self.channel = channel
+        self.user_id = user_id
+        self.thread_ts = thread_ts
+        self.response_url = response_url
+        self.clicked_ts = clicked_ts
+        self.clicked_ephemeral = clicked_ephemeral
+
+    def carry_out(self, reply: Reply) -> None:
+        if reply.log:
+            feedback_log.info(json.dumps(reply.log, sort_keys=True))
+        if reply.private:
+            self.tell_privately(reply.private)
+        if reply.update:
+            self.update_clicked(reply.update)  # a failed update must not stop the next step
+        if reply.post:
+            self.post(reply.post, thread_ts=self.thread_ts)
+        if reply.share:
+            self.post(reply.share, thread_ts=None)
+
+    def post(self, message: Message, *, thread_ts: str | None) -> bool:
+        if not self.channel:
+            return self.tell_privately(message)
+        try:
+            self.client.chat_postMessage(channel=self.channel, thread_ts=thread_ts,
+                                         unfurl_links=False, unfurl_media=False, **message.as_kwargs())
+            return True
+        except SlackApiError as exc:
+            error = exc.response.get("error") if exc.response is not None else None
+            _log_failure("chat.postMessage", error, self.channel)
+            if error in CANNOT_POST_HERE:
+                # nothing is lost: the person gets the answer privately, with how to fix it
+                notice = blocks.cannot_post_here(self.channel)
+                return self.tell_privately(
+                    blocks.message(message.text, [blocks.section(notice), *message.blocks])
+                )
+        except SlackClientError as exc:
+            _log_failure("chat.postMessage", type(exc).__name__, self.channel)
+        self.tell_privately(blocks.build_notice(blocks.FAILED))
+        return False
+
+    def update_clicked(self, message: Message) -> bool:
+        if self.clicked_ephemeral:
+            return self._respond(message, replace_original=True)
+        if not (self.channel and self.clicked_ts):
+            return False
+        try:
+            self.client.chat_update(channel=self.channel, ts=self.clicked_ts, **message.as_kwargs())
+            return True
+        except SlackApiError as exc:
+            _log_failure("chat.update", exc.response.get("error") if exc.response is not None else None,
+                         self.channel)
+        except SlackClientError as exc:
+            _log_failure("chat.update", type(exc).__name__, self.channel)
+        return False
+
+    def tell_privately(self, message: Message) -> bool:
+        if self.response_url and self._respond(message, replace_original=False):
+            return True
+        if not (self.channel and self.user_id):
+            return False
+        try:
+            self.client.chat_postEphemeral(channel=self.channel, user=self.user_id,
+                                           thread_ts=self.thread_ts, **message.as_kwargs())
+            return True
+        except SlackApiError as exc:
+            _log_failure("chat.postEphemeral", exc.response.get("error") if exc.response is not None else None,
+                         self.channel)
+        except SlackClientError as exc:
+            _log_failure("chat.postEphemeral", type(exc).__name__, self.channel)
+        return False
+
+    def _respond(self, message: Message, *, replace_original: bool) -> bool:
+        try:
+            webhook = WebhookClient(self.response_url, timeout=10, retry_handlers=retry_handlers())
+            answer = webhook.send(text=message.text, blocks=message.blocks, response_type="ephemeral",
+                                  replace_original=replace_original)
+        except Exception as exc:  # noqa: BLE001 - any transport failure: log and fall back
+            _log_failure("response_url", type(exc).__name__, self.channel)
+            return False
+        if answer.status_code != 200:
+            _log_failure("response_url", f"HTTP {answer.status_code}", self.channel)
+            return False
+        return True
+
+
+def _log_failure(method: str, error: str | None, channel: str | None) -> None:
+    log.warning("Slack API call failed: method=%s error=%s channel=%s", method, error, channel)

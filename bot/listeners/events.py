@@ -1,0 +1,45 @@
+"""@mentions and direct messages: answer in the thread of the message, once per event."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.conversation import Conversation
+from bot.dedupe import SeenOnce
+from bot.listeners.delivery import Delivery
+
+# message subtypes that are a person writing; edits, joins and bot posts are not
+PERSON_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
+
+
+def register(app: App, conversation: Conversation, seen: SeenOnce) -> None:
+    def ack_event(ack: Ack) -> None:
+        ack()
+
+    def answer(body: dict, event: dict, client: WebClient) -> None:
+        if event.get("bot_id") or event.get("subtype") not in PERSON_SUBTYPES:
+            return  # never answer bots (Bolt already drops the bot's own events)
+        channel, ts = event.get("channel"), event.get("ts")
+        if not (channel and ts):
+            return
+        # Slack redelivers an event it thinks failed, with the same event_id
+        if not seen.first("event:" + str(body.get("event_id") or f"{channel}:{ts}")):
+            return
+        Delivery(
+            client,
+            channel=channel,
+            user_id=event.get("user"),
+            thread_ts=event.get("thread_ts") or ts,
+        ).carry_out(conversation.message(event.get("text") or "", event.get("user")))
+
+    def handle_app_mention(body: dict, event: dict, client: WebClient) -> None:
+        answer(body, event, client)
+
+    def handle_message(body: dict, event: dict, client: WebClient) -> None:
+        if event.get("channel_type") == "im":
+            answer(body, event, client)
+
+    app.event("app_mention")(ack=ack_event, lazy=[handle_app_mention])
+    # every message event is acknowledged (an unhandled one would be a 404 that Slack retries)
+    app.event("message")(ack=ack_event, lazy=[handle_message])

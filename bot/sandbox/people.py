@@ -1,0 +1,212 @@
+"""What a person does in Slack, turned into the signed, Slack-shaped requests Slack would send.
+
+`SlackSide` plays Slack's half of a conversation: a person types `/usecase …`, writes a message
+or clicks a button; it records what they wrote in the Workspace, builds the request body and
+headers exactly as Slack does (form-encoded commands, `payload=` interactions, JSON events,
+signed with the signing secret) and hands them to a `dispatch` function: the Bolt app
+in-process, or an HTTP POST to a running server.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import time
+from dataclasses import dataclass
+from typing import Callable
+from urllib.parse import quote, urlencode
+
+from slack_sdk.signature import SignatureVerifier
+
+from bot.sandbox.workspace import APP_ID, Message, Workspace
+
+Dispatch = Callable[[bytes, dict[str, str]], tuple[int, str]]
+COMMAND = "/usecase"
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What Slack got back from the app for one request."""
+
+    status: int
+    body: str
+
+    def json(self) -> dict:
+        return json.loads(self.body) if self.body else {}
+
+
+class SlackSide:
+    def __init__(self, workspace: Workspace, dispatch: Dispatch, signing_secret: str,
+                 response_base_url: str):
+        self.workspace = workspace
+        self.dispatch = dispatch
+        self.verifier = SignatureVerifier(signing_secret)
+        self.response_base_url = response_base_url.rstrip("/")
+        self._ids = itertools.count(1)
+
+    # ------------------------------------------------------------------ requests
+
+    def signed(self, body: bytes, content_type: str, *, timestamp: int | None = None,
+               extra_headers: dict[str, str] | None = None) -> Sent:
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        headers = {
+            "content-type": content_type,
+            "x-slack-request-timestamp": ts,
+            "x-slack-signature": self.verifier.generate_signature(timestamp=ts, body=body),
+            **(extra_headers or {}),
+        }
+        status, text = self.dispatch(body, headers)
+        return Sent(status, text)
+
+    def command_body(self, channel: str, text: str, user: str | None = None) -> tuple[bytes, str]:
+        user = user or self.workspace.human_id
+        response_url = self.workspace.new_response_url(self.response_base_url, channel, user)
+        channel_obj = self.workspace.channel(channel)
+        form = {
+            "token": "sandbox-verification-token",
+            "team_id": self.workspace.team_id,
+            "team_domain": "sandbox",
+            "channel_id": channel,
+            "channel_name": channel_obj.name if channel_obj else "unknown",
+            "user_id": user,
+            "user_name": self.workspace.users.get(user, user),
+            "command": COMMAND,
+            "text": text,
+            "api_app_id": APP_ID,
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": f"{next(self._ids)}.{int(time.time())}.sandbox",
+        }
+        return urlencode(form).encode(), "application/x-www-form-urlencoded"
+
+    def slash(self, channel: str, text: str = "", user: str | None = None) -> Sent:
+        """`/usecase text` typed in a channel; Slack shows the ack's body privately."""
+        body, content_type = self.command_body(channel, text, user)
+        sent = self.signed(body, content_type)
+        self._show_ack(sent, channel)
+        return sent
+
+    def _show_ack(self, sent: Sent, channel: str) -> None:
+        if sent.status != 200 or not sent.body:
+            return
+        try:
+            answer = json.loads(sent.body)
+        except ValueError:
+            answer = {"text": sent.body}
+        if not isinstance(answer, dict) or not (answer.get("text") or answer.get("blocks")):
+            return
+        public = answer.get("response_type") == "in_channel"
+        self.workspace.post(channel, self.workspace.bot_user_id, str(answer.get("text") or ""),
+                            answer.get("blocks") or [], ephemeral=not public, as_bot=True)
+
+    def event_body(self, event: dict, event_id: str | None = None) -> bytes:
+        envelope = {
+            "token": "sandbox-verification-token",
+            "team_id": self.workspace.team_id,
+            "api_app_id": APP_ID,
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{next(self._ids):08d}SANDBOX",
+            "event_time": int(time.time()),
+            "authorizations": [{"enterprise_id": None, "team_id": self.workspace.team_id,
+                                "user_id": self.workspace.bot_user_id, "is_bot": True,
+                                "is_enterprise_install": False}],
+            "is_ext_shared_channel": False,
+            "event_context": f"4-sandbox-{next(self._ids)}",
+        }
+        return json.dumps(envelope).encode()
+
+    def say(self, channel: str, text: str, *, thread_ts: str | None = None,
+            user: str | None = None) -> tuple[Message, Sent | None]:
+        """A person writes a message. Slack tells the bot when it is mentioned or in a DM with it."""
+        user = user or self.workspace.human_id
+        text = self.with_mentions(text)
+        message = self.workspace.post(channel, user, text, [], thread_ts=thread_ts)
+        found = self.workspace.channel(channel)
+        event = {"user": user, "text": text, "ts": message.ts, "channel": channel,
+                 "event_ts": message.ts, "team": self.workspace.team_id,
+                 "client_msg_id": f"sandbox-{next(self._ids)}"}
+        if message.thread_ts:
+            event["thread_ts"] = message.thread_ts
+        if found and found.kind == "im":
+            event.update(type="message", channel_type="im")
+        elif f"<@{self.workspace.bot_user_id}>" in text and found and \
+                self.workspace.bot_user_id in found.members:
+            event.update(type="app_mention")
+        else:
+            return message, None
+        return message, self.signed(self.event_body(event), "application/json")
+
+    def with_mentions(self, text: str) -> str:
+        """What Slack's composer does to "@name": it becomes <@U…>."""
+        for user_id, name in self.workspace.users.items():
+            text = re.sub(rf"(?<![\w<])@{re.escape(name)}\b", f"<@{user_id}>", text)
+        return text
+
+    def click_body(self, message: Message, action: dict, user: str | None = None) -> bytes:
+        user = user or self.workspace.human_id
+        channel = self.workspace.channel(message.channel)
+        container = {"type": "message", "message_ts": message.ts, "channel_id": message.channel,
+                     "is_ephemeral": message.ephemeral}
+        if message.thread_ts:
+            container["thread_ts"] = message.thread_ts
+        payload = {
+            "type": "block_actions",
+            "user": {"id": user, "username": self.workspace.users.get(user, user),
+                     "name": self.workspace.users.get(user, user), "team_id": self.workspace.team_id},
+            "api_app_id": APP_ID,
+            "token": "sandbox-verification-token",
+            "container": container,
+            "trigger_id": f"{next(self._ids)}.{int(time.time())}.sandbox",
+            "team": {"id": self.workspace.team_id, "domain": "sandbox"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "channel": {"id": message.channel, "name": channel.name if channel else "unknown"},
+            "state": {"values": {}},
+            "response_url": self.workspace.new_response_url(
+                self.response_base_url, message.channel, user, thread_ts=message.thread_ts,
+                original_ts=message.ts, original_ephemeral=message.ephemeral),
+            "actions": [{**action, "type": "button", "action_ts": f"{time.time():.6f}"}],
+        }
+        if not message.ephemeral:
+            payload["message"] = message.slack_shape()
+        return b"payload=" + quote(json.dumps(payload)).encode()
+
+    def click(self, message: Message, label_or_action: str, user: str | None = None) -> Sent:
+        """Click the button whose text (or action_id) is `label_or_action` on `message`."""
+        action = find_button(message.blocks, label_or_action)
+        if action is None:
+            raise LookupError(f"no button {label_or_action!r} on message {message.ts}: {buttons(message.blocks)}")
+        return self.click_action(message, action, user)
+
+    def click_action(self, message: Message, action: dict, user: str | None = None) -> Sent:
+        return self.signed(self.click_body(message, action, user), "application/x-www-form-urlencoded")
+
+
+def buttons(blocks: list) -> list[dict]:
+    """Every button of a message, as {action_id, block_id, value, text, url}."""
+    found = []
+    for block in blocks or []:
+        elements = list(block.get("elements") or []) if block.get("type") == "actions" else []
+        if isinstance(block.get("accessory"), dict):
+            elements.append(block["accessory"])
+        for element in elements:
+            if element.get("type") == "button":
+                found.append({
+                    "action_id": element.get("action_id"),
+                    "block_id": block.get("block_id") or "",
+                    "value": element.get("value"),
+                    "text": (element.get("text") or {}).get("text", ""),
+                    "url": element.get("url"),
+                    "accessibility_label": element.get("accessibility_label"),
+                })
+    return found
+
+
+def find_button(blocks: list, label_or_action: str) -> dict | None:
+    for b in buttons(blocks):
+        if label_or_action in (b["text"], b["action_id"], b["accessibility_label"]):
+            return {k: b[k] for k in ("action_id", "block_id", "value") if b[k] is not None} | {
+                "text": {"type": "plain_text", "text": b["text"]}}
+    return None

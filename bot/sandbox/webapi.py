@@ -1,0 +1,139 @@
+"""Slack's Web API, played by the sandbox: the methods the bot calls, answered from a Workspace.
+
+`FakeWebApi.call` takes a method name and its arguments and returns Slack's JSON answer (or
+raises `Fault` for an HTTP-level failure a test asked for). Faults can be queued to rehearse
+rate limits, server errors and API errors.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+
+from bot.sandbox.workspace import WebApiError, Workspace
+
+
+@dataclass
+class Fault:
+    """An injected failure for one method: an HTTP status, or an API error with HTTP 200."""
+
+    method: str
+    status: int = 200
+    error: str | None = None
+    retry_after: int | None = None
+    times: int = 1
+
+
+class FakeWebApi:
+    def __init__(self, workspace: Workspace, token_prefix: str = "xoxb-"):
+        self.workspace = workspace
+        self.token_prefix = token_prefix
+        self.socket_url: str | None = None  # apps.connections.open answers this
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
+
+    def fail(self, method: str, *, status: int = 200, error: str | None = None,
+             retry_after: int | None = None, times: int = 1) -> None:
+        with self._lock:
+            self._faults.append(Fault(method, status, error, retry_after, times))
+
+    def _take_fault(self, method: str) -> Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.method == method and fault.times > 0:
+                    fault.times -= 1
+                    return fault
+        return None
+
+    def handle(self, method: str, body: bytes, content_type: str, authorization: str
+               ) -> tuple[int, dict, dict]:
+        """(HTTP status, headers, JSON body) for one Web API request."""
+        params = parse_params(body, content_type)
+        self.workspace.calls.append((method, params))
+        fault = self._take_fault(method)
+        if fault is not None:
+            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+            if fault.status != 200:
+                return fault.status, headers, {"ok": False, "error": fault.error or "fault"}
+            return 200, headers, {"ok": False, "error": fault.error or "fault"}
+        token = authorization.removeprefix("Bearer ").strip()
+        if method != "api.test" and not token.startswith((self.token_prefix, "xapp-")):
+            return 200, {}, {"ok": False, "error": "not_authed"}
+        try:
+            return 200, {}, {"ok": True, **self.call(method, params)}
+        except WebApiError as exc:
+            return 200, {}, {"ok": False, "error": exc.error}
+
+    def call(self, method: str, p: dict) -> dict:
+        ws = self.workspace
+        if method == "auth.test":
+            return {"url": "https://sandbox.slack.local/", "team": "Sandbox", "user": "usecase-bot",
+                    "team_id": ws.team_id, "user_id": ws.bot_user_id, "bot_id": ws.bot_id,
+                    "is_enterprise_install": False}
+        if method == "chat.postMessage":
+            channel = self._member_channel(p)
+            message = ws.post(channel, ws.bot_user_id, _text(p), _blocks(p),
+                              thread_ts=p.get("thread_ts") or None, as_bot=True)
+            return {"channel": channel, "ts": message.ts, "message": message.slack_shape()}
+        if method == "chat.update":
+            channel, ts = str(p.get("channel") or ""), str(p.get("ts") or "")
+            message = ws.find(channel, ts)
+            if message is None:
+                raise WebApiError("message_not_found")
+            if message.user != ws.bot_user_id:
+                raise WebApiError("cant_update_message")
+            ws.update(channel, ts, _text(p), _blocks(p))
+            return {"channel": channel, "ts": ts, "text": _text(p)}
+        if method == "chat.postEphemeral":
+            channel = self._member_channel(p)
+            user = str(p.get("user") or "")
+            if user not in ws.channels[channel].members:
+                raise WebApiError("user_not_in_channel")
+            message = ws.post(channel, ws.bot_user_id, _text(p), _blocks(p), ephemeral=True,
+                              thread_ts=p.get("thread_ts") or None, as_bot=True)
+            return {"message_ts": message.ts}
+        if method == "views.publish":
+            return {"view": p.get("view")}
+        if method == "apps.connections.open":
+            if not self.socket_url:
+                raise WebApiError("not_allowed_token_type")
+            return {"url": self.socket_url}
+        raise WebApiError("unknown_method")
+
+    def _member_channel(self, p: dict) -> str:
+        channel = str(p.get("channel") or "")
+        found = self.workspace.channel(channel)
+        if found is None:
+            raise WebApiError("channel_not_found")
+        if self.workspace.bot_user_id not in found.members:
+            raise WebApiError("not_in_channel")
+        return channel
+
+
+def parse_params(body: bytes, content_type: str) -> dict:
+    """Web API arguments arrive as JSON or as a form (with JSON-encoded blocks)."""
+    if not body:
+        return {}
+    if "json" in content_type:
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            return {}
+        return parsed if isinstance(parsed, dict) else {}
+    return {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+
+
+def _text(p: dict) -> str:
+    return str(p.get("text") or "")
+
+
+def _blocks(p: dict) -> list:
+    blocks = p.get("blocks") or []
+    if isinstance(blocks, str):
+        try:
+            blocks = json.loads(blocks)
+        except ValueError:
+            return []
+    return blocks if isinstance(blocks, list) else []

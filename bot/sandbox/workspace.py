@@ -1,0 +1,240 @@
+"""An in-memory Slack workspace: channels, messages, threads, ephemeral messages, response_urls.
+
+It is what Slack keeps for the bot's conversations, with the answers Slack's Web API gives
+(channel_not_found, not_in_channel, message_not_found …). The sandbox shows it in a page;
+tests use it as the local fake Web API and read what a person would see.
+"""
+
+from __future__ import annotations
+
+import itertools
+import queue
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+
+TEAM_ID = "T0G9PQBBK"
+APP_ID = "A0KRD7HC3"
+BOT_USER_ID = "U0BOT1234"
+BOT_ID = "B0BOT1234"
+HUMAN_ID = "U061F7AUR"
+CHANNEL_ID = "C0LAN2Q65"
+DM_ID = "D0LAN0Z89"
+
+RESPONSE_URL_USES = 5  # Slack allows five uses of a response_url
+SUBSCRIBER_QUEUE_MAX = 1000
+
+
+class WebApiError(Exception):
+    """What Slack answers with {"ok": false, "error": ...}."""
+
+    def __init__(self, error: str):
+        super().__init__(error)
+        self.error = error
+
+
+@dataclass
+class Channel:
+    id: str
+    name: str
+    kind: str  # "channel" | "im"
+    members: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Message:
+    channel: str
+    ts: str
+    user: str
+    text: str
+    blocks: list
+    thread_ts: str | None = None
+    ephemeral: bool = False
+    edited: bool = False
+    bot_id: str | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "channel": self.channel, "ts": self.ts, "thread_ts": self.thread_ts, "user": self.user,
+            "text": self.text, "blocks": self.blocks, "ephemeral": self.ephemeral,
+            "edited": self.edited,
+        }
+
+    def slack_shape(self) -> dict:
+        """The message as Slack puts it in a block_actions payload."""
+        shape = {"type": "message", "user": self.user, "ts": self.ts, "text": self.text,
+                 "blocks": self.blocks, "team": TEAM_ID}
+        if self.bot_id:
+            shape["bot_id"] = self.bot_id
+        if self.thread_ts:
+            shape["thread_ts"] = self.thread_ts
+        return shape
+
+
+@dataclass
+class ResponseUrl:
+    channel: str
+    user: str
+    thread_ts: str | None
+    original_ts: str | None  # the message a click came from (replace_original replaces it)
+    original_ephemeral: bool
+    uses: int = 0
+
+
+class Workspace:
+    def __init__(self) -> None:
+        self.team_id = TEAM_ID
+        self.bot_user_id = BOT_USER_ID
+        self.bot_id = BOT_ID
+        self.human_id = HUMAN_ID
+        self.users = {HUMAN_ID: "you", BOT_USER_ID: "usecase-bot"}
+        self.channels: dict[str, Channel] = {
+            CHANNEL_ID: Channel(CHANNEL_ID, "general", "channel", {HUMAN_ID, BOT_USER_ID}),
+            DM_ID: Channel(DM_ID, "usecase-bot", "im", {HUMAN_ID, BOT_USER_ID}),
+        }
+        self.messages: list[Message] = []
+        self.calls: list[tuple[str, dict]] = []  # every Web API call and response_url use
+        self._response_urls: dict[str, ResponseUrl] = {}
+        self._lock = threading.RLock()
+        self._changed = threading.Condition(self._lock)
+        self._subscribers: list[queue.Queue] = []
+        self._clock = itertools.count(1)
+        self._epoch = int(time.time())
+
+    # ------------------------------------------------------------------ reading
+
+    def channel(self, channel_id: str) -> Channel | None:
+        return self.channels.get(channel_id)
+
+    def add_channel(self, channel_id: str, name: str, *, kind: str = "channel",
+                    members: set[str] | None = None) -> Channel:
+        with self._lock:
+            channel = Channel(channel_id, name, kind, set(members or {self.human_id}))
+            self.channels[channel_id] = channel
+            return channel
+
+    def find(self, channel: str, ts: str) -> Message | None:
+        with self._lock:
+            return next((m for m in self.messages if m.channel == channel and m.ts == ts), None)
+
+    def thread(self, channel: str, thread_ts: str) -> list[Message]:
+        with self._lock:
+            return [m for m in self.messages if m.channel == channel
+                    and (m.ts == thread_ts or m.thread_ts == thread_ts)]
+
+    def snapshot(self) -> list[Message]:
+        with self._lock:
+            return list(self.messages)
+
+    def wait_for(self, predicate, timeout: float = 5.0):
+        """Wait until predicate(workspace) is truthy; return its value (None on time-out)."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                value = predicate(self)
+                if value:
+                    return value
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self._changed.wait(left)
+
+    # ------------------------------------------------------------------ what Slack does
+
+    def next_ts(self) -> str:
+        return f"{self._epoch + next(self._clock) / 1000:.6f}"
+
+    def post(self, channel: str, user: str, text: str, blocks: list | None = None, *,
+             thread_ts: str | None = None, ephemeral: bool = False, as_bot: bool = False) -> Message:
+        with self._lock:
+            if channel not in self.channels:
+                raise WebApiError("channel_not_found")
+            if thread_ts and not ephemeral:
+                root = self.find(channel, thread_ts)
+                if root is not None and root.thread_ts and root.thread_ts != root.ts:
+                    thread_ts = root.thread_ts  # a reply to a reply goes to the thread's root
+                elif root is None:
+                    thread_ts = None  # Slack posts to the channel when thread_ts matches nothing
+            message = Message(channel=channel, ts=self.next_ts(), user=user, text=text,
+                              blocks=list(blocks or []), thread_ts=thread_ts, ephemeral=ephemeral,
+                              bot_id=self.bot_id if as_bot else None)
+            self.messages.append(message)
+            self._notify({"type": "message", "message": message.to_json()})
+            return message
+
+    def update(self, channel: str, ts: str, text: str, blocks: list | None) -> Message:
+        with self._lock:
+            message = self.find(channel, ts)
+            if message is None:
+                raise WebApiError("message_not_found")
+            message.text = text
+            message.blocks = list(blocks or [])
+            message.edited = not message.ephemeral
+            self._notify({"type": "message", "message": message.to_json()})
+            return message
+
+    def delete(self, channel: str, ts: str) -> None:
+        with self._lock:
+            self.messages = [m for m in self.messages if not (m.channel == channel and m.ts == ts)]
+            self._notify({"type": "delete", "channel": channel, "ts": ts})
+
+    def new_response_url(self, base_url: str, channel: str, user: str, *, thread_ts: str | None = None,
+                         original_ts: str | None = None, original_ephemeral: bool = False) -> str:
+        token = secrets.token_urlsafe(12)
+        with self._lock:
+            self._response_urls[token] = ResponseUrl(channel, user, thread_ts, original_ts, original_ephemeral)
+        return f"{base_url}/response/{token}"
+
+    def respond(self, token: str, body: dict) -> None:
+        """A POST to a response_url, as Slack treats it."""
+        with self._lock:
+            target = self._response_urls.get(token)
+            if target is None:
+                raise WebApiError("invalid_url")
+            if target.uses >= RESPONSE_URL_USES:
+                raise WebApiError("used_url")
+            target.uses += 1
+            self.calls.append(("response_url", body))
+            text, blocks = str(body.get("text") or ""), body.get("blocks") or []
+            if body.get("delete_original") and target.original_ts:
+                self.delete(target.channel, target.original_ts)
+                return
+            if body.get("replace_original") and target.original_ts:
+                self.update(target.channel, target.original_ts, text, blocks)
+                return
+            public = body.get("response_type") == "in_channel"
+            self.post(target.channel, self.bot_user_id, text, blocks, as_bot=True,
+                      thread_ts=body.get("thread_ts") or target.thread_ts, ephemeral=not public)
+
+    # ------------------------------------------------------------------ change feed (the page)
+
+    def subscribe(self) -> queue.Queue:
+        feed: queue.Queue = queue.Queue(maxsize=SUBSCRIBER_QUEUE_MAX)
+        with self._lock:
+            self._subscribers.append(feed)
+        return feed
+
+    def unsubscribe(self, feed: queue.Queue) -> None:
+        with self._lock:
+            if feed in self._subscribers:
+                self._subscribers.remove(feed)
+
+    def _notify(self, change: dict) -> None:
+        for feed in list(self._subscribers):
+            try:
+                feed.put_nowait(change)
+            except queue.Full:  # a page that stopped reading: drop it, it reloads on reconnect
+                self.unsubscribe(feed)
+        self._changed.notify_all()
+
+    def state(self) -> dict:
+        with self._lock:
+            return {
+                "team": {"id": self.team_id, "name": "Sandbox"},
+                "me": {"id": self.human_id, "name": self.users[self.human_id]},
+                "bot": {"id": self.bot_user_id, "name": self.users[self.bot_user_id]},
+                "users": dict(self.users),
+                "channels": [{"id": c.id, "name": c.name, "kind": c.kind} for c in self.channels.values()],
+                "messages": [m.to_json() for m in self.messages],
+            }

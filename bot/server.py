@@ -1,0 +1,161 @@
+"""Start the bot in the mode the settings chose: Socket Mode, HTTP (gunicorn), or the sandbox."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import sys
+import tempfile
+
+from bot.catalog import Catalog
+from bot.cli import OperatorError
+from bot.settings import Settings
+
+log = logging.getLogger("usecase_bot")
+
+
+def configure_logging() -> None:
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("slack_sdk").setLevel(logging.WARNING)
+    logging.getLogger("slack_bolt").setLevel(logging.WARNING)
+
+
+def serve(settings: Settings, catalog: Catalog, open_browser: bool = False) -> int:
+    configure_logging()
+    if settings.mode == "sandbox":
+        return serve_sandbox(settings, catalog, open_browser=open_browser)
+    if settings.mode == "socket":
+        return serve_socket_mode(settings, catalog)
+    return serve_http(settings, catalog)
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail fast, in one line, when the port cannot be listened on."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        raise OperatorError(
+            f"cannot listen on {host}:{port} ({exc.strerror or exc}): choose another port with "
+            f"--port or PORT, or stop what is using it"
+        ) from None
+
+
+def identify(settings: Settings):
+    """auth.test once, at start-up: a refused token stops the bot with a clear line."""
+    from slack_sdk.errors import SlackApiError, SlackClientError
+
+    from bot.app import look_up_identity
+    from bot.webapi import build_client
+
+    try:
+        return look_up_identity(build_client(settings.bot_token, settings.api_url))
+    except SlackApiError as exc:
+        error = exc.response.get("error") if exc.response is not None else "error"
+        raise OperatorError(
+            f"Slack refused SLACK_BOT_TOKEN ({error}): copy the Bot User OAuth Token from your "
+            f"app's OAuth & Permissions page and reinstall the app if it was revoked"
+        ) from None
+    except (SlackClientError, OSError) as exc:
+        raise OperatorError(
+            f"cannot reach Slack's Web API at {settings.api_url} ({type(exc).__name__}): check the "
+            f"network, or SLACK_API_URL"
+        ) from None
+
+
+def serve_socket_mode(settings: Settings, catalog: Catalog) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import build_app
+
+    identity = identify(settings)
+    app = build_app(settings, catalog, identity=identity, socket_mode=True)
+    log.info("usecase-bot connected as %s; Socket Mode, waiting for Slack", identity.user_id)
+    SocketModeHandler(app, settings.app_token).start()
+    return 0
+
+
+def serve_http(settings: Settings, catalog: Catalog) -> int:
+    from gunicorn.app.base import BaseApplication
+
+    from bot.app import build_app
+    from bot.dedupe import SqliteSeenOnce
+    from bot.web import make_wsgi_app
+
+    check_port(settings.host, settings.port)
+    identity = identify(settings)
+    # one first-time table for every worker of this host (retried events, double clicks)
+    seen_path = os.path.join(tempfile.mkdtemp(prefix="usecase-bot-"), "seen.sqlite3")
+    SqliteSeenOnce(seen_path)
+
+    def build_worker_app():
+        app = build_app(settings, catalog, identity=identity, seen=SqliteSeenOnce(seen_path))
+        return make_wsgi_app(app, settings.signing_secret)
+
+    class Server(BaseApplication):
+        def load_config(self):
+            for key, value in {
+                "bind": f"{settings.host}:{settings.port}",
+                "workers": settings.workers,
+                "worker_class": "gthread",
+                "threads": 16,
+                "timeout": 30,
+                "graceful_timeout": 10,
+                "keepalive": 5,
+                "accesslog": None,
+                "errorlog": "-",
+                "loglevel": "warning",
+                "proc_name": "usecase-bot",
+            }.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return build_worker_app()
+
+    log.info("usecase-bot (%s) serving POST /slack/events and GET /healthz on http://%s:%d with %d workers",
+             identity.user_id, settings.host, settings.port, settings.workers)
+    Server().run()
+    return 0
+
+
+def serve_sandbox(settings: Settings, catalog: Catalog, open_browser: bool = False) -> int:
+    from dataclasses import replace
+
+    from slack_bolt import BoltRequest
+
+    from bot.app import Identity, build_app
+    from bot.sandbox.people import SlackSide
+    from bot.sandbox.server import SlackStandIn
+
+    check_port(settings.host, settings.port)
+    stand_in = SlackStandIn(settings.host, settings.port)
+    workspace = stand_in.workspace
+    secret = secrets.token_hex(16)
+    bot_settings = replace(settings, bot_token="xoxb-sandbox", signing_secret=secret,
+                           api_url=stand_in.api_url)
+    identity = Identity(team_id=workspace.team_id, user_id=workspace.bot_user_id, bot_id=workspace.bot_id)
+    app = build_app(bot_settings, catalog, identity=identity)
+
+    def dispatch(body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+        response = app.dispatch(BoltRequest(body=body.decode("utf-8"),
+                                            headers={k: [v] for k, v in headers.items()}))
+        return response.status, response.body
+
+    stand_in.people = SlackSide(workspace, dispatch, secret, stand_in.base_url)
+    url = f"http://{settings.host}:{stand_in.port}"
+    print(f"usecase-bot sandbox: open {url} (no Slack tokens set; Ctrl-C to stop)", flush=True)
+    if open_browser and sys.stdout.isatty():
+        import webbrowser
+
+        webbrowser.open(url)
+    try:
+        stand_in.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0

@@ -1,0 +1,123 @@
+"""Environment -> settings, failing fast with one line that names the variable and what to do."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import Mapping
+from urllib.parse import urlparse
+
+DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_PORT = 3000
+DEFAULT_HOST = "127.0.0.1"
+
+
+class SettingsError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    mode: str  # "socket" | "http" | "sandbox"
+    bot_token: str | None = None
+    app_token: str | None = None
+    signing_secret: str | None = None
+    api_url: str = DEFAULT_API_URL
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    workers: int = 2
+    threads: int = 32  # listener threads per process (Bolt's pool runs the work after each ack)
+
+
+def load_settings(env: Mapping[str, str], *, mode: str = "auto", host: str | None = None,
+                  port: int | None = None, workers: int | None = None) -> Settings:
+    bot_token = _token(env, "SLACK_BOT_TOKEN", "xoxb-", "the bot token (OAuth & Permissions page)")
+    app_token = _token(env, "SLACK_APP_TOKEN", "xapp-", "an app-level token with connections:write (Basic Information page)")
+    secret = (env.get("SLACK_SIGNING_SECRET") or "").strip() or None
+    if secret is not None and not re.fullmatch(r"[0-9A-Za-z]{16,128}", secret):
+        raise SettingsError(
+            "SLACK_SIGNING_SECRET looks malformed: copy the Signing Secret from your app's Basic Information page"
+        )
+
+    if mode == "auto":
+        if app_token:
+            mode = "socket"
+        elif secret and bot_token:
+            mode = "http"
+        elif not (bot_token or secret):
+            mode = "sandbox"
+        elif bot_token:
+            raise SettingsError(
+                "SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET "
+                "(HTTP mode) is: set one of them, or unset SLACK_BOT_TOKEN to try the local sandbox"
+            )
+        else:
+            raise SettingsError("SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN is not: set the bot token (xoxb-…) too")
+    if mode == "socket":
+        _require(app_token, "SLACK_APP_TOKEN", "Socket Mode needs an app-level token (xapp-…)")
+        _require(bot_token, "SLACK_BOT_TOKEN", "Socket Mode needs the bot token (xoxb-…) too")
+    elif mode == "http":
+        _require(secret, "SLACK_SIGNING_SECRET", "HTTP mode needs the signing secret")
+        _require(bot_token, "SLACK_BOT_TOKEN", "HTTP mode needs the bot token (xoxb-…)")
+    elif mode != "sandbox":
+        raise SettingsError(f"unknown mode '{mode}': use auto, socket, http or sandbox")
+
+    return Settings(
+        mode=mode,
+        bot_token=bot_token,
+        app_token=app_token,
+        signing_secret=secret,
+        api_url=_api_url(env.get("SLACK_API_URL")),
+        host=host or DEFAULT_HOST,
+        port=_port(port if port is not None else env.get("PORT")),
+        workers=_workers(workers if workers is not None else env.get("WEB_CONCURRENCY")),
+    )
+
+
+def _token(env: Mapping[str, str], name: str, prefix: str, what: str) -> str | None:
+    value = (env.get(name) or "").strip()
+    if not value:
+        return None
+    if not value.startswith(prefix) or not re.fullmatch(r"[0-9A-Za-z-]+", value):
+        raise SettingsError(f"{name} looks malformed: it should start with {prefix}; use {what}")
+    return value
+
+
+def _require(value, name: str, why: str) -> None:
+    if not value:
+        raise SettingsError(f"{name} is not set: {why}")
+
+
+def _api_url(raw: str | None) -> str:
+    if not raw or not raw.strip():
+        return DEFAULT_API_URL
+    url = raw.strip()
+    parts = urlparse(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(f"SLACK_API_URL must be an http(s) URL such as {DEFAULT_API_URL}, got '{raw}'")
+    return url if url.endswith("/") else url + "/"
+
+
+def _port(raw) -> int:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return DEFAULT_PORT
+    try:
+        port = int(raw)
+    except (TypeError, ValueError):
+        raise SettingsError(f"PORT must be a number between 1 and 65535, got '{raw}'") from None
+    if not 1 <= port <= 65535:
+        raise SettingsError(f"PORT must be a number between 1 and 65535, got '{raw}'")
+    return port
+
+
+def _workers(raw) -> int:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return max(2, 2 * (os.cpu_count() or 1))
+    try:
+        workers = int(raw)
+    except (TypeError, ValueError):
+        raise SettingsError(f"WEB_CONCURRENCY (or --workers) must be a whole number, got '{raw}'") from None
+    if not 1 <= workers <= 64:
+        raise SettingsError(f"WEB_CONCURRENCY (or --workers) must be between 1 and 64, got '{raw}'")
+    return workers

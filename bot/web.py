@@ -1,0 +1,97 @@
+"""The HTTP endpoint as a WSGI app: POST /slack/events for Slack, GET /healthz for operators.
+
+A request that cannot be parsed is answered 401 when its signature is wrong (so an unsigned
+stranger learns nothing) and 400 when it is signed but malformed; never a 500.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from urllib.parse import parse_qsl
+
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_sdk.signature import SignatureVerifier
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+MAX_BODY = 1 << 20  # Slack's payloads are far smaller; anything bigger is not from Slack
+
+log = logging.getLogger("usecase_bot.web")
+
+_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
+            405: "Method Not Allowed", 411: "Length Required", 413: "Payload Too Large",
+            500: "Internal Server Error"}
+
+
+def make_wsgi_app(app: App, signing_secret: str):
+    verifier = SignatureVerifier(signing_secret)
+
+    def wsgi(environ, start_response):
+        path = environ.get("PATH_INFO") or "/"
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == HEALTH_PATH:
+            if method not in ("GET", "HEAD"):
+                return _reply(start_response, 405, {"error": "use GET"})
+            return _reply(start_response, 200, {"ok": True})
+        if path != EVENTS_PATH:
+            return _reply(start_response, 404, {"error": "not found"})
+        if method != "POST":
+            return _reply(start_response, 405, {"error": "use POST"})
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return _reply(start_response, 411, {"error": "bad Content-Length"})
+        if length > MAX_BODY or length < 0:
+            return _reply(start_response, 413, {"error": "request too large"})
+        raw = environ["wsgi.input"].read(length) if length else b""
+        headers = _headers(environ)
+        signed = verifier.is_valid(
+            body=raw,
+            timestamp=headers.get("x-slack-request-timestamp", ""),
+            signature=headers.get("x-slack-signature", ""),
+        )
+        if not signed:
+            return _reply(start_response, 401, {"error": "invalid request"})
+        try:
+            request = BoltRequest(
+                body=raw.decode("utf-8"),
+                query=dict(parse_qsl(environ.get("QUERY_STRING") or "")),
+                headers={k: [v] for k, v in headers.items()},
+            )
+            response = app.dispatch(request)
+        except Exception as exc:  # noqa: BLE001 - a signed body Bolt cannot read is malformed input
+            log.warning("malformed request refused: %s", type(exc).__name__)
+            return _reply(start_response, 400, {"error": "malformed request"})
+        return _bolt_reply(start_response, response)
+
+    return wsgi
+
+
+def _headers(environ) -> dict[str, str]:
+    headers = {}
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            headers[key[5:].replace("_", "-").lower()] = value
+    if environ.get("CONTENT_TYPE"):
+        headers["content-type"] = environ["CONTENT_TYPE"]
+    return headers
+
+
+def _reply(start_response, status: int, payload: dict):
+    body = json.dumps(payload).encode()
+    start_response(f"{status} {_REASONS.get(status, '')}",
+                   [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _bolt_reply(start_response, response: BoltResponse):
+    status = response.status
+    if status >= 500:  # Bolt answers 500 only when it could not read the request
+        return _reply(start_response, 400, {"error": "malformed request"})
+    body = response.body.encode("utf-8") if isinstance(response.body, str) else (response.body or b"")
+    headers = [(k, v) for k, values in response.headers.items() for v in values
+               if k.lower() != "content-length"]
+    headers.append(("Content-Length", str(len(body))))
+    start_response(f"{status} {_REASONS.get(status, '')}", headers)
+    return [body]

@@ -1,0 +1,26 @@
+"""The Web API client the bot talks to Slack with: bounded retries, a short timeout."""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+WEB_API_TIMEOUT = 10  # seconds per call
+
+
+def retry_handlers() -> list:
+    """Connection errors, 5xx, and 429 (after its Retry-After) are retried, twice at most."""
+    return [
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        ServerErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=2),
+    ]
+
+
+def build_client(token: str | None, api_url: str) -> WebClient:
+    return WebClient(token=token, base_url=api_url, timeout=WEB_API_TIMEOUT,
+                     retry_handlers=retry_handlers())
