@@ -160,7 +160,8 @@ def _kind(node: Node) -> str:
     if isinstance(node, ScalarNode) and node.tag != "tag:yaml.org,2002:str":
         if node.tag.endswith(":null"):
             return "empty"
-        return "a " + node.tag.rsplit(":", 1)[-1]
+        kind = node.tag.rsplit(":", 1)[-1]
+        return ("an " if kind[0] in "aeiou" else "a ") + kind
     return _KIND.get(type(node), "something else")
 
 
@@ -170,6 +171,7 @@ class _Reader:
     def __init__(self, path: Path, problems: list[Problem]):
         self.path = str(path)
         self.problems = problems
+        self.loaded = False  # False until the file parsed: its contents are then unknown, not absent
 
     def problem(self, node: Node | int, message: str) -> None:
         line = node if isinstance(node, int) else node.start_mark.line + 1
@@ -194,6 +196,7 @@ class _Reader:
             return None
         if node is None:
             self.problem(1, "the file is empty")
+        self.loaded = node is not None
         return node
 
     def fields(
@@ -311,14 +314,19 @@ def _load(directory: Path) -> tuple[Catalog | None, list[Problem]]:
         return None, [Problem(str(directory), 0, "catalog folder not found")]
 
     guide = _read_guide(_Reader(directory / GUIDE_FILE, problems))
-    events = _read_events(_Reader(directory / EVENTS_FILE, problems))
+    events_reader = _Reader(directory / EVENTS_FILE, problems)
+    events = _read_events(events_reader)
     lexicon = _read_lexicon(_Reader(directory / LEXICON_FILE, problems))
-    use_cases, uc_nodes = _read_use_cases(directory, problems, guide, events)
-    goals = _read_goals(_Reader(directory / GOALS_FILE, problems), use_cases)
+    # a file that did not parse is reported once; the others are not checked against its contents
+    use_cases, uc_nodes, unreadable = _read_use_cases(
+        directory, problems, guide, events if events_reader.loaded else None
+    )
+    goals_reader = _Reader(directory / GOALS_FILE, problems)
+    goals = _read_goals(goals_reader, use_cases, unreadable)
 
     listed = {(g.id, uc) for g in goals for uc in g.use_cases}
     goal_ids = {g.id for g in goals}
-    for uc in use_cases.values():
+    for uc in use_cases.values() if goals_reader.loaded else ():
         reader, goal_key_nodes = uc_nodes[uc.id]
         for goal_id, key_node in goal_key_nodes.items():
             if goal_id not in goal_ids:
@@ -365,7 +373,12 @@ def _read_guide(r: _Reader) -> Guide:
             docs[key.value] = r.url(value, f"docs link '{key.value}'")
     checklist = r.texts(f.get("setup_checklist"), "setup_checklist", allow_empty=False)
     for node, step in zip(getattr(f.get("setup_checklist"), "value", []), checklist):
-        for _, name, _, _ in string.Formatter().parse(step) if step else ():
+        try:
+            fields = [name for _, name, _, _ in string.Formatter().parse(step)] if step else []
+        except ValueError as exc:
+            r.problem(node, f"malformed placeholder in setup_checklist: {exc} (write {{{{ or }}}} for a literal brace)")
+            continue
+        for name in fields:
             if name is not None and name not in CHECKLIST_PLACEHOLDERS:
                 r.problem(
                     node,
@@ -415,15 +428,17 @@ _UseCaseNodes = dict[str, tuple[_Reader, dict[str, Node]]]
 
 
 def _read_use_cases(
-    directory: Path, problems: list[Problem], guide: Guide, events: dict[str, Event]
-) -> tuple[dict[str, UseCase], _UseCaseNodes]:
+    directory: Path, problems: list[Problem], guide: Guide, events: dict[str, Event] | None
+) -> tuple[dict[str, UseCase], _UseCaseNodes, set[str]]:
+    """The use cases, their goal-entry nodes, and the ids (file names) of files that did not parse."""
     folder = directory / USE_CASES_DIR
     use_cases: dict[str, UseCase] = {}
     nodes: _UseCaseNodes = {}
     first_seen: dict[str, str] = {}
+    unreadable: set[str] = set()
     if not folder.is_dir():
         problems.append(Problem(str(folder), 0, "use-case folder not found"))
-        return use_cases, nodes
+        return use_cases, nodes, unreadable
     files = sorted(folder.glob("*.yml")) + sorted(folder.glob("*.yaml"))
     if not files:
         problems.append(Problem(str(folder), 0, "no use-case files (*.yml) in the folder"))
@@ -431,6 +446,7 @@ def _read_use_cases(
         r = _Reader(path, problems)
         root = r.load()
         if root is None:
+            unreadable.add(path.stem)
             continue
         f = r.fields(
             root,
@@ -451,7 +467,7 @@ def _read_use_cases(
         name = r.text(f.get("name"), "name", max_len=BUTTON_TEXT_MAX)
         event_names = r.texts(f.get("events"), "events", allow_empty=False)
         for node, event in zip(getattr(f.get("events"), "value", []), event_names):
-            if event and event not in events:
+            if event and events is not None and event not in events:
                 r.problem(
                     node,
                     f"event '{event}' has no properties: add it with its properties to {EVENTS_FILE}",
@@ -487,7 +503,7 @@ def _read_use_cases(
         if uc_id:
             use_cases[uc_id] = use_case
             nodes[uc_id] = (r, goal_keys)
-    return use_cases, nodes
+    return use_cases, nodes, unreadable
 
 
 def _types(r: _Reader, node: Node | None, what: str, known: tuple[str, ...]) -> tuple[str, ...]:
@@ -498,7 +514,7 @@ def _types(r: _Reader, node: Node | None, what: str, known: tuple[str, ...]) -> 
     return values
 
 
-def _read_goals(r: _Reader, use_cases: dict[str, UseCase]) -> list[Goal]:
+def _read_goals(r: _Reader, use_cases: dict[str, UseCase], unreadable: set[str]) -> list[Goal]:
     root = r.load()
     f = (r.fields(root, GOALS_FILE, ["goals"]) if root is not None else None) or {}
     goals: list[Goal] = []
@@ -513,13 +529,15 @@ def _read_goals(r: _Reader, use_cases: dict[str, UseCase]) -> list[Goal]:
         if g is None:
             continue
         goal_id = r.identifier(g.get("id"), "goal id")
-        if goal_id in first_seen:
+        if goal_id and goal_id in first_seen:
             r.problem(g["id"], f"duplicate goal id '{goal_id}' (first at line {first_seen[goal_id]})")
             continue
         first_seen[goal_id] = node.start_mark.line + 1
         listed = r.texts(g.get("use_cases"), f"use_cases of goal '{goal_id}'", allow_empty=False)
         for item, uc_id in zip(getattr(g.get("use_cases"), "value", []), listed):
             if not uc_id:
+                continue
+            if uc_id in unreadable:
                 continue
             if uc_id not in use_cases:
                 r.problem(item, f"goal '{goal_id}' lists unknown use case '{uc_id}'")
@@ -537,6 +555,8 @@ def _read_goals(r: _Reader, use_cases: dict[str, UseCase]) -> list[Goal]:
             c = r.fields(c_node, "a consideration", ["question", "points_to"]) or {}
             points_to = r.texts(c.get("points_to"), "points_to", allow_empty=False)
             for item, uc_id in zip(getattr(c.get("points_to"), "value", []), points_to):
+                if uc_id in unreadable:
+                    continue
                 if uc_id and uc_id not in use_cases:
                     r.problem(item, f"consideration points to unknown use case '{uc_id}'")
                 elif uc_id and uc_id not in listed:

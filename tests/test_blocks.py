@@ -1,0 +1,171 @@
+"""Block Kit builders: every message the bot can build stays within Slack's limits and echoes
+people's text inertly (no Slack, no mocks)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from types import MappingProxyType
+
+import pytest
+
+from bot import advisor, blocks
+from bot.advisor import Choice, Flow
+from bot.catalog import Catalog, Consideration, GoalFit
+from tests.conftest import block_kit_problems
+
+HOSTILE = "<!channel> <@U0EVIL> <https://evil.example|click> & <#C0X|x> <!subteam^S1>"
+
+
+def every_message(catalog: Catalog, query: str = "shoppers abandon carts") -> list[blocks.Message]:
+    """One of each message the bot can send, for every goal and use case of the catalog."""
+    out = [blocks.build_intro(catalog, "U061F7AUR"), blocks.build_help(catalog), blocks.build_list(catalog),
+           blocks.build_no_match(catalog, query), blocks.build_notice(blocks.EXPIRED)]
+    for goal in catalog.goals:
+        out.append(blocks.build_goal_chosen(catalog, goal, "U061F7AUR"))
+        flow = Flow(goal.id)
+        for _ in goal.considerations:
+            step = advisor.next_step(catalog, flow)
+            out += [blocks.build_question(catalog, step),
+                    blocks.build_question_closed(step, blocks.answered_note("y", "U1"))]
+            flow = flow.answered("n")
+        out.append(blocks.build_choose(catalog, advisor.next_step(catalog, flow)))
+    choices = []
+    for row in catalog.rows():
+        choice = Choice(row.use_case.id, row.goal.id, answers="y" * len(row.goal.considerations),
+                        words=("abandon", "cart"), others=tuple(list(catalog.use_cases)[:3]))
+        choices.append(choice)
+        out += [blocks.build_recommendation(catalog, choice, in_thread=True, asked_by="U1", query=query),
+                blocks.build_recommendation(catalog, choice, in_thread=False, feedback=(False, "U1")),
+                blocks.build_shared(catalog, choice, "U1"),
+                blocks.build_alternatives(catalog, choice)]
+    out.append(blocks.build_did_you_mean(catalog, choices[:3], query))
+    return out
+
+
+def assert_acceptable(message: blocks.Message, validator):
+    assert message.text and len(message.text) <= blocks.FALLBACK_TEXT_MAX
+    assert not block_kit_problems(validator, message.blocks)
+    for block in message.blocks:
+        for element in block.get("elements", []) + ([block["accessory"]] if "accessory" in block else []):
+            if element.get("type") == "button":
+                assert len(element["text"]["text"]) <= blocks.BUTTON_TEXT_MAX
+                assert len(element.get("value", "")) <= 2000
+                assert len(element["action_id"]) <= 255
+
+
+def test_every_message_of_the_bundled_catalog_is_one_slack_accepts(catalog, block_kit_validator):
+    messages = every_message(catalog)
+    assert len(messages) > 100
+    for message in messages:
+        assert_acceptable(message, block_kit_validator)
+
+
+def wordy(catalog: Catalog) -> Catalog:
+    """The same catalog as an admin who writes far too much would leave it."""
+    long = "very " * 900
+    goals = tuple(
+        dataclasses.replace(
+            g, name=("Goal " + long)[:150], summary=long, about=long,
+            considerations=tuple(Consideration(c.question + " " + long, c.points_to) for c in g.considerations),
+        )
+        for g in catalog.goals
+    )
+    use_cases = {
+        uc_id: dataclasses.replace(
+            uc, name=("Use case " + long)[:75], purpose=long,
+            goals=MappingProxyType({g: GoalFit(long, fit.sources, fit.destinations) for g, fit in uc.goals.items()}),
+        )
+        for uc_id, uc in catalog.use_cases.items()
+    }
+    guide = dataclasses.replace(catalog.guide, setup_checklist=tuple(s + " " + long for s in catalog.guide.setup_checklist),
+                                before_you_start=tuple(long for _ in range(12)))
+    return dataclasses.replace(catalog, goals=goals, use_cases=MappingProxyType(use_cases), guide=guide)
+
+
+def test_a_wordy_catalog_is_shortened_gracefully_not_rejected(catalog, block_kit_validator):
+    big = wordy(catalog)
+    messages = every_message(big, query="x" * 40_000)
+    for message in messages:
+        assert_acceptable(message, block_kit_validator)
+    text = json.dumps([m.blocks for m in messages], ensure_ascii=False)
+    assert "…" in text
+
+
+def test_escape_defuses_mentions_broadcasts_and_links():
+    escaped = blocks.escape(HOSTILE)
+    assert "<" not in escaped and ">" not in escaped
+    assert escaped.startswith("&lt;!channel&gt;") and " &amp; " in escaped
+
+
+@pytest.mark.parametrize("text,limit", [("a" * 10, 5), ("ab &amp; cd", 6), ("ab &lt;!here&gt;", 8), ("short", 10)])
+def test_clip_never_exceeds_the_limit_nor_cuts_an_entity(text, limit):
+    clipped = blocks.clip(text, limit)
+    assert len(clipped) <= limit
+    if clipped != text:
+        assert clipped.endswith("…")
+        body = clipped[:-1]
+        amp = body.rfind("&")
+        assert amp == -1 or ";" in body[amp:]
+
+
+def test_people_text_is_inert_on_every_surface_that_echoes_it(catalog):
+    goal = catalog.goals[0]
+    choice = Choice(goal.use_cases[0], goal.id, words=("<!channel>", "<@U0EVIL>"))
+    surfaces = [
+        blocks.build_no_match(catalog, HOSTILE),
+        blocks.build_did_you_mean(catalog, [choice], HOSTILE),
+        blocks.build_recommendation(catalog, choice, asked_by="U061F7AUR", query=HOSTILE),
+        blocks.build_alternatives(catalog, choice),
+    ]
+    for message in surfaces:
+        dumped = " ".join(visible_texts(message.blocks)) + message.text
+        for raw in ("<!channel>", "<@U0EVIL>", "<https://evil", "<#C0X", "<!subteam"):
+            assert raw not in dumped
+
+
+def visible_texts(node) -> list[str]:
+    """Every text a person sees in blocks (button values are not shown)."""
+    if isinstance(node, list):
+        return [t for item in node for t in visible_texts(item)]
+    if isinstance(node, dict):
+        found = [node["text"]] if isinstance(node.get("text"), str) else []
+        return found + [t for k, v in node.items() if k != "value" for t in visible_texts(v)]
+    return []
+
+
+def test_a_mention_is_only_made_of_a_slack_user_id():
+    assert blocks.mention("U061F7AUR") == "<@U061F7AUR>"
+    assert blocks.mention("U1> <!channel") == "someone"
+    assert blocks.mention(None) == "someone"
+
+
+def test_feedback_replaces_only_the_feedback_buttons(catalog):
+    goal = catalog.goals[0]
+    posted = blocks.build_recommendation(catalog, Choice(goal.use_cases[0], goal.id), asked_by="U1", query="q")
+    updated = blocks.with_feedback(posted.blocks, True, "U2")
+    assert updated is not None and len(updated.blocks) == len(posted.blocks)
+    dumped = json.dumps(updated.blocks)
+    assert "found this helpful" in dumped and "usecase.helpful" not in dumped and "usecase.others" in dumped
+    assert blocks.with_feedback(updated.blocks, False, "U2") is None  # already answered
+    assert blocks.with_feedback([1, 2], True, "U2") is None
+
+
+def test_share_is_offered_only_inside_a_thread(catalog):
+    goal = catalog.goals[0]
+    choice = Choice(goal.use_cases[0], goal.id)
+    assert "usecase.share" in json.dumps(blocks.build_recommendation(catalog, choice, in_thread=True).blocks)
+    assert "usecase.share" not in json.dumps(blocks.build_recommendation(catalog, choice, in_thread=False).blocks)
+
+
+def test_the_recommendation_gives_the_goal_specific_sources_and_destinations(catalog):
+    shared = next(uc for uc in catalog.use_cases.values()
+                  if len({fit.destinations for fit in uc.goals.values()}) > 1)
+    rendered = {}
+    for goal_id, fit in shared.goals.items():
+        message = blocks.build_recommendation(catalog, Choice(shared.id, goal_id))
+        fields = next(b for b in message.blocks if "fields" in b)
+        rendered[goal_id] = fields["fields"][1]["text"]
+        for destination in fit.destinations:
+            assert blocks.escape(destination) in rendered[goal_id]
+    assert len(set(rendered.values())) > 1

@@ -1,0 +1,809 @@
+"""The catalog: its content against Segment's guide and Reference, its validator, its CLI and API.
+
+The validator tests break a temporary copy of the bundled catalog on purpose and run
+`usecase-bot catalog check DIR` on it, the way an admin would. Edits find their line by searching
+for stable text (`name: `, `id: `, ...), never by line number, so the tests keep working while the
+YAML grows (comments, vocabulary); the expected line is the one the edit touched.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pytest
+import yaml
+
+from bot.catalog import (
+    Catalog,
+    CatalogError,
+    GoalFit,
+    Row,
+    check_catalog,
+    default_catalog_dir,
+    load_catalog,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+BUNDLED = REPO / "catalog"
+REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
+GUIDE_MD = REFERENCE / "choosing-a-use-case.md"
+FACTS_YML = REFERENCE / "segment-usecases-facts.yml"
+USECASE_BOT = Path(sys.executable).parent / "usecase-bot"
+
+# DESIGN.md: the goal ids, with the names the guide gives the goals, in the guide's order.
+GOALS = [
+    ("optimize-advertising", "Optimize advertising"),
+    ("personalize-first-conversion", "Personalize first conversion"),
+    ("boost-retention-upsell-cross-sell", "Boost retention, upsell, and cross-sell"),
+    ("personalize-communications-product-experiences",
+     "Personalize communications and product experiences"),
+]
+
+# A use case under one goal only: edits to its goal entry concern one goal.
+UC = "use-cases/accelerate-signup.yml"
+
+
+def loose(name: str) -> str:
+    """A name as the guide's spellings compare: case and hyphens ignored."""
+    return " ".join(name.lower().replace("-", " ").split())
+
+
+# --------------------------------------------------------------------------- the sources of truth
+
+
+@dataclass
+class GuideGoal:
+    listed_name: str  # as the guide's opening list names it
+    heading: str
+    about: str
+    questions: list[str]
+    rows: list[tuple[str, str]]  # (use case name, description), in the table's order
+
+
+@dataclass
+class Guide:
+    goals: list[GuideGoal]
+    next_steps: list[str]
+
+
+def parse_guide(text: str) -> Guide:
+    """Segment's "Choosing a Use Case" page: its goals, their questions and tables, next steps."""
+    sections = {}
+    for chunk in re.split(r"^## ", text, flags=re.M)[1:]:
+        heading, _, body = chunk.partition("\n")
+        sections[heading.strip()] = body
+    intro = next(body for heading, body in sections.items() if heading.startswith("Understanding"))
+    listed = [line[2:].strip() for line in intro.splitlines() if line.startswith("- ")]
+
+    goals = []
+    for heading, body in sections.items():
+        if "Key considerations for this goal:" not in body:
+            continue
+        lines = body.splitlines()
+        about = next(line for line in lines if line.strip()).replace("**", "").strip()
+        start = lines.index("Key considerations for this goal:") + 1
+        questions = []
+        for line in lines[start:]:
+            if not line.startswith("- "):
+                break
+            questions.append(line[2:].strip())
+        rows = []
+        for line in lines:
+            if not line.startswith("|"):
+                continue
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            if cells[0] == "Use Case" or set(cells[0]) <= {"-"}:
+                continue
+            rows.append((cells[0], " ".join(cells[1].split())))
+        goals.append(GuideGoal(listed[len(goals)], heading, about, questions, rows))
+
+    next_steps = re.findall(r"^\d+\. (.+)$", sections["Next steps"], flags=re.M)
+    return Guide(goals, [step.strip() for step in next_steps])
+
+
+@pytest.fixture(scope="module")
+def guide() -> Guide:
+    if not GUIDE_MD.is_file():
+        pytest.skip(f"Segment's guide is not at {GUIDE_MD} (../shared/reference next to the repo); "
+                    "nothing to compare the catalog's names, descriptions and questions with")
+    return parse_guide(GUIDE_MD.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def facts() -> dict:
+    if not FACTS_YML.is_file():
+        pytest.skip(f"the Use Cases Reference facts are not at {FACTS_YML} (../shared/reference "
+                    "next to the repo); nothing to compare events, sources and destinations with")
+    return yaml.safe_load(FACTS_YML.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog(BUNDLED)
+
+
+# --------------------------------------------------------------------------- a copy to break
+
+
+@dataclass
+class Problem:
+    path: str
+    line: int
+    message: str
+
+
+@dataclass
+class CheckRun:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def problems(self) -> list[Problem]:
+        out = []
+        for text in self.stdout.splitlines():
+            m = re.fullmatch(r"(.+?):(\d+): (.+)", text)
+            assert m, f"not a `path:line: problem` line: {text!r}"
+            out.append(Problem(m[1], int(m[2]), m[3]))
+        return out
+
+    def only_problem(self) -> Problem:
+        assert self.returncode == 1, (self.returncode, self.stdout, self.stderr)
+        assert len(self.problems) == 1, "expected exactly one problem, got:\n" + self.stdout
+        return self.problems[0]
+
+
+def usecase_bot(*args: str, env: dict[str, str] | None = None, catalog_env: str | None = None):
+    environ = {k: v for k, v in os.environ.items() if k != "USECASE_CATALOG"}
+    if catalog_env is not None:
+        environ["USECASE_CATALOG"] = catalog_env
+    done = subprocess.run([str(USECASE_BOT), *args], capture_output=True, text=True,
+                          env=environ, timeout=60)
+    return CheckRun(done.returncode, done.stdout, done.stderr)
+
+
+class CatalogCopy:
+    """A copy of the bundled catalog in a temporary folder, with helpers to break it line by line.
+
+    Every edit finds its line with a regular expression (searched after the first line matching
+    `after`, when given) and returns the 1-based number of the line it changed or added.
+    """
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def path(self, rel: str) -> str:
+        return str(self.root / rel)
+
+    def _lines(self, rel: str) -> list[str]:
+        return (self.root / rel).read_text(encoding="utf-8").splitlines()
+
+    def _write(self, rel: str, lines: list[str]) -> None:
+        (self.root / rel).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def find(self, rel: str, pattern: str, after: str | None = None) -> int:
+        lines = self._lines(rel)
+        start = 0
+        if after is not None:
+            start = next((i + 1 for i, line in enumerate(lines) if re.search(after, line)), None)
+            assert start is not None, f"no line matching {after!r} in {rel}"
+        for i in range(start, len(lines)):
+            if re.search(pattern, lines[i]):
+                return i + 1
+        raise AssertionError(f"no line matching {pattern!r} in {rel} (after {after!r})")
+
+    def replace(self, rel: str, pattern: str, new: str | Callable[[str], str],
+                after: str | None = None) -> int:
+        number = self.find(rel, pattern, after)
+        lines = self._lines(rel)
+        lines[number - 1] = new(lines[number - 1]) if callable(new) else new
+        self._write(rel, lines)
+        return number
+
+    def delete(self, rel: str, pattern: str, after: str | None = None) -> None:
+        number = self.find(rel, pattern, after)
+        lines = self._lines(rel)
+        del lines[number - 1]
+        self._write(rel, lines)
+
+    def insert_after(self, rel: str, pattern: str, new: str, after: str | None = None) -> int:
+        number = self.find(rel, pattern, after)
+        lines = self._lines(rel)
+        lines.insert(number, new)
+        self._write(rel, lines)
+        return number + 1
+
+    def append(self, rel: str, text: str) -> int:
+        lines = self._lines(rel)
+        self._write(rel, lines + text.splitlines())
+        return len(lines) + 1
+
+    def first_key_line(self, rel: str) -> int:
+        """Where a file's top-level mapping starts: its first line that is not blank or a comment."""
+        return self.find(rel, r"^[^#\s]")
+
+    def check(self) -> CheckRun:
+        return usecase_bot("catalog", "check", str(self.root))
+
+
+@pytest.fixture
+def copy(tmp_path: Path) -> CatalogCopy:
+    root = tmp_path / "catalog"
+    shutil.copytree(BUNDLED, root)
+    return CatalogCopy(root)
+
+
+def goal_line(goal_id: str) -> str:
+    """A regex for the line that starts a goal in goals.yml."""
+    return rf"^\s*- id: {re.escape(goal_id)}\s*$"
+
+
+# =========================================================================== content
+
+
+def test_the_bundled_catalog_is_the_default_one():
+    assert default_catalog_dir() == BUNDLED
+    assert [g.id for g in load_catalog().goals] == [g.id for g in load_catalog(BUNDLED).goals]
+
+
+def test_goal_ids_and_names_are_the_ones_design_md_lists(catalog):
+    assert [(g.id, g.name) for g in catalog.goals] == GOALS
+
+
+def test_the_catalog_has_4_goals_25_rows_and_16_use_cases(catalog):
+    assert len(catalog.goals) == 4
+    assert len(catalog.rows()) == 25
+    assert len(catalog.use_cases) == 16
+    assert {row.use_case.id for row in catalog.rows()} == set(catalog.use_cases)
+
+
+def test_goals_are_the_guides_goals_in_its_order(catalog, guide):
+    assert [g.listed_name for g in guide.goals] == [g.name for g in catalog.goals]
+    for ours, theirs in zip(catalog.goals, guide.goals):
+        assert loose(theirs.heading) == loose(ours.name)
+        assert ours.about == theirs.about
+
+
+def test_each_goals_rows_are_the_guides_table_with_its_names_and_descriptions(catalog, guide):
+    assert sum(len(g.rows) for g in guide.goals) == 25
+    assert len({loose(name) for g in guide.goals for name, _ in g.rows}) == 16
+    for goal, theirs in zip(catalog.goals, guide.goals):
+        ours = [(loose(r.use_case.name), r.fit.description)
+                for r in catalog.rows() if r.goal.id == goal.id]
+        assert ours == [(loose(name), description) for name, description in theirs.rows], goal.id
+
+
+def test_each_goals_considerations_are_the_guides_questions_in_order(catalog, guide):
+    for goal, theirs in zip(catalog.goals, guide.goals):
+        assert [c.question for c in goal.considerations] == theirs.questions, goal.id
+
+
+def test_next_steps_are_the_guides(catalog, guide):
+    assert list(catalog.guide.next_steps) == guide.next_steps
+
+
+def test_use_cases_have_the_references_ids_names_and_goals(catalog, facts):
+    assert set(catalog.use_cases) == {uc["id"] for uc in facts["use_cases"]}
+    for uc in facts["use_cases"]:
+        ours = catalog.use_case(uc["id"])
+        assert ours.name == uc["name"]
+        assert list(ours.goals) == uc["goals"], uc["id"]
+    for goal in facts["goals"]:
+        assert list(catalog.goal(goal["id"]).use_cases) == goal["use_cases"]
+        assert catalog.goal(goal["id"]).name == goal["name"]
+
+
+def test_use_cases_name_the_references_events_with_their_properties(catalog, facts):
+    for uc in facts["use_cases"]:
+        assert list(catalog.use_case(uc["id"]).events) == uc["events"], uc["id"]
+        for event in uc["events"]:
+            assert list(catalog.events[event].properties) == facts["events"][event]["properties"]
+    assert set(catalog.events) == set(facts["events"])
+
+
+def test_events_link_the_spec_that_defines_them(catalog, facts):
+    specs = {page["id"]: page["docs_path"] for page in facts["meta"]["pages_used"]}
+    for name, event in facts["events"].items():
+        ours = catalog.events[name].spec
+        if event["spec"] is None:
+            assert ours is None, name
+        else:
+            path = specs[f"spec-{event['spec']}"].removeprefix("/docs").rstrip("/")
+            assert ours is not None and ours.rstrip("/").endswith(path), (name, ours)
+
+
+def test_each_goal_of_a_use_case_has_the_references_sources_and_destinations(catalog, facts):
+    for uc in facts["use_cases"]:
+        for goal_id, types in uc["by_goal"].items():
+            fit = catalog.use_case(uc["id"]).goals[goal_id]
+            assert list(fit.sources) == types["sources"], (uc["id"], goal_id)
+            assert list(fit.destinations) == types["destinations"], (uc["id"], goal_id)
+
+
+def test_source_and_destination_types_are_the_references(catalog, facts):
+    assert list(catalog.guide.source_types) == facts["source_types"]
+    assert list(catalog.guide.destination_types) == facts["destination_types"]
+
+
+# =========================================================================== the object API
+
+
+def test_rows_are_one_per_goal_and_use_case_in_the_goals_order(catalog):
+    rows = catalog.rows()
+    assert len(rows) == 25 and all(isinstance(row, Row) for row in rows)
+    assert [(r.goal.id, r.use_case.id) for r in rows] == [
+        (g.id, uc_id) for g in catalog.goals for uc_id in g.use_cases
+    ]
+    for row in rows:
+        assert row.fit == row.use_case.goals[row.goal.id]
+
+
+def test_a_use_case_holds_its_description_sources_and_destinations_per_goal(catalog):
+    churn = catalog.use_case("mitigate-high-value-churn")
+    assert list(churn.goals) == [g for g, _ in GOALS if g != "personalize-first-conversion"]
+    fit = churn.goals["boost-retention-upsell-cross-sell"]
+    assert isinstance(fit, GoalFit)
+    assert fit.description.startswith("Identify high-value customers at risk of churning")
+    assert "Website" in fit.sources
+    assert "Email Marketing" in fit.destinations
+    assert "Email Marketing" not in churn.goals["optimize-advertising"].destinations
+    assert catalog.use_case("no-such-use-case") is None
+    assert catalog.goal("no-such-goal") is None
+
+
+def test_the_catalog_cannot_be_changed_after_loading():
+    catalog = load_catalog(BUNDLED)  # its own: were it not frozen, this test would change it
+    goal = catalog.goals[0]
+    use_case = catalog.use_case("mitigate-high-value-churn")
+    row = catalog.rows()[0]
+    event = catalog.events["Order Completed"]
+    for obj, field in [(catalog, "goals"), (goal, "name"), (goal.considerations[0], "question"),
+                       (use_case, "name"), (row.fit, "description"), (row, "goal"),
+                       (event, "properties"), (catalog.guide, "next_steps"),
+                       (catalog.lexicon, "stopwords")]:
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(obj, field, None)
+    for mapping, key in [(catalog.use_cases, "x"), (use_case.goals, "x"), (catalog.events, "x"),
+                         (catalog.guide.docs, "x"), (catalog.lexicon.concepts, "x")]:
+        with pytest.raises(TypeError):
+            mapping[key] = None
+
+
+# =========================================================================== catalog check
+
+
+def test_the_bundled_catalog_checks_clean():
+    run = usecase_bot("catalog", "check", str(BUNDLED))
+    assert (run.returncode, run.stdout.strip()) == (0, f"{BUNDLED}: ok"), run.stderr
+    assert check_catalog(BUNDLED) == []
+
+
+def test_an_untouched_copy_checks_clean(copy):
+    """The other tests rely on it: every problem they see comes from their own edit."""
+    run = copy.check()
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_check_without_dir_checks_the_bundled_catalog():
+    run = usecase_bot("catalog", "check")
+    assert run.returncode == 0 and str(BUNDLED) in run.stdout
+
+
+def test_a_missing_dir_is_a_clear_message_and_exit_1(tmp_path):
+    missing = tmp_path / "no-such-catalog"
+    run = usecase_bot("catalog", "check", str(missing))
+    assert run.returncode == 1
+    assert "catalog folder not found" in run.stderr and str(missing) in run.stderr
+    assert "Traceback" not in run.stderr
+    with pytest.raises(CatalogError, match="catalog folder not found"):
+        load_catalog(missing)
+
+
+# --- one problem each. Each case edits the copy and returns (file, line, words of the message).
+
+Case = Callable[[CatalogCopy], tuple[str, int, list[str]]]
+
+
+def yaml_error_in_a_use_case(c):
+    line = c.replace(UC, r"^name: ", "name: Accelerate: signup")
+    return UC, line, ["YAML syntax error", "mapping values are not allowed here"]
+
+
+def yaml_error_in_guide(c):
+    line = c.append("guide.yml", "colour: blue: green")
+    return "guide.yml", line, ["YAML syntax error"]
+
+
+def unknown_key_in_a_use_case(c):
+    line = c.insert_after(UC, r"^name: ", "colour: blue")
+    return UC, line, ["unknown key 'colour'"]
+
+
+def unknown_key_in_a_goal(c):
+    line = c.insert_after("goals.yml", r"^    name: ", "    owner: growth team",
+                          after=goal_line("personalize-first-conversion"))
+    return "goals.yml", line, ["unknown key 'owner'", "a goal"]
+
+
+def unknown_key_in_a_use_cases_goal(c):
+    line = c.insert_after(UC, r"^    sources: ", "    budget: high")
+    return UC, line, ["unknown key 'budget'", "personalize-first-conversion"]
+
+
+def unknown_key_in_an_event(c):
+    line = c.insert_after("events.yml", r"^  Signed Up:", "    owner: data team")
+    return "events.yml", line, ["unknown key 'owner'", "Signed Up"]
+
+
+def unknown_key_in_guide(c):
+    line = c.append("guide.yml", "colour: blue")
+    return "guide.yml", line, ["unknown key 'colour'"]
+
+
+def missing_field_in_a_use_case(c):
+    c.delete(UC, r"^purpose: ")
+    return UC, c.first_key_line(UC), ["missing 'purpose'"]
+
+
+def missing_field_in_a_goal(c):
+    c.delete("goals.yml", r"^    summary: ", after=goal_line("personalize-first-conversion"))
+    line = c.find("goals.yml", goal_line("personalize-first-conversion"))
+    return "goals.yml", line, ["missing 'summary'"]
+
+
+def missing_destinations_of_a_use_cases_goal(c):
+    c.delete(UC, r"^    destinations: ")
+    line = c.find(UC, r"^    description: ")  # where that goal's mapping starts
+    return UC, line, ["missing 'destinations'", "personalize-first-conversion"]
+
+
+def missing_properties_of_an_event(c):
+    c.delete("events.yml", r"^    properties: ", after=r"^  Signed Up:")
+    line = c.find("events.yml", r"^    spec: ", after=r"^  Signed Up:")
+    return "events.yml", line, ["event 'Signed Up' is missing 'properties'"]
+
+
+def missing_lexicon_file(c):
+    os.remove(c.path("lexicon.yml"))
+    return "lexicon.yml", 1, ["cannot read the file"]
+
+
+def name_is_a_number(c):
+    line = c.replace(UC, r"^name: ", "name: 42")
+    return UC, line, ["name must be text", "int"]
+
+
+def events_is_text(c):
+    line = c.replace(UC, r"^events: ", "events: Page Viewed")
+    return UC, line, ["events must be a list", "text"]
+
+
+def fit_is_a_boolean(c):
+    rel = "use-cases/acquire-paid-subscriptions.yml"
+    line = c.replace(rel, r"^fit: ", "fit: true")
+    return rel, line, ["fit must be text", "bool"]
+
+
+def goal_name_is_a_list(c):
+    line = c.replace("goals.yml", r"^    name: ", "    name: [Personalize, first conversion]",
+                     after=goal_line("personalize-first-conversion"))
+    return "goals.yml", line, ["goal name must be text", "a list"]
+
+
+def sources_is_text(c):
+    line = c.replace(UC, r"^    sources: ", "    sources: Website")
+    return UC, line, ["sources must be a list"]
+
+
+def event_properties_is_a_mapping(c):
+    line = c.replace("events.yml", r"^    properties: ", "    properties: {first_name: text}",
+                     after=r"^  Signed Up:")
+    return "events.yml", line, ["properties of event 'Signed Up' must be a list", "a mapping"]
+
+
+def duplicate_event(c):
+    first = c.find("events.yml", r"^  Signed Up:")
+    line = c.append("events.yml", "  Signed Up:\n    properties: [username]")
+    return "events.yml", line, ["duplicate 'Signed Up'", f"first at line {first}"]
+
+
+def consideration_points_to_an_unknown_use_case(c):
+    line = c.replace("goals.yml", r"^\s+points_to: \[accelerate-onboarding\]",
+                     lambda s: s.replace("accelerate-onboarding", "accelerate-onboard"),
+                     after=goal_line("personalize-first-conversion"))
+    return "goals.yml", line, ["consideration points to unknown use case 'accelerate-onboard'"]
+
+
+def consideration_points_to_a_use_case_its_goal_does_not_list(c):
+    line = c.replace("goals.yml", r"^\s+points_to: \[build-lookalikes-for-app-install\]",
+                     lambda s: s.replace("build-lookalikes-for-app-install", "accelerate-signup"),
+                     after=goal_line("optimize-advertising"))
+    return "goals.yml", line, ["'accelerate-signup'", "'optimize-advertising' does not list"]
+
+
+def goal_lists_an_unknown_use_case(c):
+    line = c.insert_after("goals.yml", r"^    use_cases:", "      - no-such-use-case",
+                          after=goal_line("boost-retention-upsell-cross-sell"))
+    return "goals.yml", line, ["goal 'boost-retention-upsell-cross-sell' lists unknown use case "
+                               "'no-such-use-case'"]
+
+
+def goal_lists_a_use_case_without_its_description(c):
+    line = c.insert_after("goals.yml", r"^    use_cases:", "      - accelerate-signup",
+                          after=goal_line("optimize-advertising"))
+    return "goals.yml", line, ["use case 'accelerate-signup' is listed under goal "
+                               "'optimize-advertising' but has no description for it"]
+
+
+def use_case_describes_a_goal_that_does_not_list_it(c):
+    rel = "use-cases/personalize-winback.yml"
+    c.delete("goals.yml", r"^\s+- personalize-winback\s*$",
+             after=goal_line("boost-retention-upsell-cross-sell"))
+    line = c.find(rel, r"^  boost-retention-upsell-cross-sell:")
+    return rel, line, ["has an entry for goal 'boost-retention-upsell-cross-sell'",
+                       "does not list it"]
+
+
+def event_without_properties(c):
+    line = c.replace(UC, r"^events: \[", lambda s: s.replace("]", ", Form Submitted]"))
+    return UC, line, ["event 'Form Submitted' has no properties", "events.yml"]
+
+
+def malformed_docs_url(c):
+    line = c.replace(UC, r"^docs_url: ", "docs_url: www.twilio.com/docs/segment")
+    return UC, line, ["docs_url is not a valid http(s) URL", "www.twilio.com/docs/segment"]
+
+
+def malformed_guide_link(c):
+    line = c.replace("guide.yml", r"^  setup: ",
+                     "  setup: https//www.twilio.com/docs/segment/getting-started/use-cases/setup")
+    return "guide.yml", line, ["docs link 'setup' is not a valid http(s) URL"]
+
+
+def malformed_event_spec(c):
+    line = c.replace("events.yml", r"^    spec: ", "    spec: ftp://example.com/spec",
+                     after=r"^  Signed Up:")
+    return "events.yml", line, ["spec of event 'Signed Up' is not a valid http(s) URL"]
+
+
+def use_case_name_of_76_characters(c):
+    name = "Accelerate signup " + "x" * (76 - len("Accelerate signup "))
+    line = c.replace(UC, r"^name: ", f"name: {name}")
+    return UC, line, ["name is 76 characters", "75"]
+
+
+def goal_name_of_151_characters(c):
+    name = "Personalize first conversion " + "x" * (151 - len("Personalize first conversion "))
+    line = c.replace("goals.yml", r"^    name: ", f"    name: {name}",
+                     after=goal_line("personalize-first-conversion"))
+    return "goals.yml", line, ["goal name is 151 characters", "150"]
+
+
+def unknown_source_type(c):
+    line = c.replace(UC, r"^    sources: ", "    sources: [Website, Smart TV]")
+    return UC, line, ["unknown source type 'Smart TV'"]
+
+
+def unknown_destination_type(c):
+    line = c.replace(UC, r"^    destinations: ", "    destinations: [Analytics, Carrier Pigeon]")
+    return UC, line, ["unknown destination type 'Carrier Pigeon'"]
+
+
+def unknown_checklist_placeholder(c):
+    line = c.replace("guide.yml", r"^\s+- .*\{sources\}",
+                     lambda s: s.replace("{sources}", "{source_list}"), after=r"^setup_checklist:")
+    return "guide.yml", line, ["unknown placeholder {source_list} in setup_checklist"]
+
+
+def use_case_file_named_after_another_id(c):
+    os.rename(c.path(UC), c.path("use-cases/signup.yml"))
+    line = c.find("use-cases/signup.yml", r"^id: ")
+    return "use-cases/signup.yml", line, ["should be named accelerate-signup.yml"]
+
+
+def duplicate_use_case_id(c):
+    shutil.copyfile(c.path(UC), c.path("use-cases/zz-accelerate-signup-again.yml"))
+    rel = "use-cases/zz-accelerate-signup-again.yml"
+    return rel, c.find(rel, r"^id: "), ["duplicate use case id 'accelerate-signup'", c.path(UC)]
+
+
+def duplicate_goal_id(c):
+    start = c.find("goals.yml", goal_line("optimize-advertising"))
+    end = c.find("goals.yml", r"^\s*- id: ", after=goal_line("optimize-advertising"))
+    block = (Path(c.path("goals.yml")).read_text(encoding="utf-8").splitlines())[start - 1:end - 1]
+    line = c.append("goals.yml", "\n".join(block))
+    return "goals.yml", line, ["duplicate goal id 'optimize-advertising'", f"first at line {start}"]
+
+
+CASES: list[Case] = [
+    yaml_error_in_guide,
+    unknown_key_in_a_use_case, unknown_key_in_a_goal, unknown_key_in_a_use_cases_goal,
+    unknown_key_in_an_event, unknown_key_in_guide,
+    missing_field_in_a_use_case, missing_field_in_a_goal, missing_destinations_of_a_use_cases_goal,
+    missing_properties_of_an_event, missing_lexicon_file,
+    name_is_a_number, events_is_text, fit_is_a_boolean, goal_name_is_a_list, sources_is_text,
+    event_properties_is_a_mapping,
+    duplicate_goal_id, duplicate_use_case_id, duplicate_event, use_case_file_named_after_another_id,
+    consideration_points_to_an_unknown_use_case,
+    consideration_points_to_a_use_case_its_goal_does_not_list,
+    goal_lists_an_unknown_use_case, goal_lists_a_use_case_without_its_description,
+    use_case_describes_a_goal_that_does_not_list_it,
+    event_without_properties,
+    malformed_docs_url, malformed_guide_link, malformed_event_spec,
+    use_case_name_of_76_characters, goal_name_of_151_characters,
+    unknown_source_type, unknown_destination_type,
+    unknown_checklist_placeholder,
+]
+
+
+@pytest.mark.parametrize("break_it", CASES, ids=[case.__name__ for case in CASES])
+def test_check_reports_the_problem_at_its_file_and_line(copy, break_it):
+    rel, line, words = break_it(copy)
+    problem = copy.check().only_problem()
+    assert (problem.path, problem.line) == (copy.path(rel), line), problem
+    for word in words:
+        assert word in problem.message
+
+
+def test_a_stray_brace_in_setup_checklist_is_a_problem_not_a_crash(copy):
+    line = copy.replace("guide.yml", r"^\s+- .*\{sources\}",
+                        lambda s: s.replace("{sources}", "{sources"), after=r"^setup_checklist:")
+    run = copy.check()
+    assert "Traceback" not in run.stderr, run.stderr
+    problem = run.only_problem()
+    assert (problem.path, problem.line) == (copy.path("guide.yml"), line)
+    assert "setup_checklist" in problem.message
+
+
+def yaml_error_in_goals(c):
+    line = c.insert_after("goals.yml", r"^    name: ", " oops: 1",
+                          after=goal_line("personalize-first-conversion"))
+    return "goals.yml", line, ["YAML syntax error"]
+
+
+def yaml_error_in_events(c):
+    line = c.append("events.yml", "colour: blue: green")
+    return "events.yml", line, ["YAML syntax error"]
+
+
+# Files other files refer to: a syntax error in one of them leaves the others' references dangling.
+REFERRED_TO = [yaml_error_in_a_use_case, yaml_error_in_goals, yaml_error_in_events]
+
+
+@pytest.mark.parametrize("break_it", REFERRED_TO, ids=[case.__name__ for case in REFERRED_TO])
+def test_a_yaml_error_in_a_file_others_refer_to_is_reported_at_its_line(copy, break_it):
+    rel, line, words = break_it(copy)
+    run = copy.check()
+    assert run.returncode == 1
+    mine = [p for p in run.problems if p.path == copy.path(rel)]
+    assert [p.line for p in mine] == [line], run.stdout
+    assert all(word in mine[0].message for word in words)
+
+
+@pytest.mark.parametrize("break_it", REFERRED_TO, ids=[case.__name__ for case in REFERRED_TO])
+def test_a_yaml_error_does_not_make_other_files_look_wrong(copy, break_it):
+    """A file that does not parse is one problem: the files that refer to it are not at fault,
+    and `usecase-bot run`, which shows only the first problem, must show the syntax error."""
+    rel, _, _ = break_it(copy)
+    assert [p.path for p in copy.check().problems] == [copy.path(rel)]
+
+
+@pytest.mark.parametrize("length", [75, 74])
+def test_a_use_case_name_of_at_most_75_characters_is_fine(copy, length):
+    copy.replace(UC, r"^name: ", "name: " + "Accelerate signup ".ljust(length, "x"))
+    assert copy.check().returncode == 0
+
+
+def test_a_goal_name_of_150_characters_is_fine(copy):
+    copy.replace("goals.yml", r"^    name: ",
+                 "    name: " + "Personalize first conversion ".ljust(150, "x"),
+                 after=goal_line("personalize-first-conversion"))
+    assert copy.check().returncode == 0
+
+
+def _break_in_many_places(c: CatalogCopy) -> list[tuple[str, int]]:
+    """Five problems in five files; returns where each must be reported."""
+    return sorted([
+        (c.path(UC), c.insert_after(UC, r"^name: ", "colour: blue")),
+        (c.path("lexicon.yml"), c.append("lexicon.yml", "colour: blue: green")),
+        (c.path("goals.yml"), c.replace("goals.yml", r"^    name: ", "    name: " + "x" * 151,
+                                        after=goal_line("optimize-advertising"))),
+        (c.path("guide.yml"), c.replace("guide.yml", r"^\s+- .*\{events\}",
+                                        lambda s: s.replace("{events}", "{event_names}"),
+                                        after=r"^setup_checklist:")),
+        (c.path("events.yml"), c.replace("events.yml", r"^    spec: ", "    spec: not a url",
+                                         after=r"^  Trial Started:")),
+    ])
+
+
+def test_every_problem_is_reported_in_one_run_in_file_order(copy):
+    expected = _break_in_many_places(copy)
+    run = copy.check()
+    assert run.returncode == 1
+    assert [(p.path, p.line) for p in run.problems] == expected
+    assert "5 problem(s)" in run.stderr
+
+
+def test_load_catalog_raises_catalog_error_with_the_same_problems(copy):
+    _break_in_many_places(copy)
+    printed = copy.check().stdout.splitlines()
+    with pytest.raises(CatalogError) as raised:
+        load_catalog(copy.root)
+    assert [str(p) for p in raised.value.problems] == printed
+    assert str(raised.value).splitlines() == printed
+    assert [str(p) for p in check_catalog(copy.root)] == printed
+
+
+def test_check_without_dir_honours_usecase_catalog(copy):
+    line = copy.insert_after(UC, r"^name: ", "colour: blue")
+    run = usecase_bot("catalog", "check", catalog_env=str(copy.root))
+    problem = run.only_problem()
+    assert (problem.path, problem.line) == (copy.path(UC), line)
+
+
+# =========================================================================== catalog list
+
+
+def test_list_json_has_the_contracts_fields_for_all_25_rows(catalog):
+    run = usecase_bot("catalog", "list", "--json")
+    assert run.returncode == 0, run.stderr
+    rows = json.loads(run.stdout)
+    assert len(rows) == 25
+    for row in rows:
+        assert {"goal", "goal_name", "use_case", "use_case_name", "description"} <= set(row)
+    assert [(r["goal"], r["goal_name"], r["use_case"], r["use_case_name"], r["description"])
+            for r in rows] == [
+        (r.goal.id, r.goal.name, r.use_case.id, r.use_case.name, r.fit.description)
+        for r in catalog.rows()
+    ]
+
+
+def test_list_json_descriptions_differ_by_goal(catalog):
+    rows = json.loads(usecase_bot("catalog", "list", "--json").stdout)
+    churn = {r["goal"]: r["description"] for r in rows if r["use_case"] == "mitigate-high-value-churn"}
+    assert len(churn) == 3 and len(set(churn.values())) == 3
+
+
+def test_list_prints_every_row_under_its_goal(catalog):
+    run = usecase_bot("catalog", "list")
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    headers = [i for i, line in enumerate(lines) if line and not line[0].isspace()]
+    assert len(headers) == 4
+    row_lines = [line for line in lines if line[:1].isspace()]
+    assert len(row_lines) == 25
+    for goal, start, end in zip(catalog.goals, headers, headers[1:] + [len(lines)]):
+        assert goal.name in lines[start] and goal.id in lines[start]
+        block = lines[start + 1:end]
+        assert len(block) == len(goal.use_cases)
+        for text, uc_id in zip(block, goal.use_cases):
+            use_case = catalog.use_case(uc_id)
+            for part in (use_case.name, use_case.id, use_case.goals[goal.id].description):
+                assert part in text
+
+
+def test_list_honours_usecase_catalog(copy):
+    copy.replace("goals.yml", r"^    name: ", "    name: Optimize advertising (staging copy)",
+                 after=goal_line("optimize-advertising"))
+    rows = json.loads(usecase_bot("catalog", "list", "--json", catalog_env=str(copy.root)).stdout)
+    assert {r["goal_name"] for r in rows if r["goal"] == "optimize-advertising"} == {
+        "Optimize advertising (staging copy)"}
+    plain = usecase_bot("catalog", "list", catalog_env=str(copy.root)).stdout
+    assert "Optimize advertising (staging copy)" in plain
+
+
+def test_list_of_a_broken_catalog_says_what_is_wrong_and_fails(copy):
+    copy.insert_after(UC, r"^name: ", "colour: blue")
+    run = usecase_bot("catalog", "list", catalog_env=str(copy.root))
+    assert run.returncode != 0 and run.stdout == ""
+    assert "unknown key 'colour'" in run.stderr and "catalog check" in run.stderr
+    assert "Traceback" not in run.stderr
