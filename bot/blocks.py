@@ -54,9 +54,14 @@ def clip(text: str, limit: int) -> str:
     return cut.rstrip() + "…"
 
 
+def unescape(text: str) -> str:
+    """Slack's own escaping undone (typed &, < and > arrive as entities)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def quote(text: str, limit: int = QUOTE_MAX) -> str:
-    """A person's words, flattened to one line, clipped, escaped, in quotes."""
-    flat = " ".join(text.split())
+    """A person's words, flattened to one line, clipped, escaped once, in quotes."""
+    flat = " ".join(unescape(text).split())
     return f"“{escape(clip(flat, limit))}”"
 
 

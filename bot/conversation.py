@@ -7,17 +7,19 @@ tell the person privately). Nothing here talks to Slack.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot import advisor, blocks
 from bot.advisor import AskConsideration, AskGoal, ChooseAmong, Choice, Flow, Recommend
 from bot.blocks import Message, escape
 from bot.catalog import Catalog
-from bot.matcher import MatchResult, Matcher
+from bot.matcher import MatchResult, Matcher, normalize
 
 HELP_WORDS = frozenset({"help", "?", "hi", "hello", "hey", "usage"})
 LIST_WORDS = frozenset({"list", "ls", "all", "catalog"})
 DID_YOU_MEAN_MAX = 3
+LEADING_MENTIONS = re.compile(r"^\s*(?:<@[A-Z0-9]+(?:\|[^>]*)?>[\s,:]*)+")
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,7 @@ class Conversation:
 
     def message(self, text: str, user_id: str | None) -> Reply:
         """A mention or a direct message: every answer goes in the thread of that message."""
-        from bot.matcher import normalize
-
+        text = LEADING_MENTIONS.sub("", text)  # "@usecase-bot …": the mention is not the question
         words = normalize(text)
         if not words or words in HELP_WORDS:
             return Reply(post=blocks.build_help(self.catalog))
