@@ -1,0 +1,475 @@
+"""The free-text matcher: normalisation, typos, word order, verdicts, goal hints, the dev set,
+and `usecase-bot match` as a command."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.catalog import load_catalog
+from bot.matcher import Match, Matcher, MatchResult, normalize
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_GOALS = Path(
+    os.environ.get("USECASE_DEV_GOALS", ROOT.parent / "shared" / "eval" / "dev_goals.yml")
+)
+VERDICTS = {"confident", "ambiguous", "none"}
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog()
+
+
+@pytest.fixture(scope="module")
+def matcher(catalog):
+    return Matcher(catalog)
+
+
+def top(matcher: Matcher, text: str) -> str | None:
+    result = matcher.match(text)
+    return result.matches[0].use_case if result.matches and result.verdict != "none" else None
+
+
+# --------------------------------------------------------------------------- normalisation
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("<@U0BOT1234> cart abandonment", "cart abandonment"),
+        ("<@U0BOT1234|usecase-bot> hi", "hi"),
+        ("see <#C024BE7LR|growth-team> please", "see please"),
+        ("<!here> <!channel> <!everyone> churn", "churn"),
+        ("<!subteam^S012AB3CD|@marketing> winback", "winback"),
+        ("read <https://example.com/a?b=c|the winback guide> now", "read the winback guide now"),
+        ("read <https://example.com/a?b=c> now", "read now"),
+        ("<mailto:ana@example.com|Ana> said", "ana said"),
+        ("ppl keep bouncing :sob: :chart_with_upwards_trend: :+1::skin-tone-2:", "ppl keep bouncing"),
+        ("*repeat biz* _is_ ~our~ `okr`", "repeat biz is our okr"),
+        ("```abandoned cart```", "abandoned cart"),
+        ("subscribe &amp; save &lt;3 &gt; 2", "subscribe save 3 2"),
+        ("&lt;@U123&gt; is escaped text, not a mention", "u123 is escaped text not a mention"),
+        ("  Cart---ABANDONMENT!!!   is   BAD?! ", "cart abandonment is bad"),
+        ("didn't, they're, customer's", "didnt theyre customers"),
+        ("Café crème résumé", "cafe creme resume"),
+        ("\u200fcart\u200e\x00abandonment\t\r\n", "cart abandonment"),
+        ("exclude for 30d, 24h; the 2nd order", "exclude for 30 d 24 h the 2nd order"),
+        ("look-a-likes / lookalikes", "look a likes lookalikes"),
+        ("", ""),
+        ("   ", ""),
+        ("🎉🔥", ""),
+    ],
+)
+def test_normalize(text, expected):
+    assert normalize(text) == expected
+
+
+def test_normalize_is_idempotent():
+    text = "<@U1> *Cart* abandonmnet &amp; :sob: <https://x.io|Link> 30d"
+    once = normalize(text)
+    assert normalize(once) == once
+
+
+def test_normalize_truncates_very_long_text():
+    assert len(normalize("churn " * 10_000)) <= 2000
+
+
+# --------------------------------------------------------------------------- the catalog's names
+
+
+def test_every_use_case_name_matches_itself(matcher, catalog):
+    for uc in catalog.use_cases.values():
+        result = matcher.match(uc.name)
+        assert result.verdict == "confident", (uc.name, result.to_json())
+        assert result.matches[0].use_case == uc.id
+
+
+def test_every_use_case_name_matches_with_a_typo(matcher, catalog):
+    for uc in catalog.use_cases.values():
+        words = uc.name.split()
+        longest = max(range(len(words)), key=lambda i: len(words[i]))
+        w = words[longest]
+        words[longest] = w[:2] + w[3] + w[2] + w[4:]  # swap two letters
+        text = " ".join(words)
+        assert top(matcher, text) == uc.id, (text, matcher.match(text).to_json())
+
+
+def test_every_vocabulary_phrase_reads_as_something(matcher):
+    assert matcher.empty_phrases == []
+
+
+def test_vocabulary_is_in_the_catalog(catalog):
+    assert all(uc.vocabulary for uc in catalog.use_cases.values())
+    assert all(goal.vocabulary for goal in catalog.goals)
+    assert catalog.lexicon.stopwords and catalog.lexicon.concepts
+
+
+# --------------------------------------------------------------------------- how people talk
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("<@U0BOT1234> more app installs from ads", "build-lookalikes-for-app-install"),
+        ("<@U0BOT1234|bot> help us with trial conversions please", "convert-trials-to-paid-subscriptions"),
+        ("*abandoned cart* flow :shopping_trolley:", "mitigate-cart-abandonment"),
+        ("see <https://x.io/deck|win back lapsed customers>", "personalize-winback"),
+        ("exclude buyers &amp; purchasers from ads", "suppress-with-purchase"),
+    ],
+)
+def test_slack_markup_does_not_get_in_the_way(matcher, text, expected):
+    assert top(matcher, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("cart abandonmnet is killing us", "mitigate-cart-abandonment"),
+        ("lookalke audience of our whales", "build-high-value-lookalikes"),
+        ("supress with purchse", "suppress-with-purchase"),
+        ("win back old custmers that went cold", "personalize-winback"),
+        ("convert trials to paid subscritions", "convert-trials-to-paid-subscriptions"),
+        ("retention campaign for our biggest accounts before they stop buyng", "mitigate-high-value-churn"),
+        ("reactivaet dormant users", "personalize-winback"),
+        ("personalised onbaording emails", "accelerate-onboarding"),
+    ],
+)
+def test_typos_still_match(matcher, text, expected):
+    assert top(matcher, text) == expected
+
+
+def test_typo_fixes_leave_everyday_words_alone(matcher):
+    # "review" is one edit from no catalog word and two from "revive": it must not read as winback
+    assert matcher.match("can we move the campaign review").verdict == "none"
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("cart abandonment", "abandonment cart"),
+        ("high value churn", "churn high value"),
+        ("lookalikes of our best customers", "our best customers lookalikes"),
+        ("suppress ads after purchase", "after purchase suppress ads"),
+    ],
+)
+def test_word_order_does_not_matter(matcher, a, b):
+    ra, rb = matcher.match(a), matcher.match(b)
+    assert ra.matches[0].use_case == rb.matches[0].use_case
+    assert ra.matches[0].score == rb.matches[0].score
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("our vips are churning", "mitigate-high-value-churn"),
+        ("whales churn", "mitigate-high-value-churn"),
+        ("a VIP churned", "mitigate-high-value-churn"),
+        ("customers keep cancelling", "mitigate-high-value-churn"),
+        ("shoppers abandoning carts", "mitigate-cart-abandonment"),
+        ("people abandoned their cart", "mitigate-cart-abandonment"),
+        ("customers reordering", "increase-repeat-purchases"),
+        ("users are upgrading", "personalize-upsell-content"),
+        ("bring back users who stopped coming back", "personalize-winback"),
+        ("registrations are down", "accelerate-signup"),
+    ],
+)
+def test_plurals_and_verb_forms_match(matcher, text, expected):
+    assert top(matcher, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("we keep losing our biggest spenders", "mitigate-high-value-churn"),
+        ("our whales are dropping off", "mitigate-high-value-churn"),
+        ("keep our top customers from leaving", "mitigate-high-value-churn"),
+        ("trialists never convert", "convert-trials-to-paid-subscriptions"),
+        ("freemium users never pay", "acquire-paid-subscriptions"),
+        ("basket abandonment", "mitigate-cart-abandonment"),
+        ("lapsed and dormant buyers", "personalize-winback"),
+        ("raise AOV", "personalize-upsell-content"),
+        ("LTV is flat because nobody reorders", "increase-repeat-purchases"),
+        ("ROAS on prospecting is bad, want lookalikes of big spenders", "build-high-value-lookalikes"),
+    ],
+)
+def test_marketing_vocabulary(matcher, text, expected):
+    assert top(matcher, text) == expected
+
+
+def test_terms_are_the_persons_own_words(matcher):
+    m = matcher.match("cart abandonmnet is killing us").matches[0]
+    assert m.use_case == "mitigate-cart-abandonment"
+    assert "abandonmnet" in m.terms and "cart" in m.terms
+    assert 1 <= len(m.terms) <= 4
+
+
+# --------------------------------------------------------------------------- verdicts
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        ":wave:",
+        "<@U0BOT1234>",
+        "good morning",
+        "hi",
+        "<@U0BOT1234> hi",
+        "thanks!",
+        "thx!!",
+        "ty bot",
+        "ok cool",
+        "lol",
+        "happy friday :tada:",
+        "where is the office wifi password",
+        "my laptop wont connect to VPN again",
+        "reset my okta pw pls",
+        "how do i submit PTO",
+        "whos ordering lunch today",
+        "qwerty",
+        "asdfgh jkl",
+        "1234",
+        "fix the typo in the abandoned cart email subject line pls",
+        "the checkout page is throwing a 500 error in staging",
+        "please send me the churn dashboard link",
+    ],
+)
+def test_out_of_scope_is_none(matcher, text):
+    result = matcher.match(text)
+    assert result.verdict == "none", result.to_json()
+
+
+def test_a_close_call_is_ambiguous(matcher):
+    result = matcher.match("lookalike audiences")
+    assert result.verdict == "ambiguous"
+    ids = {m.use_case for m in result.matches}
+    assert ids == {
+        "build-high-value-lookalikes",
+        "build-lookalikes-for-app-install",
+        "increase-signups-with-lookalikes",
+    }
+
+
+def test_a_clear_goal_is_confident(matcher):
+    result = matcher.match("abandoned cart emails")
+    assert result.verdict == "confident"
+    assert result.matches[0].score - result.matches[1].score >= 8.0
+
+
+# --------------------------------------------------------------------------- goals
+
+
+@pytest.mark.parametrize(
+    "text, use_case, goal",
+    [
+        ("show ads to people who abandoned checkout", "mitigate-cart-abandonment", "optimize-advertising"),
+        ("retarget cart abandoners on meta", "mitigate-cart-abandonment", "optimize-advertising"),
+        ("abandoned cart email and push reminders", "mitigate-cart-abandonment", "personalize-first-conversion"),
+        ("retarget at-risk vips with paid social", "mitigate-high-value-churn", "optimize-advertising"),
+        ("email our vips before they churn", "mitigate-high-value-churn", "personalize-communications-product-experiences"),
+        ("lookalikes of our whales for tiktok ads", "build-high-value-lookalikes", "optimize-advertising"),
+        ("what our best customers have in common, to plan retention", "build-high-value-lookalikes", "boost-retention-upsell-cross-sell"),
+        ("in-app upsell messages", "personalize-upsell-content", "personalize-communications-product-experiences"),
+    ],
+)
+def test_goal_hint_picks_the_goal(matcher, text, use_case, goal):
+    result = matcher.match(text)
+    assert result.matches[0].use_case == use_case
+    assert result.matches[0].goal == goal
+    assert result.goal == goal
+
+
+def test_a_use_case_with_one_goal_always_names_it(matcher, catalog):
+    result = matcher.match("supress with purchase")
+    assert result.matches[0].goal == "optimize-advertising"
+    only = next(iter(catalog.use_cases["suppress-with-purchase"].goals))
+    assert result.matches[0].goal == only
+
+
+def test_no_goal_words_no_goal(matcher):
+    result = matcher.match("vips churning")
+    assert result.matches[0].use_case == "mitigate-high-value-churn"
+    assert result.matches[0].goal is None  # it sits under three goals; the words pick none
+
+
+# --------------------------------------------------------------------------- the result
+
+
+def test_result_contract(matcher):
+    result = matcher.match("cart abandonment emails", limit=5)
+    assert isinstance(result, MatchResult)
+    assert result.query == "cart abandonment emails"
+    assert result.verdict in VERDICTS
+    assert 1 <= len(result.matches) <= 5
+    scores = [m.score for m in result.matches]
+    assert scores == sorted(scores, reverse=True)
+    for m in result.matches:
+        assert isinstance(m, Match)
+        assert 0.0 <= m.score <= 100.0 and m.score == round(m.score, 1)
+    data = result.to_json()
+    assert set(data) == {"query", "verdict", "matches"}
+    assert all(set(m) == {"use_case", "name", "goal", "score"} for m in data["matches"])
+    json.dumps(data)
+    assert "Mitigate cart abandonment" in result.describe()
+    assert len(matcher.match("cart abandonment", limit=1).matches) == 1
+
+
+def test_results_are_deterministic(matcher, catalog):
+    again = Matcher(catalog)
+    for text in ["whales", "abandoned carts and lapsed buyers", "upgrade", "lookalikes"]:
+        assert matcher.match(text) == again.match(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "churn " * 8000,
+        "abandonmnet " * 4000,
+        "<" * 40_000,
+        "<@" + "U" * 40_000,
+        ":" * 40_000,
+        "&amp;" * 8000,
+        "\x00\x01\x02\u200f\u202e\ufeff" * 5000,
+        "🔥" * 40_000,
+        "كيف نستعيد العملاء abandoned cart 顧客",
+        "a" * 40_000,
+    ],
+)
+def test_any_input_is_safe_and_bounded(matcher, text):
+    start = time.perf_counter()
+    result = matcher.match(text)
+    assert time.perf_counter() - start < 1.0
+    assert result.verdict in VERDICTS
+    assert result.query == text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_never_raises(text):
+    result = _shared_matcher().match(text)
+    assert result.verdict in VERDICTS
+    for m in result.matches:
+        assert 0.0 <= m.score <= 100.0
+
+
+_MATCHER: list[Matcher] = []
+
+
+def _shared_matcher() -> Matcher:
+    if not _MATCHER:
+        _MATCHER.append(Matcher(load_catalog()))
+    return _MATCHER[0]
+
+
+def test_caches_are_bounded(matcher):
+    for i in range(10_000):
+        matcher.match(f"zyxwq{i} abandonmnt{i}")
+    assert matcher._correct.cache_info().currsize <= matcher._correct.cache_info().maxsize
+    assert matcher._stem.cache_info().currsize <= matcher._stem.cache_info().maxsize
+
+
+# --------------------------------------------------------------------------- the dev set
+
+
+def _figures(matcher: Matcher, path: Path) -> tuple[float, float, float]:
+    cases = yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
+    top1 = top3 = inscope = rejected = outscope = 0
+    for case in cases:
+        result = matcher.match(case["text"] or "")
+        got = [m.use_case for m in result.matches]
+        if case.get("use_case") is None:
+            outscope += 1
+            rejected += result.verdict == "none"
+            continue
+        inscope += 1
+        right = {case["use_case"], *(case.get("also") or [])}
+        top1 += result.verdict != "none" and bool(got) and got[0] in right
+        top3 += any(g in right for g in got[:3])
+    return top1 / inscope, top3 / inscope, rejected / outscope
+
+
+def test_dev_set_targets(matcher):
+    assert DEV_GOALS.is_file(), f"the dev set is missing: {DEV_GOALS}"
+    top1, top3, reject = _figures(matcher, DEV_GOALS)
+    assert top1 >= 0.92, top1
+    assert top3 >= 0.98, top3
+    assert reject >= 0.95, reject
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def _command() -> list[str]:
+    script = Path(sys.executable).parent / "usecase-bot"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("usecase-bot")
+    return [found] if found else [sys.executable, "-m", "bot.cli"]
+
+
+def test_match_command_json_lines_from_stdin():
+    lines = [
+        "we keep losing our biggest spenders",
+        "<@U0BOT1234> cart abandonmnet is killing us",
+        "good morning",
+        "",
+        "lookalike audiences",
+    ]
+    proc = subprocess.run(
+        [*_command(), "match", "--json"],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [o["query"] for o in out] == lines
+    for o in out:
+        assert set(o) == {"query", "verdict", "matches"}
+        assert o["verdict"] in VERDICTS
+        for m in o["matches"]:
+            assert set(m) == {"use_case", "name", "goal", "score"}
+            assert isinstance(m["score"], float) and 0 <= m["score"] <= 100
+            assert m["goal"] is None or isinstance(m["goal"], str)
+        assert len(o["matches"]) <= 3
+    assert out[0]["verdict"] == "confident"
+    assert out[0]["matches"][0]["use_case"] == "mitigate-high-value-churn"
+    assert out[1]["matches"][0]["use_case"] == "mitigate-cart-abandonment"
+    assert out[2]["verdict"] == "none" and out[3]["verdict"] == "none"
+    assert out[4]["verdict"] == "ambiguous"
+
+
+def test_match_command_one_query_with_limit():
+    proc = subprocess.run(
+        [*_command(), "match", "--json", "--limit", "1", "abandoned", "carts"],
+        capture_output=True, text=True, timeout=60, cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr
+    (line,) = proc.stdout.splitlines()
+    data = json.loads(line)
+    assert data["query"] == "abandoned carts"
+    assert [m["use_case"] for m in data["matches"]] == ["mitigate-cart-abandonment"]
+    text = subprocess.run(
+        [*_command(), "match", "abandoned carts"], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
+    assert text.returncode == 0 and "Mitigate cart abandonment" in text.stdout
+
+
+def test_matcher_does_not_import_slack():
+    code = "import bot.matcher, sys; assert 'slack_bolt' not in sys.modules; assert 'slack_sdk' not in sys.modules"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
