@@ -29,6 +29,17 @@ class Identity:
     enterprise_id: str | None = None
 
 
+class _TokenFromEnvironmentIsExpected(logging.Filter):
+    """Bolt warns that SLACK_BOT_TOKEN is unused when `authorize` is given: by design here."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`authorize` has been used" not in record.getMessage()
+
+
+BOLT_LOG = logging.getLogger("usecase_bot.bolt")
+BOLT_LOG.addFilter(_TokenFromEnvironmentIsExpected())
+
+
 def look_up_identity(client: WebClient) -> Identity:
     answer = client.auth_test()
     return Identity(
@@ -52,7 +63,7 @@ def build_app(settings: Settings, catalog: Catalog, *, identity: Identity | None
                                              thread_name_prefix="usecase-bot"),
         token_verification_enabled=False,
         request_verification_enabled=not socket_mode,
-        logger=logging.getLogger("usecase_bot.bolt"),
+        logger=BOLT_LOG,
     )
     if identity is not None:
         token = settings.bot_token

@@ -35,12 +35,19 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes in one line, exit code 2, like every other operator error."""
+
+    def error(self, message: str):
+        self.exit(EXIT_OPERATOR_ERROR, f"usecase-bot: {message} (see `{self.prog} --help`)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="usecase-bot",
         description="A Slack bot that recommends a Segment use case and how to set it up.",
     )
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
 
     run = commands.add_parser("run", help="start the bot (the local sandbox when no Slack tokens are set)")
     run.add_argument("--mode", choices=["auto", "socket", "http", "sandbox"], default="auto",
@@ -60,7 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     match.set_defaults(handler=_match)
 
     catalog = commands.add_parser("catalog", help="check or list the catalog")
-    catalog_commands = catalog.add_subparsers(title="catalog commands", metavar="COMMAND")
+    catalog_commands = catalog.add_subparsers(title="catalog commands", metavar="COMMAND",
+                                              parser_class=_Parser)
     check = catalog_commands.add_parser("check", help="validate a catalog folder")
     check.add_argument("dir", nargs="?", default=None,
                        help="the folder (default $USECASE_CATALOG or the bundled catalog)")
@@ -84,6 +92,12 @@ def load_catalog_or_explain(explicit: str | None = None):
     from bot.catalog import CatalogError, load_catalog
 
     directory = catalog_dir(explicit)
+    if not directory.is_dir():
+        source = "USECASE_CATALOG" if os.environ.get("USECASE_CATALOG") and not explicit else "the catalog"
+        raise OperatorError(
+            f"catalog folder not found: {directory} ({source}): point USECASE_CATALOG at a folder "
+            f"holding the catalog's YAML files, or unset it to use the bundled one"
+        )
     try:
         return load_catalog(directory)
     except CatalogError as exc:

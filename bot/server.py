@@ -5,7 +5,10 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import shutil
+import signal
 import socket
+import threading
 import sys
 import tempfile
 
@@ -22,6 +25,8 @@ def configure_logging() -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("slack_sdk").setLevel(logging.WARNING)
+    # the bot logs each failed call itself, with its context; the client's own error lines repeat it
+    logging.getLogger("slack_sdk.web.base_client").setLevel(logging.CRITICAL)
     logging.getLogger("slack_bolt").setLevel(logging.WARNING)
 
 
@@ -45,6 +50,10 @@ def check_port(host: str, port: int) -> None:
             f"cannot listen on {host}:{port} ({exc.strerror or exc}): choose another port with "
             f"--port or PORT, or stop what is using it"
         ) from None
+
+
+def bind_address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def identify(settings: Settings):
@@ -77,7 +86,15 @@ def serve_socket_mode(settings: Settings, catalog: Catalog) -> int:
     identity = identify(settings)
     app = build_app(settings, catalog, identity=identity, socket_mode=True)
     log.info("usecase-bot connected as %s; Socket Mode, waiting for Slack", identity.user_id)
-    SocketModeHandler(app, settings.app_token).start()
+    handler = SocketModeHandler(app, settings.app_token)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    handler.connect()
+    while not stop.wait(1.0):
+        pass
+    log.info("usecase-bot: closing the Socket Mode connection")
+    handler.close()
     return 0
 
 
@@ -101,7 +118,7 @@ def serve_http(settings: Settings, catalog: Catalog) -> int:
     class Server(BaseApplication):
         def load_config(self):
             for key, value in {
-                "bind": f"{settings.host}:{settings.port}",
+                "bind": bind_address(settings.host, settings.port),
                 "workers": settings.workers,
                 "worker_class": "gthread",
                 "threads": 16,
@@ -118,9 +135,12 @@ def serve_http(settings: Settings, catalog: Catalog) -> int:
         def load(self):
             return build_worker_app()
 
-    log.info("usecase-bot (%s) serving POST /slack/events and GET /healthz on http://%s:%d with %d workers",
-             identity.user_id, settings.host, settings.port, settings.workers)
-    Server().run()
+    log.info("usecase-bot (%s) serving POST /slack/events and GET /healthz on http://%s with %d workers",
+             identity.user_id, bind_address(settings.host, settings.port), settings.workers)
+    try:
+        Server().run()
+    finally:
+        shutil.rmtree(os.path.dirname(seen_path), ignore_errors=True)
     return 0
 
 
