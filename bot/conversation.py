@@ -18,8 +18,15 @@ from bot.matcher import MatchResult, Matcher, normalize
 
 HELP_WORDS = frozenset({"help", "?", "hi", "hello", "hey", "usage"})
 LIST_WORDS = frozenset({"list", "ls", "all", "catalog"})
+LIST_CUES = frozenset({"what", "which", "list", "show", "all", "available", "know", "every"})
 DID_YOU_MEAN_MAX = 3
 LEADING_MENTIONS = re.compile(r"^\s*(?:<@[A-Z0-9]+(?:\|[^>]*)?>[\s,:]*)+")
+
+
+def asks_for_the_list(words: str) -> bool:
+    """"what use cases do you know?", "show me all use cases": the catalog, not a match."""
+    tokens = set(words.split())
+    return ("use case" in words or "usecases" in tokens) and bool(tokens & LIST_CUES)
 
 
 @dataclass(frozen=True)
@@ -63,7 +70,7 @@ class Conversation:
         words = normalize(text)
         if not words or words in HELP_WORDS:
             return Reply(post=blocks.build_help(self.catalog))
-        if words in LIST_WORDS:
+        if words in LIST_WORDS or asks_for_the_list(words):
             return Reply(post=blocks.build_list(self.catalog))
         result = self.matcher.match(text, limit=DID_YOU_MEAN_MAX + 1)
         if result.verdict == "confident":
