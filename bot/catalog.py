@@ -82,6 +82,7 @@ class UseCase:
     events: tuple[str, ...]
     goals: Mapping[str, GoalFit]  # goal id -> fit, in the file's order
     vocabulary: tuple[str, ...]
+    examples: tuple[str, ...] = ()  # messages people write for it; the matcher learns from them
 
 
 @dataclass(frozen=True, eq=False)
@@ -452,7 +453,7 @@ def _read_use_cases(
             root,
             "the use case",
             ["id", "name", "purpose", "docs_url", "events", "goals"],
-            ["fit", "vocabulary"],
+            ["fit", "vocabulary", "examples"],
         )
         if f is None:
             continue
@@ -499,6 +500,7 @@ def _read_use_cases(
             events=event_names,
             goals=MappingProxyType(fits),
             vocabulary=r.texts(f.get("vocabulary"), "vocabulary"),
+            examples=r.texts(f.get("examples"), "examples"),
         )
         if uc_id:
             use_cases[uc_id] = use_case

@@ -9,23 +9,36 @@ How a message is read:
    case, accents, punctuation, control characters and spacing.
 2. Words: a word the catalog does not know is typo-corrected with rapidfuzz against the
    catalog's own words (same first letter; one edit for words of 5-9 letters, two beyond),
-   so "abandonmnet" reads as "abandonment". Words are stemmed (Snowball English), so
-   plurals and verb forms match.
+   so "abandonmnet" reads as "abandonment"; between two as close, the one the catalog uses
+   most ("trails" reads as "trials", not "traits"). The words of the example messages are
+   known (never corrected) but no typo becomes one of them. Words are stemmed (Snowball
+   English), so plurals and verb forms match.
 3. Concepts: the lexicon's synonym groups (``catalog/lexicon.yml``) are matched longest
    phrase first: "big spenders", "whales" and "VIPs" all read as the concept ``high-value``.
    A phrase written exactly as the person typed it wins over one that only shares its stems
    ("checked out" is not "check out"). Words no phrase covers count as their stems.
-4. Scoring: each use case's vocabulary (and its name) is a list of phrases, each read the
-   same way into a set of concepts and stems, so word order does not matter. A use case
-   scores by the IDF-weighted coverage of its best phrase, times how much of the message's
-   known words it explains. Words of a business goal (``vocabulary`` in ``goals.yml``) nudge
-   the use cases under that goal and pick the goal of a use case that sits under several.
+4. Scoring, two views of the same features blended half and half:
+   - phrases: each use case's vocabulary (and its name) is a list of phrases, each read the
+     same way into a set of concepts and stems, so word order does not matter. A use case
+     scores by the IDF-weighted coverage of its best phrase, times how much of the message it
+     explains (words the catalog never uses count against it too);
+   - naive Bayes, learnt when the matcher is built from every text of a use case: its name,
+     its vocabulary and its example messages (``examples`` in its file). It adds up evidence
+     spread over the whole message, so a long message that mentions a use case's words in
+     passing, among many others, still finds it. A use case gets its probability in
+     proportion to how well its best phrase is covered, so the examples alone never make a
+     recommendation.
+   A message that writes a use case's whole name ("suppress with purchase, is that the one?")
+   means that one. Words of a business goal (``vocabulary`` in ``goals.yml``) nudge the use
+   cases under that goal and pick the goal of a use case that sits under several.
 5. Verdict, as Rasa's fallback classifier does: a top score below a threshold -> ``none``;
    a top score too close to the runner-up -> ``ambiguous``; else ``confident``.
 
 The vocabulary lives in the catalog; the code names no use case. It knows one lexicon
-concept by name, ``off-topic`` (office, IT and admin words): a message using them needs far
-stronger evidence before the bot recommends anything.
+concept by name, ``off-topic`` (office, IT, HR, meetings, documents, bugs and builds, reports,
+a person's own account...): its words weigh against a use case's own words in the message, so
+one or two goal words next to one ("summarize the churn analysis deck") make no
+recommendation, while a message of several goal words survives one.
 """
 
 from __future__ import annotations
@@ -50,15 +63,18 @@ from bot.catalog import Catalog
 MAX_INPUT_CHARS = 2000  # a goal is a sentence or two: longer text is cut before any regex
 MAX_TOKENS = 80  # words read from a message, after normalisation
 
-THRESHOLD = 45.0  # a top score below this -> "none"
+THRESHOLD = 28.0  # a top score below this -> "none"
 MARGIN = 8.0  # a top score within this of the runner-up -> "ambiguous"
 
-COVERAGE_POWER = 1.5  # half a phrase counts for less than half (0.5 ** 1.5 = 0.35)
-EXPLAINED_FLOOR = 0.35  # a use case explaining only its phrase's words keeps this share
+BLEND = 0.5  # share of the naive Bayes view in a score; the rest is the phrase view
+EXPLAINED_FLOOR = 0.6  # a use case explaining only its phrase's words keeps this share
+UNKNOWN_WEIGHT = 1.0  # weight of a word the catalog never uses, against the words it knows
 MODIFIER_WEIGHT = 0.6  # weight of a feature no phrase uses alone ("website", "ads")
+NB_ALPHA = 0.5  # additive smoothing of the naive Bayes counts
+NAME_SCORE = 90.0  # the least score of a use case whose whole name the message writes
 GOAL_BOOST = 3.0  # points per goal-hint phrase, for a use case under that goal with a whole phrase
 GOAL_BOOST_MAX = 6.0
-OFF_TOPIC_FACTOR = 0.4  # score multiplier per off-topic word
+OFF_TOPIC_FACTOR = 0.25  # score multiplier, to the power off-topic words / (use case's words - 2)
 OFF_TOPIC = "off-topic"  # the lexicon concept of requests the bot does not handle
 
 MIN_FIX_LEN = 5  # shorter words are never typo-corrected
@@ -219,6 +235,9 @@ class Matcher:
                 stem_sizes[k[0]].add(len(k))
         self._sizes = {w: tuple(sorted(v, reverse=True)) for w, v in sizes.items()}
         self._stem_sizes = {w: tuple(sorted(v, reverse=True)) for w, v in stem_sizes.items()}
+        self._lengths = lru_cache(maxsize=CACHE_SIZE)(self._lengths_uncached)
+        self._surface1 = {k[0]: v for k, v in self._surface_map.items() if len(k) == 1}
+        self._stem1 = {k[0]: v for k, v in self._stem_map.items() if len(k) == 1}
         # Words a typo may be corrected to: those of concepts some use case or goal uses, and of
         # the vocabularies themselves (not of `off-topic` or of groups nothing uses).
         concept_words: dict[str, set[str]] = defaultdict(set)
@@ -247,6 +266,39 @@ class Matcher:
                     used.update(feats)
                     phrase_sets.append((i, feats))
             self._uc_features.append(frozenset().union(*seen) if seen else frozenset())
+
+        # Naive Bayes over the same features, learnt from every text of a use case: its name,
+        # its vocabulary and its example messages. It adds up evidence spread over a message.
+        text_words: set[str] = set()
+        stem_counts: dict[str, int] = defaultdict(int)  # how often these texts use each stem
+        nb_counts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        nb_mass = [0] * len(self._uc_ids)
+        for i, uc_id in enumerate(self._uc_ids):
+            uc = catalog.use_cases[uc_id]
+            for text in (uc.name, *uc.vocabulary, *uc.examples):
+                words = normalize(text).split()[:MAX_TOKENS]
+                text_words.update(words)
+                for w in words:
+                    stem_counts[self._stem(w)] += 1
+                for f in {f[0] for f in self._read(words, fix=False)} - {_OFF_TOPIC}:
+                    nb_counts[f][i] += 1
+                    nb_mass[i] += 1
+        size = len(nb_counts)
+        self._stem_counts = dict(stem_counts)
+        # log P(feature | use case) of a feature its texts never use, and what using it adds
+        self._nb_base = [math.log(NB_ALPHA / (m + NB_ALPHA * size)) for m in nb_mass]
+        self._nb_bonus = {
+            f: tuple((i, math.log((c + NB_ALPHA) / NB_ALPHA)) for i, c in sorted(by_uc.items()))
+            for f, by_uc in nb_counts.items()
+        }
+
+        # A message that names a use case ("suppress with purchase, is that the one?") means it.
+        names: dict[str, list[tuple[tuple[str, ...], int]]] = defaultdict(list)
+        for i, uc_id in enumerate(self._uc_ids):
+            stems = tuple(self._stem(w) for w in normalize(catalog.use_cases[uc_id].name).split())
+            if stems:
+                names[stems[0]].append((stems, i))
+        self._names = dict(names)
 
         # IDF over use cases: a feature of one use case weighs most.
         n = len(self._uc_ids)
@@ -293,7 +345,7 @@ class Matcher:
         # Typo targets by first letter. Every word the catalog lists is known, so never "fixed".
         for f in used - {_OFF_TOPIC}:
             typo_targets.update(concept_words.get(f, ()))
-        listed = {w for words in self._surface_map for w in words} | typo_targets
+        listed = {w for words in self._surface_map for w in words} | typo_targets | text_words
         self._known_surface = frozenset(listed | self._stop_surface)
         self._known_stems = frozenset(self._stem(w) for w in self._known_surface)
         buckets: dict[str, list[str]] = defaultdict(list)
@@ -317,56 +369,68 @@ class Matcher:
         choices = self._fix_buckets.get(word[0])
         if not choices:
             return word
-        best = process.extractOne(
-            word, choices, scorer=OSA.distance, score_cutoff=_max_typos(len(word))
+        found = process.extract(
+            word, choices, scorer=OSA.distance, score_cutoff=_max_typos(len(word)), limit=None
         )
-        return best[0] if best else word
+        if not found:
+            return word
+        # the fewest edits; between equals, the word whose stem the catalog uses most ("trails"
+        # is a misspelt "trials", not "traits")
+        counts, stem = self._stem_counts, self._stem
+        return min(found, key=lambda c: (c[1], -counts.get(stem(c[0]), 0), c[0]))[0]
 
     def _read(self, typed: list[str], fix: bool = True) -> list[_Feature]:
-        """Words -> features: the longest concept phrase starting at each word (phrases may
-        overlap: "dont complete setup" reads as both; one inside another counts once), then
-        the stems of the words no phrase covers, less stopwords."""
+        """Words -> features (see _features), typos corrected unless fix is False."""
         words = [self._correct(w) for w in typed] if fix else typed
-        stems = [self._stem(w) for w in words]
+        return self._features(typed, words, [self._stem(w) for w in words])
+
+    def _features(self, typed: list[str], words: list[str], stems: list[str]) -> list[_Feature]:
+        """The longest concept phrase starting at each word (phrases may overlap: "dont
+        complete setup" reads as both; one inside another counts once), and the stem of each
+        word no phrase covers, less stopwords; in word order. `words` are the typed words
+        corrected, `stems` their stems."""
         n = len(words)
         out: list[_Feature] = []
         covered = [False] * n
         reach = 0  # end of the furthest phrase so far
         surface_get, stem_get = self._surface_map.get, self._stem_map.get
+        surface1, stem1, lengths = self._surface1, self._stem1, self._lengths
+        stop_surface, stop_stems = self._stop_surface, self._stop_stems
         for i in range(n):
-            word = words[i]
-            longer = self._sizes.get(word, ())
-            from_stem = self._stem_sizes.get(stems[i])
-            if from_stem:
-                longer = tuple(sorted(set(longer) | set(from_stem), reverse=True))
-            for size in (*longer, 1):
+            word, stem = words[i], stems[i]
+            hit = None
+            for size in lengths(word):
                 if i + size > n:
                     continue
                 if i + size <= reach:
                     break  # inside a phrase already read
-                if size == 1:
-                    hit = surface_get((word,))
-                    if hit is None and word not in self._stop_surface:
-                        hit = stem_get((stems[i],))
-                else:
-                    hit = surface_get(tuple(words[i : i + size]))
-                    if hit is None:
-                        hit = stem_get(tuple(stems[i : i + size]))
+                hit = surface_get(tuple(words[i : i + size]))
+                if hit is None:
+                    hit = stem_get(tuple(stems[i : i + size]))
                 if hit is not None:
-                    surface = " ".join(typed[i : i + size])
-                    out.extend((f, surface, i) for f in hit)
-                    for j in range(i, i + size):
-                        covered[j] = True
-                    reach = i + size
                     break
-        stop_surface, stop_stems = self._stop_surface, self._stop_stems
-        for i in range(n):
-            if not covered[i]:
-                stem = stems[i]
-                if stem != _NUMBER and stem not in stop_stems and words[i] not in stop_surface:
+            else:
+                if i >= reach:
+                    size = 1
+                    hit = surface1.get(word)
+                    if hit is None and word not in stop_surface:
+                        hit = stem1.get(stem)
+            if hit is not None:
+                surface = " ".join(typed[i : i + size])
+                out.extend((f, surface, i) for f in hit)
+                for j in range(i, i + size):
+                    covered[j] = True
+                reach = i + size
+            elif not covered[i] and stem != _NUMBER and stem not in stop_stems:
+                if word not in stop_surface:
                     out.append((stem, typed[i], i))
-        out.sort(key=lambda f: f[2])
         return out
+
+    def _lengths_uncached(self, word: str) -> tuple[int, ...]:
+        """The lengths (two words or more, longest first) of the concept phrases that may
+        start with this word, as written or by its stem."""
+        found = set(self._sizes.get(word, ())) | set(self._stem_sizes.get(self._stem(word), ()))
+        return tuple(sorted(found, reverse=True))
 
     # ------------------------------------------------------------------ matching
 
@@ -376,7 +440,9 @@ class Matcher:
         words = normalize(query).split()[:MAX_TOKENS]
         if not words:
             return MatchResult(query, "none", (), None)
-        features = self._read(words)
+        fixed = [self._correct(w) for w in words]
+        stems = [self._stem(w) for w in fixed]
+        features = self._features(words, fixed, stems)
 
         present = {f[0] for f in features}
         off_topic = sum(1 for f in features if f[0] == _OFF_TOPIC)
@@ -395,15 +461,21 @@ class Matcher:
 
         # coverage of each phrase touched, and the share of the message each use case explains;
         # only the use cases the message touches are looked at
+        n_uc = len(self._uc_ids)
         matched: dict[int, float] = defaultdict(float)
-        explained: dict[int, float] = defaultdict(float)
+        explained = [0.0] * n_uc
+        known = [0] * n_uc
         postings, uses = self._postings, self._uses
         for key, weight in message.items():
             for pid in postings.get(key, ()):
                 matched[pid] += weight
             for i in uses[key]:
                 explained[i] += weight
-        total = sum(message.values())
+                known[i] += 1
+        # words the catalog never uses dilute the share too: they are what the message is about
+        nb = self._nb_bonus
+        unknown = sum(1 for key in present if key not in nb and key[0] != _CONCEPT)
+        total = sum(message.values()) + UNKNOWN_WEIGHT * unknown
         best: dict[int, float] = {}
         phrase_uc, phrase_total = self._phrase_uc, self._phrase_total
         for pid, got in matched.items():
@@ -411,17 +483,23 @@ class Matcher:
             i = phrase_uc[pid]
             if coverage > best.get(i, 0.0):
                 best[i] = coverage
+        posterior = self._posterior(present, best)
+        named = self._named(stems)
 
-        penalty = OFF_TOPIC_FACTOR**off_topic
         scored = []
         for i, coverage in best.items():
             share = explained[i] / total
-            score = 100.0 * coverage**COVERAGE_POWER
-            score *= EXPLAINED_FLOOR + (1.0 - EXPLAINED_FLOOR) * share
+            phrase = coverage * (EXPLAINED_FLOOR + (1.0 - EXPLAINED_FLOOR) * share)
+            learnt = posterior[i] * coverage  # no phrase, no recommendation from examples alone
+            score = 100.0 * ((1.0 - BLEND) * phrase + BLEND * learnt)
             if coverage >= 1.0:
                 hint = max(hints[gi] for gi in self._uc_goal_pos[i])
                 score = min(100.0, score + min(GOAL_BOOST_MAX, GOAL_BOOST * hint))
-            scored.append((score * penalty, -i))
+            if i in named:
+                score = max(score, NAME_SCORE)
+            if off_topic:  # off-topic words weigh against the use case's own words past two
+                score *= OFF_TOPIC_FACTOR ** (off_topic / max(known[i] - 2, 0.5))
+            scored.append((score, -i))
         scored = heapq.nlargest(max(limit, 2), scored)
 
         top = scored[0][0] if scored else 0.0
@@ -441,6 +519,35 @@ class Matcher:
             matches.append(Match(uc.id, uc.name, self._goal_for(i, hints), round(score, 1), terms))
         first = -scored[0][1] if scored else None
         return MatchResult(query, verdict, tuple(matches), self._overall_goal(hints, first))
+
+    def _named(self, stems: list[str]) -> set[int]:
+        """The use cases whose whole name the message writes (stems, in order)."""
+        found = set()
+        names = self._names
+        for j, stem in enumerate(stems):
+            for name, i in names.get(stem, ()):
+                if tuple(stems[j : j + len(name)]) == name:
+                    found.add(i)
+        return found
+
+    def _posterior(self, present: set[str], touched: dict[int, float]) -> dict[int, float]:
+        """Naive Bayes: the probability of each touched use case given the message's
+        features, among the touched ones (a uniform prior: a use case with more examples is
+        not likelier)."""
+        bonus = self._nb_bonus
+        feats = [f for f in present if f in bonus]
+        base = self._nb_base
+        ll = {i: len(feats) * base[i] for i in touched}
+        for f in feats:
+            for i, v in bonus[f]:
+                if i in ll:
+                    ll[i] += v
+        if not ll:
+            return {}
+        high = max(ll.values())
+        odds = {i: math.exp(v - high) for i, v in ll.items()}
+        total = sum(odds.values())
+        return {i: v / total for i, v in odds.items()}
 
     @staticmethod
     def _terms(words: list[str], features: list[_Feature], own: frozenset[str]) -> tuple[str, ...]:

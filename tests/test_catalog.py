@@ -487,6 +487,11 @@ def events_is_text(c):
     return UC, line, ["events must be a list", "text"]
 
 
+def an_example_is_a_number(c):
+    line = c.replace(UC, r"^  - ", "  - 42", after=r"^examples:")
+    return UC, line, ["an item of examples must be text", "int"]
+
+
 def fit_is_a_boolean(c):
     rel = "use-cases/acquire-paid-subscriptions.yml"
     line = c.replace(rel, r"^fit: ", "fit: true")
@@ -630,7 +635,8 @@ CASES: list[Case] = [
     unknown_key_in_an_event, unknown_key_in_guide,
     missing_field_in_a_use_case, missing_field_in_a_goal, missing_destinations_of_a_use_cases_goal,
     missing_properties_of_an_event, missing_lexicon_file,
-    name_is_a_number, events_is_text, fit_is_a_boolean, goal_name_is_a_list, sources_is_text,
+    name_is_a_number, events_is_text, an_example_is_a_number, fit_is_a_boolean,
+    goal_name_is_a_list, sources_is_text,
     event_properties_is_a_mapping,
     duplicate_goal_id, duplicate_use_case_id, duplicate_event, use_case_file_named_after_another_id,
     consideration_points_to_an_unknown_use_case,

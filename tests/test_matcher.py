@@ -3,6 +3,7 @@ and `usecase-bot match` as a command."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 import yaml
@@ -111,6 +113,7 @@ def test_every_vocabulary_phrase_reads_as_something(matcher):
 
 def test_vocabulary_is_in_the_catalog(catalog):
     assert all(uc.vocabulary for uc in catalog.use_cases.values())
+    assert all(len(uc.examples) >= 10 for uc in catalog.use_cases.values())
     assert all(goal.vocabulary for goal in catalog.goals)
     assert catalog.lexicon.stopwords and catalog.lexicon.concepts
 
@@ -207,6 +210,68 @@ def test_marketing_vocabulary(matcher, text, expected):
     assert top(matcher, text) == expected
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "Some context first: we run a marketplace for handmade furniture, and the thing "
+            "keeping me up at night is that our highest-spending buyers have quietly started "
+            "ordering less over the past two quarters. What would you set up?",
+            "mitigate-high-value-churn",
+        ),
+        (
+            "We're a meal delivery startup; lots of people download the app after seeing our "
+            "ads, order once, and then we never hear from them again, so how do we get that "
+            "second and third order?",
+            "increase-repeat-purchases",
+        ),
+        (
+            "checkout conversion is far below benchmarks, we want to remind people who leave "
+            "items in the cart and retarget them",
+            "mitigate-cart-abandonment",
+        ),
+    ],
+)
+def test_long_wordy_messages_still_get_an_answer(matcher, text, expected):
+    # many known words spread over several use cases used to dilute the winner under the threshold
+    result = matcher.match(text)
+    assert result.verdict != "none", result.to_json()
+    assert result.matches[0].use_case == expected
+
+
+def test_a_message_that_names_a_use_case_means_it(matcher):
+    result = matcher.match("we were told to look at personalize winback, does it fit a SaaS product?")
+    assert result.verdict == "confident"
+    assert result.matches[0].use_case == "personalize-winback"
+
+
+def test_a_typo_reads_as_the_likelier_catalog_word(matcher):
+    # "trails" is one edit from both "trials" and "traits": the catalog says "trial" far more
+    assert top(matcher, "convert trails to paid subscriptions") == "convert-trials-to-paid-subscriptions"
+
+
+def test_examples_teach_the_matcher(catalog):
+    text = "lookalike audiences for the zorbly crowd"
+    target = "increase-signups-with-lookalikes"
+    assert Matcher(catalog).match(text).matches[0].use_case != target
+    use_case = catalog.use_cases[target]
+    taught = dict(catalog.use_cases)
+    taught[target] = dataclasses.replace(
+        use_case, examples=(*use_case.examples, "ads that get zorbly people to sign up")
+    )
+    taught_catalog = dataclasses.replace(catalog, use_cases=MappingProxyType(taught))
+    assert Matcher(taught_catalog).match(text).matches[0].use_case == target
+
+
+def test_examples_alone_make_no_recommendation(catalog):
+    # a word only an example uses points to its use case, but is no phrase of its vocabulary
+    use_case = catalog.use_cases["personalize-winback"]
+    taught = dict(catalog.use_cases)
+    taught[use_case.id] = dataclasses.replace(use_case, examples=("zorbly zorbly zorbly",))
+    matcher = Matcher(dataclasses.replace(catalog, use_cases=MappingProxyType(taught)))
+    assert matcher.match("zorbly").verdict == "none"
+
+
 def test_terms_are_the_persons_own_words(matcher):
     m = matcher.match("cart abandonmnet is killing us").matches[0]
     assert m.use_case == "mitigate-cart-abandonment"
@@ -244,6 +309,16 @@ def test_terms_are_the_persons_own_words(matcher):
         "fix the typo in the abandoned cart email subject line pls",
         "the checkout page is throwing a 500 error in staging",
         "please send me the churn dashboard link",
+        # requests that use goal words but are no goal: figures, files, bugs, code, admin
+        "can you pull last month's churn numbers for the board?",
+        "please cancel my subscription to the weekly digest",
+        "where can I find the slides from the new hire onboarding session?",
+        "can anyone recommend a good book on retention marketing?",
+        "how do I add the Android SDK to our app?",
+        "the abandoned cart email template has a broken image",
+        "who owns the trial conversion dashboard?",
+        "the app install banner has a typo",
+        "What is our churn rate this quarter?",
     ],
 )
 def test_out_of_scope_is_none(matcher, text):
