@@ -33,7 +33,8 @@ class _TokenFromEnvironmentIsExpected(logging.Filter):
     """Bolt warns that SLACK_BOT_TOKEN is unused when `authorize` is given: by design here."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "`authorize` has been used" not in record.getMessage()
+        message = record.getMessage()
+        return "`authorize` has been used" not in message and "`token` will be unused" not in message
 
 
 BOLT_LOG = logging.getLogger("usecase_bot.bolt")
@@ -51,16 +52,19 @@ def look_up_identity(client: WebClient) -> Identity:
 
 
 def build_app(settings: Settings, catalog: Catalog, *, identity: Identity | None = None,
-              seen: SeenOnce | None = None, socket_mode: bool = False) -> App:
+              seen: SeenOnce | None = None, socket_mode: bool = False,
+              matcher: Matcher | None = None) -> App:
     """The Bolt app. Acks come back at once; the work runs after, in Bolt's listener threads."""
     # with a known identity the token comes from `authorize` on each request
     client = build_client(None if identity else settings.bot_token, settings.api_url)
+    background = ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="usecase-bot")
     options = dict(
         client=client,
         signing_secret=settings.signing_secret or "",
-        process_before_response=True,  # the ack listener answers; lazy listeners do the work
-        listener_executor=ThreadPoolExecutor(max_workers=settings.threads,
-                                             thread_name_prefix="usecase-bot"),
+        # listeners run in the request's thread and ack at once; their Web API calls go to the
+        # background pool (Bolt's own way, an ack awaited in 10 ms sleeps, adds latency)
+        process_before_response=True,
+        listener_executor=background,
         token_verification_enabled=False,
         request_verification_enabled=not socket_mode,
         logger=BOLT_LOG,
@@ -79,6 +83,6 @@ def build_app(settings: Settings, catalog: Catalog, *, identity: Identity | None
 
         options["authorize"] = authorize
     app = App(**options)
-    conversation = Conversation(catalog, Matcher(catalog))
-    listeners.register(app, conversation, seen if seen is not None else MemorySeenOnce())
+    conversation = Conversation(catalog, matcher or Matcher(catalog))
+    listeners.register(app, conversation, seen if seen is not None else MemorySeenOnce(), background)
     return app

@@ -29,6 +29,7 @@ USE_CASES_DIR = "use-cases"
 
 CHECKLIST_PLACEHOLDERS = frozenset({"use_case", "goal", "events", "sources", "destinations"})
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml, when PyYAML has it
 
 
 def default_catalog_dir() -> Path:
@@ -187,6 +188,15 @@ class _Reader:
         except UnicodeDecodeError:
             self.problem(1, "the file is not UTF-8 text")
             return None
+        try:
+            node = yaml.compose(text, Loader=_FAST_LOADER)
+        except yaml.YAMLError:
+            node = None  # reparsed below with the pure-Python loader, whose messages are clearer
+        if node is not None or not text.strip():
+            self.loaded = node is not None
+            if node is None:
+                self.problem(1, "the file is empty")
+            return node
         try:
             node = yaml.compose(text, Loader=yaml.SafeLoader)
         except yaml.YAMLError as exc:

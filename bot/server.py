@@ -103,6 +103,7 @@ def serve_http(settings: Settings, catalog: Catalog) -> int:
 
     from bot.app import build_app
     from bot.dedupe import SqliteSeenOnce
+    from bot.matcher import Matcher
     from bot.web import make_wsgi_app
 
     check_port(settings.host, settings.port)
@@ -111,8 +112,11 @@ def serve_http(settings: Settings, catalog: Catalog) -> int:
     seen_path = os.path.join(tempfile.mkdtemp(prefix="usecase-bot-"), "seen.sqlite3")
     SqliteSeenOnce(seen_path)
 
+    matcher = Matcher(catalog)  # built once, before the workers fork, and shared by them
+
     def build_worker_app():
-        app = build_app(settings, catalog, identity=identity, seen=SqliteSeenOnce(seen_path))
+        app = build_app(settings, catalog, identity=identity, seen=SqliteSeenOnce(seen_path),
+                        matcher=matcher)
         return make_wsgi_app(app, settings.signing_secret)
 
     class Server(BaseApplication):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -10,6 +12,11 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 WEB_API_TIMEOUT = 10  # seconds per call
+
+# slack_sdk builds a debug line of every request body unless its own loggers say otherwise
+for _name in ("slack_sdk.web.base_client", "slack_sdk.webhook.client"):
+    if logging.getLogger(_name).level == logging.NOTSET:
+        logging.getLogger(_name).setLevel(logging.INFO)
 
 
 def retry_handlers() -> list:

@@ -46,6 +46,13 @@ def texts(message) -> str:
     return message.text + json.dumps(message.blocks, ensure_ascii=False)
 
 
+def updated(h: Harness, ts: str, contains: str, channel: str = CHANNEL_ID):
+    """The message at `ts` once it has been updated to contain `contains`."""
+    return h.wait_until(
+        lambda: (m := h.workspace.find(channel, ts)) is not None and contains in texts(m) and m,
+        what=f"message {ts} to show {contains!r}")
+
+
 # ------------------------------------------------------------------ the guided flow
 
 
@@ -65,16 +72,16 @@ def test_guided_flow_from_goal_to_recommendation_in_one_thread(harness):
     goal = goal_of(catalog)
     root, question = start_flow(harness, goal)
 
-    chosen_root = harness.workspace.find(CHANNEL_ID, root.ts)
-    assert f"Goal: {goal.name}" in chosen_root.text and not buttons(chosen_root.blocks)
+    chosen_root = updated(harness, root.ts, f"Goal: {goal.name}")
+    assert not buttons(chosen_root.blocks)
 
     first = goal.considerations[0]
     assert first.question in texts(question)
     assert [b["text"] for b in buttons(question.blocks)] == ["Yes", "No", "Not sure", "← Back", "Start over"]
 
     current = answer(harness, question, "Yes", "Question 2 of")
-    answered = harness.workspace.find(CHANNEL_ID, question.ts)
-    assert "answered *Yes*" in texts(answered) and not buttons(answered.blocks)
+    answered = updated(harness, question.ts, "answered *Yes*")
+    assert not buttons(answered.blocks)
     for index in range(2, len(goal.considerations)):
         current = answer(harness, current, "No", f"Question {index + 1} of")
     recommendation = answer(harness, current, "No", "Recommended:")
@@ -125,7 +132,7 @@ def test_a_tie_asks_which_is_closest_and_the_pick_is_recommended(harness):
     picked = catalog.use_cases[consideration.points_to[-1]]
     recommendation = answer(harness, current, f"Choose {picked.name}", f"Recommended: {picked.name}")
     assert consideration.question in texts(recommendation)
-    assert f"chose *{picked.name}*" in texts(harness.workspace.find(CHANNEL_ID, current.ts))
+    updated(harness, current.ts, f"chose *{picked.name}*")
 
 
 def test_all_no_shows_every_use_case_of_the_goal(harness):
@@ -145,7 +152,7 @@ def test_back_returns_to_the_previous_question_then_to_the_goals(harness):
     q2 = answer(harness, q1, "Yes", "Question 2 of")
     again = answer(harness, q2, "← Back", "Question 1 of")
     assert goal.considerations[0].question in texts(again) and again.ts != q1.ts
-    assert "went back" in texts(harness.workspace.find(CHANNEL_ID, q2.ts))
+    updated(harness, q2.ts, "went back")
     intro = answer(harness, again, "← Back", "What is your main business goal?")
     assert intro.thread_ts == root.ts
 
@@ -155,7 +162,7 @@ def test_start_over_posts_the_goal_chooser_in_the_thread(harness):
     root, q1 = start_flow(harness, goal)
     intro = answer(harness, q1, "Start over", "What is your main business goal?")
     assert intro.thread_ts == root.ts
-    assert "started over" in texts(harness.workspace.find(CHANNEL_ID, q1.ts))
+    updated(harness, q1.ts, "started over")
     # and the new chooser works like the first one
     mark = harness.mark()
     click_goal(harness, intro, goal)

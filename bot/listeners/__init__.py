@@ -1,6 +1,13 @@
-"""Thin glue from Slack requests to the core and back: ack, ask the conversation, deliver."""
+"""Thin glue from Slack requests to the core and back: ack, ask the conversation, deliver.
+
+Each listener answers Slack's request at once (the ack) and hands the Web API calls to the
+`background` pool, so nothing slow stands between a person and the acknowledgement.
+"""
 
 from __future__ import annotations
+
+import logging
+from concurrent.futures import Executor
 
 from slack_bolt import App
 
@@ -8,8 +15,28 @@ from bot.conversation import Conversation
 from bot.dedupe import SeenOnce
 from bot.listeners import actions, commands, events
 
+log = logging.getLogger("usecase_bot")
 
-def register(app: App, conversation: Conversation, seen: SeenOnce) -> None:
-    commands.register(app, conversation)
-    events.register(app, conversation, seen)
-    actions.register(app, conversation, seen)
+
+class Background:
+    """Runs work after the ack; an exception is logged, never lost silently in a Future."""
+
+    def __init__(self, executor: Executor):
+        self.executor = executor
+
+    def run(self, work, *args, **kwargs) -> None:
+        self.executor.submit(self._logged, work, *args, **kwargs)
+
+    @staticmethod
+    def _logged(work, *args, **kwargs) -> None:
+        try:
+            work(*args, **kwargs)
+        except Exception:  # noqa: BLE001 - a bug in one reply must not take the worker down
+            log.exception("answering a Slack request failed")
+
+
+def register(app: App, conversation: Conversation, seen: SeenOnce, executor: Executor) -> None:
+    background = Background(executor)
+    commands.register(app, conversation, background)
+    events.register(app, conversation, seen, background)
+    actions.register(app, conversation, seen, background)

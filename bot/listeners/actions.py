@@ -15,11 +15,13 @@ from bot.listeners.delivery import Delivery
 OUR_ACTIONS = re.compile("^" + re.escape(blocks.ACTION_PREFIX))
 
 
-def register(app: App, conversation: Conversation, seen: SeenOnce) -> None:
-    def ack_click(ack: Ack) -> None:
+def register(app: App, conversation: Conversation, seen: SeenOnce, background) -> None:
+    @app.action(OUR_ACTIONS)
+    def handle_click(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         ack()
+        background.run(answer_click, body, action, client)
 
-    def handle_click(body: dict, action: dict, client: WebClient) -> None:
+    def answer_click(body: dict, action: dict, client: WebClient) -> None:
         container = body.get("container") or {}
         message = body.get("message") or {}
         channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
@@ -45,5 +47,3 @@ def register(app: App, conversation: Conversation, seen: SeenOnce) -> None:
             clicked_ts=clicked_ts,
             clicked_ephemeral=ephemeral,
         ).carry_out(reply)
-
-    app.action(OUR_ACTIONS)(ack=ack_click, lazy=[handle_click])

@@ -43,31 +43,25 @@ class Delivery:
             feedback_log.info(json.dumps(reply.log, sort_keys=True))
         if reply.private:
             self.tell_privately(reply.private)
-        if reply.update:
-            self.update_clicked(reply.update)  # a failed update must not stop the next step
-        if reply.post:
+        if reply.post:  # the next step first: it is what the person waits for
             self.post(reply.post, thread_ts=self.thread_ts)
+        if reply.update:
+            self.update_clicked(reply.update)  # a failed update does not undo the next step
         if reply.share:
             self.post(reply.share, thread_ts=None)
 
     def post(self, message: Message, *, thread_ts: str | None) -> bool:
         if not self.channel:
             return self.tell_privately(message)
-        try:
-            self.client.chat_postMessage(channel=self.channel, thread_ts=thread_ts,
-                                         unfurl_links=False, unfurl_media=False, **message.as_kwargs())
+        error = self._call("chat.postMessage", self.client.chat_postMessage, channel=self.channel,
+                           thread_ts=thread_ts, unfurl_links=False, unfurl_media=False,
+                           **message.as_kwargs())
+        if error is None:
             return True
-        except SlackApiError as exc:
-            error = exc.response.get("error") if exc.response is not None else None
-            _log_failure("chat.postMessage", error, self.channel)
-            if error in CANNOT_POST_HERE:
-                # nothing is lost: the person gets the answer privately, with how to fix it
-                notice = blocks.cannot_post_here(self.channel)
-                return self.tell_privately(
-                    blocks.message(message.text, [blocks.section(notice), *message.blocks])
-                )
-        except SlackClientError as exc:
-            _log_failure("chat.postMessage", type(exc).__name__, self.channel)
+        if error in CANNOT_POST_HERE:
+            # nothing is lost: the person gets the answer privately, with how to fix it
+            notice = blocks.cannot_post_here(self.channel)
+            return self.tell_privately(blocks.message(message.text, [blocks.section(notice), *message.blocks]))
         self.tell_privately(blocks.build_notice(blocks.FAILED))
         return False
 
@@ -76,31 +70,28 @@ class Delivery:
             return self._respond(message, replace_original=True)
         if not (self.channel and self.clicked_ts):
             return False
-        try:
-            self.client.chat_update(channel=self.channel, ts=self.clicked_ts, **message.as_kwargs())
-            return True
-        except SlackApiError as exc:
-            _log_failure("chat.update", exc.response.get("error") if exc.response is not None else None,
-                         self.channel)
-        except SlackClientError as exc:
-            _log_failure("chat.update", type(exc).__name__, self.channel)
-        return False
+        return self._call("chat.update", self.client.chat_update, channel=self.channel,
+                          ts=self.clicked_ts, **message.as_kwargs()) is None
 
     def tell_privately(self, message: Message) -> bool:
         if self.response_url and self._respond(message, replace_original=False):
             return True
         if not (self.channel and self.user_id):
             return False
+        return self._call("chat.postEphemeral", self.client.chat_postEphemeral, channel=self.channel,
+                          user=self.user_id, thread_ts=self.thread_ts, **message.as_kwargs()) is None
+
+    def _call(self, method: str, call, **arguments) -> str | None:
+        """Make a Web API call (retried by the client's handlers); None, or the error it ended with."""
         try:
-            self.client.chat_postEphemeral(channel=self.channel, user=self.user_id,
-                                           thread_ts=self.thread_ts, **message.as_kwargs())
-            return True
+            call(**arguments)
+            return None
         except SlackApiError as exc:
-            _log_failure("chat.postEphemeral", exc.response.get("error") if exc.response is not None else None,
-                         self.channel)
+            error = (exc.response.get("error") if exc.response is not None else None) or "error"
         except SlackClientError as exc:
-            _log_failure("chat.postEphemeral", type(exc).__name__, self.channel)
-        return False
+            error = type(exc).__name__
+        _log_failure(method, error, self.channel)
+        return error
 
     def _respond(self, message: Message, *, replace_original: bool) -> bool:
         try:

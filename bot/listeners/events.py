@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.conversation import Conversation
@@ -13,10 +13,7 @@ from bot.listeners.delivery import Delivery
 PERSON_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
 
 
-def register(app: App, conversation: Conversation, seen: SeenOnce) -> None:
-    def ack_event(ack: Ack) -> None:
-        ack()
-
+def register(app: App, conversation: Conversation, seen: SeenOnce, background) -> None:
     def answer(body: dict, event: dict, client: WebClient) -> None:
         if event.get("bot_id") or event.get("subtype") not in PERSON_SUBTYPES:
             return  # never answer bots (Bolt already drops the bot's own events)
@@ -33,13 +30,12 @@ def register(app: App, conversation: Conversation, seen: SeenOnce) -> None:
             thread_ts=event.get("thread_ts") or ts,
         ).carry_out(conversation.message(event.get("text") or "", event.get("user")))
 
+    @app.event("app_mention")
     def handle_app_mention(body: dict, event: dict, client: WebClient) -> None:
-        answer(body, event, client)
+        background.run(answer, body, event, client)  # Bolt acks the event when this returns
 
+    # every message event is acknowledged (an unhandled one would be a 404 that Slack retries)
+    @app.event("message")
     def handle_message(body: dict, event: dict, client: WebClient) -> None:
         if event.get("channel_type") == "im":
-            answer(body, event, client)
-
-    app.event("app_mention")(ack=ack_event, lazy=[handle_app_mention])
-    # every message event is acknowledged (an unhandled one would be a 404 that Slack retries)
-    app.event("message")(ack=ack_event, lazy=[handle_message])
+            background.run(answer, body, event, client)
