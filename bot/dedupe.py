@@ -55,7 +55,7 @@ class SqliteSeenOnce:
     """
 
     PRUNE_EVERY = 500
-    MAX_ROWS = 100_000
+    MAX_ROWS = 20_000  # Slack retries within minutes; far more than an hour of events
     CACHE_KIB = 256
 
     def __init__(self, path: str, ttl: float = DEFAULT_TTL):

@@ -151,11 +151,10 @@ def serve_http(settings: Settings, catalog: Catalog) -> int:
 def serve_sandbox(settings: Settings, catalog: Catalog, open_browser: bool = False) -> int:
     from dataclasses import replace
 
-    from slack_bolt import BoltRequest
-
     from bot.app import Identity, build_app
     from bot.sandbox.people import SlackSide
     from bot.sandbox.server import SlackStandIn
+    from bot.web import slack_request
 
     check_port(settings.host, settings.port)
     stand_in = SlackStandIn(settings.host, settings.port)
@@ -167,8 +166,7 @@ def serve_sandbox(settings: Settings, catalog: Catalog, open_browser: bool = Fal
     app = build_app(bot_settings, catalog, identity=identity)
 
     def dispatch(body: bytes, headers: dict[str, str]) -> tuple[int, str]:
-        response = app.dispatch(BoltRequest(body=body.decode("utf-8"),
-                                            headers={k: [v] for k, v in headers.items()}))
+        response = app.dispatch(slack_request(body.decode("utf-8"), headers))
         return response.status, response.body
 
     stand_in.people = SlackSide(workspace, dispatch, secret, stand_in.base_url)

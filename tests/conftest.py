@@ -13,7 +13,6 @@ import os
 from pathlib import Path
 
 import pytest
-from slack_bolt import BoltRequest
 
 from bot.app import Identity, build_app
 from bot.catalog import load_catalog
@@ -22,6 +21,7 @@ from bot.sandbox.people import SlackSide
 from bot.sandbox.server import SlackStandIn
 from bot.sandbox.workspace import CHANNEL_ID, Message, Workspace
 from bot.settings import Settings
+from bot.web import slack_request
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -69,9 +69,7 @@ class Harness:
         self.slack = SlackSide(self.workspace, self.dispatch, SECRET, stand_in.base_url)
 
     def dispatch(self, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
-        response = self.app.dispatch(
-            BoltRequest(body=body.decode("utf-8"), headers={k: [v] for k, v in headers.items()})
-        )
+        response = self.app.dispatch(slack_request(body.decode("utf-8"), headers))
         return response.status, response.body
 
     # -------------------------------------------------------------- reading the workspace

@@ -11,6 +11,7 @@ from bot import blocks
 from bot.conversation import Conversation, Reply
 from bot.dedupe import SeenOnce
 from bot.listeners.delivery import Delivery
+from bot.listeners.payload import as_dict, as_str
 
 OUR_ACTIONS = re.compile("^" + re.escape(blocks.ACTION_PREFIX))
 
@@ -22,13 +23,12 @@ def register(app: App, conversation: Conversation, seen: SeenOnce, background) -
         background.run(answer_click, body, action, client)
 
     def answer_click(body: dict, action: dict, client: WebClient) -> None:
-        container = body.get("container") or {}
-        message = body.get("message") or {}
-        channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
-        user_id = (body.get("user") or {}).get("id")
-        ephemeral = bool(container.get("is_ephemeral"))
-        clicked_ts = container.get("message_ts") or message.get("ts")
-        thread_ts = container.get("thread_ts") or message.get("thread_ts") or (
+        container, message = as_dict(body.get("container")), as_dict(body.get("message"))
+        channel = as_str(container.get("channel_id")) or as_str(as_dict(body.get("channel")).get("id"))
+        user_id = as_str(as_dict(body.get("user")).get("id"))
+        ephemeral = container.get("is_ephemeral") is True
+        clicked_ts = as_str(container.get("message_ts")) or as_str(message.get("ts"))
+        thread_ts = as_str(container.get("thread_ts")) or as_str(message.get("thread_ts")) or (
             None if ephemeral else clicked_ts
         )
         reply = conversation.click(
@@ -43,7 +43,7 @@ def register(app: App, conversation: Conversation, seen: SeenOnce, background) -
             channel=channel,
             user_id=user_id,
             thread_ts=thread_ts,
-            response_url=body.get("response_url"),
+            response_url=as_str(body.get("response_url")),
             clicked_ts=clicked_ts,
             clicked_ephemeral=ephemeral,
         ).carry_out(reply)

@@ -7,6 +7,7 @@ from slack_sdk import WebClient
 
 from bot.conversation import Conversation
 from bot.listeners.delivery import Delivery
+from bot.listeners.payload import as_str
 
 COMMAND = "/usecase"
 
@@ -14,7 +15,7 @@ COMMAND = "/usecase"
 def register(app: App, conversation: Conversation, background) -> None:
     @app.command(COMMAND)
     def handle_usecase(ack: Ack, command: dict, client: WebClient) -> None:
-        reply = conversation.command(command.get("text") or "", command.get("user_id"))
+        reply = conversation.command(as_str(command.get("text")) or "", as_str(command.get("user_id")))
         if reply.private and not reply.post:
             ack(response_type="ephemeral", **reply.private.as_kwargs())
             return

@@ -8,6 +8,7 @@ from slack_sdk import WebClient
 from bot.conversation import Conversation
 from bot.dedupe import SeenOnce
 from bot.listeners.delivery import Delivery
+from bot.listeners.payload import as_str
 
 # message subtypes that are a person writing; edits, joins and bot posts are not
 PERSON_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
@@ -17,18 +18,19 @@ def register(app: App, conversation: Conversation, seen: SeenOnce, background) -
     def answer(body: dict, event: dict, client: WebClient) -> None:
         if event.get("bot_id") or event.get("subtype") not in PERSON_SUBTYPES:
             return  # never answer bots (Bolt already drops the bot's own events)
-        channel, ts = event.get("channel"), event.get("ts")
+        channel, ts = as_str(event.get("channel")), as_str(event.get("ts"))
         if not (channel and ts):
             return
         # Slack redelivers an event it thinks failed, with the same event_id
         if not seen.first("event:" + str(body.get("event_id") or f"{channel}:{ts}")):
             return
+        user, text = as_str(event.get("user")), as_str(event.get("text")) or ""
         Delivery(
             client,
             channel=channel,
-            user_id=event.get("user"),
-            thread_ts=event.get("thread_ts") or ts,
-        ).carry_out(conversation.message(event.get("text") or "", event.get("user")))
+            user_id=user,
+            thread_ts=as_str(event.get("thread_ts")) or ts,
+        ).carry_out(conversation.message(text, user))
 
     @app.event("app_mention")
     def handle_app_mention(body: dict, event: dict, client: WebClient) -> None:
