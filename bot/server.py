@@ -18,6 +18,18 @@ from bot.settings import Settings
 
 log = logging.getLogger("usecase_bot")
 
+# gunicorn's threaded workers: each request is acked on its own thread
+GUNICORN_SETTINGS = {
+    "worker_class": "gthread",
+    "threads": 16,
+    "timeout": 30,
+    "graceful_timeout": 10,
+    "keepalive": 5,
+    "accesslog": None,
+    "errorlog": "-",
+    "loglevel": "warning",
+}
+
 
 def configure_logging() -> None:
     logging.basicConfig(
@@ -124,15 +136,8 @@ def serve_http(settings: Settings, catalog: Catalog) -> int:
             for key, value in {
                 "bind": bind_address(settings.host, settings.port),
                 "workers": settings.workers,
-                "worker_class": "gthread",
-                "threads": 16,
-                "timeout": 30,
-                "graceful_timeout": 10,
-                "keepalive": 5,
-                "accesslog": None,
-                "errorlog": "-",
-                "loglevel": "warning",
                 "proc_name": "usecase-bot",
+                **GUNICORN_SETTINGS,
             }.items():
                 self.cfg.set(key, value)
 

@@ -1,0 +1,322 @@
+"""First-post latency of the bot against a bare Bolt app, side by side under the same server.
+
+    .venv/bin/python bench/latency.py [--requests 300] [--workers 2] [--bare plain lazy lazy-big direct]
+
+Every app runs under gunicorn with serve_http's settings (gthread, 16 threads, keep-alive 5 s):
+the bot as `usecase-bot run --mode http`, the bare apps (below) from this script with the same
+settings. Four bare apps by default, each a few lines below:
+- "plain": Bolt's defaults, one listener calls ack() and then posts one line of text: the
+  headline comparison ("a bare Bolt app that acks and posts one fixed message");
+- "lazy": the bot's own pattern (process_before_response=True, an ack listener and a lazy
+  listener that posts one line of text): takes Bolt's lazy machinery out of the ratio;
+- "lazy-big": as lazy, but the fixed message is a recommendation as big as the bot's
+  (~4 KB of blocks, built once at start-up): takes the message size out too, leaving the
+  bot's own code. (The big message is the bot's reply to the first mention text; the goal
+  chooser and the questions the bot posts are 1-2 KB.)
+- "direct": process_before_response=True, and an ack listener that calls ack() and then submits
+  the post to a thread pool of its own (no lazy listener): the same fast ack as the bot's
+  pattern, without Bolt's lazy machinery (which deep-copies the request for the lazy call).
+One fake Web API on loopback (bench/_harness.py FakeSlack) serves all of them and timestamps
+each chat.postMessage when it has fully arrived. Requests alternate between the apps (the order
+rotates every round), one at a time, each on its app's keep-alive connection.
+
+Three kinds of request, each timed from the signed request's first byte sent to the first
+chat.postMessage for it arriving at the fake:
+- slash:   `/usecase` (no text)            -> the goal chooser posted in the channel
+- click:   "Yes" on a question             -> the next question posted in the thread
+           (the bot first calls chat.update on the clicked message; bare just posts)
+- mention: `@bot <goal in words>` (a rotating set of in-scope goals) -> the reply in the thread
+
+Also reported: the ack's time (HTTP answer received) and, for the click, the first Web API call.
+Target: bot first-post p50 <= 1.10 x the bare app's ("plain") first-post p50, for each kind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _harness as h  # noqa: E402
+
+FIXED_TEXT = "Hello from a bare Bolt app"
+MENTIONS = [
+    "abandoned basket emails",
+    "keep our most profitable customers from leaving",
+    "trial users should become paying customers",
+    "reactivate customers who went quiet",
+    "build lookalikes from our highest lifetime value customers",
+    "welcome series for new customers",
+]
+KINDS = ("slash", "click", "mention")
+TARGET_RATIO = 1.10
+
+
+# --------------------------------------------------------------------------- the bare app
+
+
+def fixed_message(kind: str) -> dict:
+    """The one message a bare app posts: a line of text, or (kind "big") a recommendation the
+    size of the bot's, built once at start-up, to tell message size apart from the bot's code."""
+    if kind != "big":
+        return {"text": FIXED_TEXT}
+    from bot.catalog import load_catalog
+    from bot.conversation import Conversation
+    from bot.matcher import Matcher
+
+    catalog = load_catalog()
+    return Conversation(catalog, Matcher(catalog)).message(MENTIONS[0], h.HUMAN_ID).post.as_kwargs()
+
+
+def build_bare_wsgi(api_url: str, style: str, message: str = "text"):
+    """A bare Bolt app: ack, and post one fixed message where the request came from."""
+    from slack_bolt import App
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+    from slack_sdk import WebClient
+
+    fixed = fixed_message(message)
+
+    app = App(
+        client=WebClient(token=h.BOT_TOKEN, base_url=api_url),
+        signing_secret=h.SECRET,
+        token_verification_enabled=False,
+        process_before_response=(style in ("lazy", "direct")),
+    )
+
+    def post_fixed(client, channel, thread_ts=None):
+        client.chat_postMessage(channel=channel, thread_ts=thread_ts, **fixed)
+
+    def on_command(command, client):
+        post_fixed(client, command["channel_id"])
+
+    def on_click(body, client):
+        container = body.get("container") or {}
+        post_fixed(client, container.get("channel_id"), container.get("thread_ts") or container.get("message_ts"))
+
+    def on_mention(event, client):
+        post_fixed(client, event["channel"], event.get("thread_ts") or event["ts"])
+
+    def just_ack(ack):
+        ack()
+
+    if style == "direct":  # the ack listener acks, then hands the work to a pool itself
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(max_workers=32)
+
+        def direct(work):
+            def ack_then_submit(ack, body, client):
+                ack()
+                pool.submit(work, body, client)
+            return ack_then_submit
+
+        app.command("/usecase")(direct(lambda body, client: on_command(body, client)))
+        app.action(re.compile(".*"))(direct(on_click))
+        app.event("app_mention")(direct(lambda body, client: on_mention(body["event"], client)))
+    elif style == "lazy":  # the bot's pattern: the ack answers, the work runs after it
+        app.command("/usecase")(ack=just_ack, lazy=[on_command])
+        app.action(re.compile(".*"))(ack=just_ack, lazy=[on_click])
+        app.event("app_mention")(ack=just_ack, lazy=[on_mention])
+    else:  # Bolt's everyday pattern: ack() first in the listener, then the work
+        @app.command("/usecase")
+        def command(ack, command, client):
+            ack()
+            on_command(command, client)
+
+        @app.action(re.compile(".*"))
+        def action(ack, body, client):
+            ack()
+            on_click(body, client)
+
+        @app.event("app_mention")
+        def mention(event, client):
+            on_mention(event, client)
+
+    return SlackRequestHandler(app)
+
+
+def serve_bare(port: int, api_url: str, workers: int, style: str, message: str) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self):
+            settings = {"bind": f"127.0.0.1:{port}", "workers": workers, "proc_name": "bare-bolt",
+                        **h.GUNICORN_SETTINGS}
+            for key, value in settings.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return build_bare_wsgi(api_url, style, message)
+
+    Server().run()
+
+
+def start_bare(port: int, api_url: str, workers: int, style: str, message: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, __file__, "--serve-bare", str(port), "--api-url", api_url,
+         "--workers", str(workers), "--bare-style", style, "--bare-message", message],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+
+
+# --------------------------------------------------------------------------- the measurement
+
+
+class Target:
+    def __init__(self, name: str, port: int):
+        self.name = name
+        self.conn = h.Connection("127.0.0.1", port)
+        self.first_post = {k: [] for k in KINDS}
+        self.first_call = {k: [] for k in KINDS}
+        self.ack = {k: [] for k in KINDS}
+        self.failures = {k: 0 for k in KINDS}
+
+
+async def prepare_click(fake: h.FakeSlack, bot: Target) -> dict:
+    """Walk the bot's real flow once: /usecase, Choose the first goal; keep the "Yes" button of
+    the first question it posts (and that message), to replay as the click."""
+    channel = "CPREP0001"
+    status, _ = await h.post_signed(bot.conn, h.command_body(channel), h.FORM)
+    intro = await fake.wait_post(channel, 0)
+    assert status == 200 and intro is not None, "the bot did not post the goal chooser"
+    goal = next(b for b in h.buttons(intro.blocks) if b["action_id"].startswith(h.ACTION_PREFIX + "goal."))
+    body = h.click_body(channel=channel, message_ts=intro.ts, thread_ts=None, blocks=intro.blocks,
+                        text=intro.text, action=goal)
+    status, _ = await h.post_signed(bot.conn, body, h.FORM)
+    question = await fake.wait_post(channel, 1)
+    assert status == 200 and question is not None, "the bot did not post the first question"
+    yes = next(b for b in h.buttons(question.blocks) if b["action_id"] == h.ACTION_PREFIX + "answer.y")
+    fake.forget(channel)
+    return {"action": yes, "blocks": question.blocks, "text": question.text, "thread_ts": intro.ts}
+
+
+async def one(fake: h.FakeSlack, target: Target, kind: str, i: int, click: dict, record: bool) -> None:
+    channel = f"C{target.name.replace('-', '').upper()}{kind[:2].upper()}{i:06d}{'' if record else 'W'}"
+    if kind == "slash":
+        body, ctype = h.command_body(channel), h.FORM
+    elif kind == "click":
+        body = h.click_body(channel=channel, message_ts=f"1600000000.{i:06d}", thread_ts=click["thread_ts"],
+                            blocks=click["blocks"], text=click["text"], action=click["action"])
+        ctype = h.FORM
+    else:
+        ts = f"1600000000.{i:06d}"
+        body = h.mention_body(channel=channel, ts=ts, text=MENTIONS[i % len(MENTIONS)],
+                              event_id=f"Ev{target.name.replace('-', '')}{i:08d}{'' if record else 'W'}")
+        ctype = h.JSON
+    headers = h.signed_headers(body, ctype)
+    t0 = time.perf_counter()
+    status, _ = await target.conn.post("/slack/events", body, headers)
+    t_ack = time.perf_counter()
+    post = await fake.wait_post(channel, 0, timeout=10.0)
+    first_call = fake.first_call.get(channel)
+    fake.forget(channel)
+    if not record:
+        return
+    if status != 200 or post is None:
+        target.failures[kind] += 1
+        return
+    target.ack[kind].append(t_ack - t0)
+    target.first_post[kind].append(post.at - t0)
+    target.first_call[kind].append((first_call or post.at) - t0)
+
+
+async def run(args) -> int:
+    h.print_machine("bench/latency.py: first-post latency, the bot vs a bare Bolt app")
+    fake = await h.FakeSlack(keep_calls=False).start()
+    ports = {name: h.free_port() for name in ("bot", *args.bare)}
+    procs = {"bot": h.start_bot(ports["bot"], fake.api_url, args.workers)}
+    for name in args.bare:
+        style, _, size = name.partition("-")
+        procs[name] = start_bare(ports[name], fake.api_url, args.workers, style, size or "text")
+    try:
+        for name, proc in procs.items():
+            await h.wait_healthz(ports[name], proc=proc, any_status=(name != "bot"))
+        targets = [Target(name, ports[name]) for name in procs]
+        bot = targets[0]
+        click = await prepare_click(fake, bot)
+        for i in range(args.warmup):  # imports, auth.test, thread pools, sqlite, caches
+            for kind in KINDS:
+                for target in targets:
+                    await one(fake, target, kind, i, click, record=False)
+        started = time.perf_counter()
+        for i in range(args.requests):
+            for kind in KINDS:
+                shift = i % len(targets)  # rotate who goes first
+                for target in targets[shift:] + targets[:shift]:
+                    await one(fake, target, kind, i, click, record=True)
+                    await asyncio.sleep(args.gap / 1000.0)
+        elapsed = time.perf_counter() - started
+    finally:
+        for proc in procs.values():
+            h.stop(proc)
+        await fake.stop()
+
+    bares = targets[1:]
+    print(f"# {args.requests} requests per kind per app, rotating order; {args.workers} gunicorn workers "
+          f"each (serve_http's settings); measured in {elapsed:.1f} s")
+    print("# bare apps: plain = ack() then post in one listener (Bolt's defaults); lazy = the bot's pattern "
+          "(process_before_response, an ack listener + a lazy listener); direct = process_before_response, "
+          "the ack listener acks then submits the post to its own pool; each posts one line of text, "
+          "or with -big a fixed recommendation as big as the bot's (~4 KB of blocks)")
+    print()
+    head = f"{'kind':8} {'metric':15} {'pct':>4} {'bot':>9}"
+    for b in bares:
+        head += f" {b.name:>9} {'ratio':>5}"
+    print(head)
+    worst = {b.name: 0.0 for b in bares}
+    for kind in KINDS:
+        rows = [("first post", "first_post"), ("ack", "ack")]
+        if kind == "click":
+            rows.insert(1, ("first API call", "first_call"))
+        for label, attr in rows:
+            for p in (50, 99):
+                mine = h.pct(getattr(bot, attr)[kind], p)
+                line = f"{kind:8} {label:15} {'p' + str(p):>4} {mine * 1e3:7.2f}ms"
+                for b in bares:
+                    theirs = h.pct(getattr(b, attr)[kind], p)
+                    line += f" {theirs * 1e3:7.2f}ms {mine / theirs:5.2f}"
+                    if attr == "first_post" and p == 50:
+                        worst[b.name] = max(worst[b.name], mine / theirs)
+                print(line)
+    print()
+    print("failures per kind: " + ", ".join(f"{t.name} {t.failures}" for t in targets))
+    for name, ratio in worst.items():
+        verdict = "meets" if ratio <= TARGET_RATIO else "MISSES"
+        print(f"worst first-post p50 ratio bot/{name}: {ratio:.2f} ({verdict} the target <= {TARGET_RATIO:.2f})")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=300, help="requests per kind per app (default 300)")
+    parser.add_argument("--warmup", type=int, default=20, help="warm-up requests per kind per app (default 20)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for each app (default 2)")
+    parser.add_argument("--gap", type=float, default=2.0, help="pause between requests, ms (default 2)")
+    parser.add_argument("--bare", nargs="+",
+                        choices=["plain", "lazy", "plain-big", "lazy-big", "direct", "direct-big"],
+                        default=["plain", "lazy", "lazy-big", "direct"],
+                        help="bare apps to compare with (default: plain lazy lazy-big direct). plain: ack() then "
+                             "post in one listener (Bolt's usual way); lazy: an ack listener plus a lazy "
+                             "listener, as the bot does; -big: the fixed message is a recommendation as "
+                             "big as the bot's (~4 KB of blocks) instead of one line of text; direct: "
+                             "process_before_response with an ack listener that acks and submits the "
+                             "work to its own thread pool (no lazy listener)")
+    parser.add_argument("--bare-style", choices=["plain", "lazy", "direct"], default="plain", help=argparse.SUPPRESS)
+    parser.add_argument("--bare-message", choices=["text", "big"], default="text", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-bare", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--api-url", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_bare is not None:
+        serve_bare(args.serve_bare, args.api_url, args.workers, args.bare_style, args.bare_message)
+        return 0
+    return asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
