@@ -59,9 +59,13 @@ def unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+_BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"))
+
+
 def quote(text: str, limit: int = QUOTE_MAX) -> str:
-    """A person's words, flattened to one line, clipped, escaped once, in quotes."""
-    flat = " ".join(unescape(text).split())
+    """A person's words, flattened to one line, clipped, escaped once, in quotes; direction
+    overrides removed, so the quote cannot make the bot's own words read backwards."""
+    flat = " ".join(unescape(text).translate(_BIDI_CONTROLS).split())
     return f"“{escape(clip(flat, limit))}”"
 
 
@@ -362,7 +366,9 @@ def with_feedback(original: list, helpful: bool, user_id: str | None) -> Message
     for block in original:
         if not isinstance(block, dict):
             return None
-        ids = [e.get("action_id") for e in block.get("elements", []) if isinstance(e, dict)]
+        elements = block.get("elements")
+        ids = [e.get("action_id") for e in (elements if isinstance(elements, list) else [])
+               if isinstance(e, dict)]
         if block.get("type") == "actions" and ACTION_PREFIX + "helpful" in ids:
             out.append(_feedback_note(helpful, user_id))
             found = True
