@@ -15,14 +15,15 @@ PERSON_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
 
 
 def register(app: App, conversation: Conversation, seen: SeenOnce, background) -> None:
-    def answer(body: dict, event: dict, client: WebClient) -> None:
+    def answer(event: dict, client: WebClient) -> None:
         if event.get("bot_id") or event.get("subtype") not in PERSON_SUBTYPES:
             return  # never answer bots (Bolt already drops the bot's own events)
         channel, ts = as_str(event.get("channel")), as_str(event.get("ts"))
         if not (channel and ts):
             return
-        # Slack redelivers an event it thinks failed, with the same event_id
-        if not seen.first("event:" + str(body.get("event_id") or f"{channel}:{ts}")):
+        # once per message: Slack redelivers an event it thinks failed, and a mention in a DM
+        # can come both as app_mention and as message.im
+        if not seen.first(f"message:{channel}:{ts}"):
             return
         user, text = as_str(event.get("user")), as_str(event.get("text")) or ""
         Delivery(
@@ -33,11 +34,11 @@ def register(app: App, conversation: Conversation, seen: SeenOnce, background) -
         ).carry_out(conversation.message(text, user))
 
     @app.event("app_mention")
-    def handle_app_mention(body: dict, event: dict, client: WebClient) -> None:
-        background.run(answer, body, event, client)  # Bolt acks the event when this returns
+    def handle_app_mention(event: dict, client: WebClient) -> None:
+        background.run(answer, event, client)  # Bolt acks the event when this returns
 
     # every message event is acknowledged (an unhandled one would be a 404 that Slack retries)
     @app.event("message")
-    def handle_message(body: dict, event: dict, client: WebClient) -> None:
+    def handle_message(event: dict, client: WebClient) -> None:
         if event.get("channel_type") == "im":
-            background.run(answer, body, event, client)
+            background.run(answer, event, client)
