@@ -9,7 +9,6 @@ share one thread: the fake timestamps each Web API call when its body has fully 
 from __future__ import annotations
 
 import asyncio
-import datetime
 import hashlib
 import hmac
 import itertools
@@ -25,7 +24,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import quote, urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -42,7 +41,7 @@ ACTION_PREFIX = "usecase."
 
 # serve_http's gunicorn settings, so a bare app can run under the same server
 from bot.sandbox.webapi import parse_params  # noqa: E402
-from bot.server import GUNICORN_SETTINGS  # noqa: E402
+from bot.server import GUNICORN_SETTINGS  # noqa: E402, F401 - re-exported for the bench scripts
 
 
 # --------------------------------------------------------------------------- the machine
