@@ -40,6 +40,7 @@ HUMAN_ID = "U0HUMAN001"
 ACTION_PREFIX = "usecase."
 
 # serve_http's gunicorn settings, so a bare app can run under the same server
+from bot.sandbox.people import buttons as all_buttons  # noqa: E402
 from bot.sandbox.webapi import parse_params  # noqa: E402
 from bot.server import GUNICORN_SETTINGS  # noqa: E402, F401 - re-exported for the bench scripts
 
@@ -198,20 +199,13 @@ def _envelope(event: dict, event_id: str) -> bytes:
 
 
 def buttons(blocks: list) -> list[dict]:
-    """Every button of a message as the `action` part of a click (action_id, block_id, value, text)."""
-    found = []
-    for block in blocks or []:
-        elements = list(block.get("elements") or []) if block.get("type") == "actions" else []
-        if isinstance(block.get("accessory"), dict):
-            elements.append(block["accessory"])
-        for element in elements:
-            if element.get("type") == "button" and not element.get("url"):
-                action = {"action_id": element.get("action_id"), "block_id": block.get("block_id") or ""}
-                if element.get("value") is not None:
-                    action["value"] = element["value"]
-                action["text"] = element.get("text") or {"type": "plain_text", "text": ""}
-                found.append(action)
-    return found
+    """Every button of a message (not link buttons) as the `action` part of a click."""
+    return [
+        {"action_id": b["action_id"], "block_id": b["block_id"],
+         **({"value": b["value"]} if b["value"] is not None else {}),
+         "text": {"type": "plain_text", "text": b["text"]}}
+        for b in all_buttons(blocks) if not b["url"]
+    ]
 
 
 # --------------------------------------------------------------------------- the fake Web API
