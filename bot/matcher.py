@@ -65,6 +65,7 @@ MAX_TOKENS = 80  # words read from a message, after normalisation
 
 THRESHOLD = 28.0  # a top score below this -> "none"
 MARGIN = 8.0  # a top score within this of the runner-up -> "ambiguous"
+CANDIDATES = 48  # use cases scored in full, the best-covered first (all of them in a small catalog)
 
 BLEND = 0.5  # share of the naive Bayes view in a score; the rest is the phrase view
 EXPLAINED_FLOOR = 0.6  # a use case explaining only its phrase's words keeps this share
@@ -483,8 +484,11 @@ class Matcher:
             i = phrase_uc[pid]
             if coverage > best.get(i, 0.0):
                 best[i] = coverage
-        posterior = self._posterior(present, best)
         named = self._named(stems)
+        if len(best) > CANDIDATES:  # a big catalog: only the best-covered can come out on top
+            keep = heapq.nlargest(CANDIDATES, best.items(), key=lambda item: item[1])
+            best = {i: c for i, c in keep} | {i: best[i] for i in named if i in best}
+        posterior = self._posterior(present, best)
 
         scored = []
         for i, coverage in best.items():
