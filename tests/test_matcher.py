@@ -471,7 +471,7 @@ def _figures(matcher: Matcher, path: Path) -> tuple[float, float, float]:
         inscope += 1
         right = {case["use_case"], *(case.get("also") or [])}
         top1 += result.verdict != "none" and bool(got) and got[0] in right
-        top3 += any(g in right for g in got[:3])
+        top3 += result.verdict != "none" and any(g in right for g in got[:3])
     return top1 / inscope, top3 / inscope, rejected / outscope
 
 
@@ -481,6 +481,25 @@ def test_dev_set_targets(matcher):
     assert top1 >= 0.92, top1
     assert top3 >= 0.98, top3
     assert reject >= 0.95, reject
+
+
+# Floors a little under today's figures on the other people's sets in eval/ (see its README):
+# a vocabulary change that loses ground on text it was not written for fails here.
+EVAL_FLOORS = {
+    "heldout_a.yml": (0.98, 0.98, 0.97),
+    "heldout_b.yml": (0.95, 0.98, 0.97),
+    "heldout_c.yml": (0.89, 0.94, 0.95),
+    "heldout_d.yml": (0.92, 0.95, 0.93),
+    "heldout_e.yml": (0.90, 0.95, 0.94),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EVAL_FLOORS))
+def test_other_peoples_goals_stay_above_their_floors(matcher, name):
+    top1, top3, reject = _figures(matcher, ROOT / "eval" / name)
+    floor1, floor3, floor_reject = EVAL_FLOORS[name]
+    assert top1 >= floor1 and top3 >= floor3 and reject >= floor_reject, (
+        f"{name}: top-1 {top1:.3f}, top-3 {top3:.3f}, reject {reject:.3f}")
 
 
 # --------------------------------------------------------------------------- the command
