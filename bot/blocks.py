@@ -153,7 +153,7 @@ def build_intro(catalog: Catalog, started_by: str | None = None) -> Message:
     return message("Let's find the right Segment use case. What is your main business goal?", blocks)
 
 
-def build_goal_chosen(catalog: Catalog, goal: Goal, user_id: str | None) -> Message:
+def build_goal_chosen(goal: Goal, user_id: str | None) -> Message:
     return message(
         f"Goal: {goal.name}",
         [

@@ -39,6 +39,17 @@ class Reply:
     log: dict | None = None  # something worth logging (feedback)
 
 
+@dataclass(frozen=True)
+class Click:
+    """One button press: the state its value carried, and where and by whom it was pressed."""
+
+    state: Flow | Choice | None
+    arg: str  # the action id's third part (the answer letter), or ""
+    user_id: str | None
+    in_thread: bool
+    message_blocks: list | None
+
+
 class Conversation:
     def __init__(self, catalog: Catalog, matcher: Matcher):
         self.catalog = catalog
@@ -84,9 +95,9 @@ class Conversation:
         arg = action_id.split(".")[2] if action_id.count(".") >= 2 else ""
         if kind == "docs":  # a link button: Slack opens the URL, nothing to do
             return Reply()
-        state = advisor.decode(self.catalog, value)
+        click = Click(advisor.decode(self.catalog, value), arg, user_id, in_thread, message_blocks)
         handler = _CLICKS.get(kind)
-        reply = handler(self, state, arg, user_id, in_thread, message_blocks) if handler else None
+        reply = handler(self, click) if handler else None
         return reply or Reply(private=blocks.build_notice(blocks.EXPIRED))
 
     # ------------------------------------------------------------------ free text
@@ -130,37 +141,41 @@ class Conversation:
             return blocks.build_question_closed(step, note)
         return blocks.build_picked(note, note)
 
-    def _on_goal(self, state, arg, user_id, in_thread, _blocks) -> Reply | None:
+    def _on_goal(self, click: Click) -> Reply | None:
+        state, user_id = click.state, click.user_id
         if not (isinstance(state, Flow) and state.goal and not state.answers):
             return None
         goal = self.catalog.goal(state.goal)
         return Reply(
-            update=blocks.build_goal_chosen(self.catalog, goal, user_id),
-            post=self.render(state, user_id, in_thread),
+            update=blocks.build_goal_chosen(goal, user_id),
+            post=self.render(state, user_id, click.in_thread),
             once=True,
         )
 
-    def _on_answer(self, state, arg, user_id, in_thread, _blocks) -> Reply | None:
-        if not (isinstance(state, Flow) and state.goal and arg in advisor.ANSWER_LABELS):
+    def _on_answer(self, click: Click) -> Reply | None:
+        state, user_id = click.state, click.user_id
+        if not (isinstance(state, Flow) and state.goal and click.arg in advisor.ANSWER_LABELS):
             return None
         if not isinstance(advisor.next_step(self.catalog, state), AskConsideration):
             return None  # a value for a question that does not exist (tampered or stale)
         return Reply(
-            update=self._closed(state, blocks.answered_note(arg, user_id)),
-            post=self.render(state.answered(arg), user_id, in_thread),
+            update=self._closed(state, blocks.answered_note(click.arg, user_id)),
+            post=self.render(state.answered(click.arg), user_id, click.in_thread),
             once=True,
         )
 
-    def _on_back(self, state, arg, user_id, in_thread, _blocks) -> Reply | None:
+    def _on_back(self, click: Click) -> Reply | None:
+        state, user_id = click.state, click.user_id
         if not (isinstance(state, Flow) and state.goal):
             return None
         return Reply(
             update=self._closed(state, f"{blocks.mention(user_id)} went back a step"),
-            post=self.render(state.back(), user_id, in_thread),
+            post=self.render(state.back(), user_id, click.in_thread),
             once=True,
         )
 
-    def _on_restart(self, state, arg, user_id, in_thread, _blocks) -> Reply | None:
+    def _on_restart(self, click: Click) -> Reply | None:
+        state, user_id = click.state, click.user_id
         intro = blocks.build_intro(self.catalog, started_by=user_id)
         if isinstance(state, Choice):  # from a recommendation: keep it, start again below
             return Reply(post=intro)
@@ -171,40 +186,46 @@ class Conversation:
         return Reply(update=self._closed(state, f"{blocks.mention(user_id)} started over"),
                      post=intro, once=True)
 
-    def _on_guided(self, state, arg, user_id, in_thread, _blocks) -> Reply | None:
+    def _on_guided(self, click: Click) -> Reply | None:
+        state, user_id = click.state, click.user_id
         if not (isinstance(state, Flow) and not state.goal):
             return None
         note = f"{blocks.mention(user_id)} started the guided flow"
         return Reply(update=blocks.build_picked(note, note),
                      post=blocks.build_intro(self.catalog, started_by=user_id), once=True)
 
-    def _on_pick(self, state, arg, user_id, in_thread, _blocks) -> Reply | None:
+    def _on_pick(self, click: Click) -> Reply | None:
+        state, user_id = click.state, click.user_id
         if not isinstance(state, Choice):
             return None
         name = self.catalog.use_cases[state.use_case].name
         note = f"{blocks.mention(user_id)} chose *{escape(name)}*"
         return Reply(
             update=blocks.build_picked(f"Chose {name}", note),
-            post=blocks.build_recommendation(self.catalog, state, in_thread=in_thread, asked_by=user_id),
+            post=blocks.build_recommendation(self.catalog, state, in_thread=click.in_thread, asked_by=user_id),
             once=True,
         )
 
-    def _on_others(self, state, arg, user_id, in_thread, _blocks) -> Reply | None:
+    def _on_others(self, click: Click) -> Reply | None:
+        state = click.state
         if not isinstance(state, Choice):
             return None
         return Reply(post=blocks.build_alternatives(self.catalog, state))
 
-    def _on_share(self, state, arg, user_id, in_thread, _blocks) -> Reply | None:
+    def _on_share(self, click: Click) -> Reply | None:
+        state, user_id = click.state, click.user_id
         if not isinstance(state, Choice):
             return None
         return Reply(share=blocks.build_shared(self.catalog, state, user_id))
 
-    def _on_feedback(self, state, arg, user_id, in_thread, message_blocks, helpful: bool) -> Reply | None:
+    def _on_feedback(self, click: Click, helpful: bool) -> Reply | None:
+        state, user_id = click.state, click.user_id
         if not isinstance(state, Choice):
             return None
-        updated = blocks.with_feedback(message_blocks, helpful, user_id) if message_blocks else None
+        updated = (blocks.with_feedback(click.message_blocks, helpful, user_id)
+                   if click.message_blocks else None)
         if updated is None:
-            updated = blocks.build_recommendation(self.catalog, state, in_thread=in_thread,
+            updated = blocks.build_recommendation(self.catalog, state, in_thread=click.in_thread,
                                                   feedback=(helpful, user_id))
         return Reply(
             update=updated,
@@ -213,11 +234,11 @@ class Conversation:
                  "basis": "answers" if state.answers is not None else "words"},
         )
 
-    def _on_helpful(self, *args) -> Reply | None:
-        return self._on_feedback(*args, helpful=True)
+    def _on_helpful(self, click: Click) -> Reply | None:
+        return self._on_feedback(click, helpful=True)
 
-    def _on_unhelpful(self, *args) -> Reply | None:
-        return self._on_feedback(*args, helpful=False)
+    def _on_unhelpful(self, click: Click) -> Reply | None:
+        return self._on_feedback(click, helpful=False)
 
 
 _CLICKS = {

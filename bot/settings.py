@@ -99,25 +99,21 @@ def _api_url(raw: str | None) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def _port(raw) -> int:
+def _bounded_int(raw, default: int, low: int, high: int, what: str) -> int:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return DEFAULT_PORT
+        return default
     try:
-        port = int(raw)
+        value = int(raw)
     except (TypeError, ValueError):
-        raise SettingsError(f"PORT must be a number between 1 and 65535, got '{raw}'") from None
-    if not 1 <= port <= 65535:
-        raise SettingsError(f"PORT must be a number between 1 and 65535, got '{raw}'")
-    return port
+        value = None
+    if value is None or not low <= value <= high:
+        raise SettingsError(f"{what} must be a number between {low} and {high}, got '{raw}'")
+    return value
+
+
+def _port(raw) -> int:
+    return _bounded_int(raw, DEFAULT_PORT, 1, 65535, "PORT")
 
 
 def _workers(raw) -> int:
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return max(2, 2 * (os.cpu_count() or 1))
-    try:
-        workers = int(raw)
-    except (TypeError, ValueError):
-        raise SettingsError(f"WEB_CONCURRENCY (or --workers) must be a whole number, got '{raw}'") from None
-    if not 1 <= workers <= 64:
-        raise SettingsError(f"WEB_CONCURRENCY (or --workers) must be between 1 and 64, got '{raw}'")
-    return workers
+    return _bounded_int(raw, max(2, 2 * (os.cpu_count() or 1)), 1, 64, "WEB_CONCURRENCY (or --workers)")

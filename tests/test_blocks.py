@@ -22,7 +22,7 @@ def every_message(catalog: Catalog, query: str = "shoppers abandon carts") -> li
     out = [blocks.build_intro(catalog, "U061F7AUR"), blocks.build_help(catalog), blocks.build_list(catalog),
            blocks.build_no_match(catalog, query), blocks.build_notice(blocks.EXPIRED)]
     for goal in catalog.goals:
-        out.append(blocks.build_goal_chosen(catalog, goal, "U061F7AUR"))
+        out.append(blocks.build_goal_chosen(goal, "U061F7AUR"))
         flow = Flow(goal.id)
         for _ in goal.considerations:
             step = advisor.next_step(catalog, flow)
