@@ -93,7 +93,7 @@ def speed(matcher: Matcher, texts: list[str], cold: bool) -> tuple[float, float,
     per_pass, cpu = [], []
     for _ in range(PASSES):
         if cold:
-            matcher._correct.cache_clear()
+            matcher.typos.correct.cache_clear()
         start, start_cpu = time.perf_counter(), time.process_time()
         for text in texts:
             matcher.match(text)

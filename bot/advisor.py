@@ -151,17 +151,27 @@ def supporting_questions(catalog: Catalog, choice: Choice) -> tuple[str, ...]:
     )
 
 
+@dataclass(frozen=True)
+class Why:
+    """Why a use case is shown: the Yes answers that point to it, or the person's words."""
+
+    questions: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
+
+
+def why(catalog: Catalog, choice: Choice) -> Why:
+    return Why(questions=supporting_questions(catalog, choice), words=choice.words)
+
+
 def alternatives(catalog: Catalog, choice: Choice) -> tuple[tuple[str, str], ...]:
     """Runners-up as (use case, goal) pairs: the matcher's or the flow's, else the goal's others."""
-    goal = catalog.goal(choice.goal)
     if choice.others:
-        pairs = []
-        for uc_id in choice.others:
-            uc = catalog.use_case(uc_id)
-            if uc is None:
-                continue
-            pairs.append((uc_id, choice.goal if choice.goal in uc.goals else next(iter(uc.goals))))
-        return tuple(pairs)
+        return tuple(
+            (uc_id, catalog.goal_for(uc_id, choice.goal))
+            for uc_id in choice.others
+            if catalog.use_case(uc_id) is not None
+        )
+    goal = catalog.goal(choice.goal)
     if goal is None:
         return ()
     return tuple((uc, goal.id) for uc in goal.use_cases if uc != choice.use_case)
@@ -184,9 +194,8 @@ def encode_flow(catalog: Catalog, flow: Flow) -> str:
 def encode_choice(catalog: Catalog, choice: Choice) -> str:
     goal = catalog.goal(choice.goal)
     words = [w[:MAX_WORD_LEN] for w in choice.words[:MAX_WORDS]]
-    answers = choice.answers if choice.answers is not None else None
     return _dump(
-        ["c", choice.use_case, choice.goal, answers, words, list(choice.others[:MAX_OTHERS]),
+        ["c", choice.use_case, choice.goal, choice.answers, words, list(choice.others[:MAX_OTHERS]),
          fingerprint(goal) if goal else ""]
     )
 

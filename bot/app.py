@@ -64,7 +64,6 @@ def build_app(settings: Settings, catalog: Catalog, *, identity: Identity | None
         # listeners run in the request's thread and ack at once; their Web API calls go to the
         # background pool (Bolt's own way, an ack awaited in 10 ms sleeps, adds latency)
         process_before_response=True,
-        listener_executor=background,
         token_verification_enabled=False,
         request_verification_enabled=not socket_mode,
         logger=BOLT_LOG,

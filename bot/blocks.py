@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot import advisor
-from bot.advisor import AskConsideration, ChooseAmong, Choice, Flow
+from bot import action_ids, advisor
+from bot.advisor import AskConsideration, ChooseAmong, Choice, Flow, Why
 from bot.catalog import Catalog, Goal, UseCase
 
 # Slack's limits (reference/slack/facts.md §c)
@@ -22,8 +22,6 @@ CONTEXT_ELEMENTS_MAX = 10
 ACTIONS_ELEMENTS_MAX = 25
 FALLBACK_TEXT_MAX = 3000
 QUOTE_MAX = 300  # how much of a person's text is echoed back
-
-ACTION_PREFIX = "usecase."
 
 
 @dataclass(frozen=True)
@@ -100,9 +98,9 @@ def divider() -> dict:
     return {"type": "divider"}
 
 
-def button(text: str, action: str, value: str | None = None, *, style: str | None = None,
-           url: str | None = None, label: str | None = None) -> dict:
-    element = {"type": "button", "text": _plain(text, BUTTON_TEXT_MAX), "action_id": ACTION_PREFIX + action}
+def button(text: str, kind: str, value: str | None = None, *, arg: str | int | None = None,
+           style: str | None = None, url: str | None = None, label: str | None = None) -> dict:
+    element = {"type": "button", "text": _plain(text, BUTTON_TEXT_MAX), "action_id": action_ids.make(kind, arg)}
     if value is not None:
         element["value"] = value
     if style:
@@ -144,7 +142,7 @@ def build_intro(catalog: Catalog, started_by: str | None = None) -> Message:
         blocks.append(
             section(
                 f"*{escape(goal.name)}*\n{escape(goal.summary)}",
-                button("Choose", f"goal.{len(blocks)}", advisor.encode_flow(catalog, Flow(goal.id)),
+                button("Choose", "goal", advisor.encode_flow(catalog, Flow(goal.id)), arg=len(blocks),
                        label=f"Choose {goal.name}"),
             )
         )
@@ -157,7 +155,7 @@ def build_goal_chosen(goal: Goal, user_id: str | None) -> Message:
     return message(
         f"Goal: {goal.name}",
         [
-            section(f":white_check_mark: *Goal:* {escape(goal.name)}\n{escape(goal.summary)}"),
+            section(f":white_check_mark: *Goal:* {escape(goal.name)}\n{escape(goal.about)}"),
             context(f"Chosen by {mention(user_id)} · {len(goal.considerations)} quick questions follow in the thread"),
         ],
     )
@@ -185,9 +183,8 @@ def build_question(catalog: Catalog, step: AskConsideration) -> Message:
         [
             section(_question_text(step)),
             actions(
-                button("Yes", "answer.y", value, style="primary"),
-                button("No", "answer.n", value),
-                button("Not sure", "answer.u", value),
+                *(button(label, "answer", value, arg=letter, style="primary" if letter == "y" else None)
+                  for letter, label in advisor.ANSWER_LABELS.items()),
             ),
             _flow_controls(catalog, step.flow),
         ],
@@ -221,7 +218,7 @@ def build_choose(catalog: Catalog, step: ChooseAmong) -> Message:
     blocks += _pick_sections(
         catalog,
         [(uc, step.goal.id) for uc in step.use_cases],
-        lambda uc: Choice(uc, step.goal.id, answers=step.flow.answers),
+        lambda uc, goal_id: Choice(uc, goal_id, answers=step.flow.answers),
     )
     blocks.append(_flow_controls(catalog, step.flow))
     return message(text, blocks)
@@ -235,12 +232,17 @@ def _pick_sections(catalog: Catalog, pairs, make_choice) -> list[dict]:
         goal_note = f" · _{escape(goal.name)}_" if goal else ""
         blocks.append(
             section(
-                f"*{escape(uc.name)}*{goal_note}\n{escape(uc.goals[goal_id].description)}",
-                button("Choose", f"pick.{index}", advisor.encode_choice(catalog, make_choice(uc_id)),
+                f"*{escape(uc.name)}*{goal_note}\n{escape(helps_you(uc))}",
+                button("Choose", "pick", advisor.encode_choice(catalog, make_choice(uc_id, goal_id)), arg=index,
                        label=f"Choose {uc.name}"),
             )
         )
     return blocks
+
+
+def helps_you(use_case: UseCase) -> str:
+    """The use case's purpose as a sentence: "Helps you …"."""
+    return f"Helps you {use_case.purpose.rstrip('.')}."
 
 
 def build_picked(text: str, note: str) -> Message:
@@ -257,13 +259,12 @@ def _goal_and_fit(catalog: Catalog, choice: Choice):
     return use_case, goal, use_case.goals[choice.goal]
 
 
-def _why(catalog: Catalog, choice: Choice) -> str:
-    questions = advisor.supporting_questions(catalog, choice)
-    if questions:
-        listed = "\n".join(f"• {escape(q)}" for q in questions)
+def _why(why: Why) -> str:
+    if why.questions:
+        listed = "\n".join(f"• {escape(q)}" for q in why.questions)
         return f"*Why this one:* you answered *Yes* to\n{listed}"
-    if choice.words:
-        said = ", ".join(f"“{escape(w)}”" for w in choice.words)
+    if why.words:
+        said = ", ".join(f"“{escape(w)}”" for w in why.words)
         return f"*Why this one:* you mentioned {said}."
     return "*Why this one:* you picked it."
 
@@ -289,7 +290,7 @@ def checklist_lines(catalog: Catalog, choice: Choice) -> list[str]:
     return [step.format_map(values) for step in catalog.guide.setup_checklist]
 
 
-def _recommendation_blocks(catalog: Catalog, choice: Choice, asked_by: str | None,
+def _recommendation_blocks(catalog: Catalog, choice: Choice, why: Why, asked_by: str | None,
                            query: str | None) -> list[dict]:
     use_case, goal, fit = _goal_and_fit(catalog, choice)
     blocks = [header(f"Recommended: {use_case.name}")]
@@ -298,7 +299,7 @@ def _recommendation_blocks(catalog: Catalog, choice: Choice, asked_by: str | Non
     if asked_by or query:
         who = mention(asked_by) if asked_by else "Someone"
         blocks.append(context(f"{who} asked: {quote(query)}" if query else f"Asked by {who}"))
-    blocks.append(section(_why(catalog, choice)))
+    blocks.append(section(_why(why)))
     blocks.append(divider())
     blocks.append(section(_events_text(catalog, use_case)))
     blocks.append(
@@ -312,7 +313,8 @@ def _recommendation_blocks(catalog: Catalog, choice: Choice, asked_by: str | Non
     steps = "\n".join(f"{i}. {line}" for i, line in enumerate(checklist_lines(catalog, choice), 1))
     blocks.append(section(f"*Setup checklist*\n{steps}"))
     others = [catalog.goal(g).name for g in use_case.goals if g != goal.id]
-    notes = [escape(n) for n in catalog.guide.before_you_start]
+    notes = [f"Best for {escape(use_case.fit)}, as Segment's guide says."] if use_case.fit else []
+    notes += [escape(n) for n in catalog.guide.before_you_start]
     if others:
         notes.append("Also serves: " + ", ".join(escape(n) for n in others))
     if notes:
@@ -320,7 +322,7 @@ def _recommendation_blocks(catalog: Catalog, choice: Choice, asked_by: str | Non
     return blocks
 
 
-def build_recommendation(catalog: Catalog, choice: Choice, *, in_thread: bool = True,
+def build_recommendation(catalog: Catalog, choice: Choice, why: Why, *, in_thread: bool = True,
                          asked_by: str | None = None, query: str | None = None,
                          feedback: tuple[bool, str | None] | None = None) -> Message:
     """The answer: the use case, its goal, why, events, sources, destinations, checklist, links.
@@ -329,7 +331,7 @@ def build_recommendation(catalog: Catalog, choice: Choice, *, in_thread: bool = 
     """
     use_case, goal, _ = _goal_and_fit(catalog, choice)
     value = advisor.encode_choice(catalog, choice)
-    blocks = _recommendation_blocks(catalog, choice, asked_by, query)
+    blocks = _recommendation_blocks(catalog, choice, why, asked_by, query)
     controls = [
         button("Open Segment's docs", "docs", value, style="primary", url=use_case.docs_url),
         button("Other options", "others", value),
@@ -369,7 +371,7 @@ def with_feedback(original: list, helpful: bool, user_id: str | None) -> Message
         elements = block.get("elements")
         ids = [e.get("action_id") for e in (elements if isinstance(elements, list) else [])
                if isinstance(e, dict)]
-        if block.get("type") == "actions" and ACTION_PREFIX + "helpful" in ids:
+        if block.get("type") == "actions" and any(action_ids.has_kind(i, "helpful") for i in ids):
             out.append(_feedback_note(helpful, user_id))
             found = True
         else:
@@ -397,23 +399,17 @@ def build_shared(catalog: Catalog, choice: Choice, user_id: str | None) -> Messa
     )
 
 
-def build_alternatives(catalog: Catalog, choice: Choice) -> Message:
-    pairs = advisor.alternatives(catalog, choice)
+def build_alternatives(catalog: Catalog, choice: Choice, pairs: tuple[tuple[str, str], ...]) -> Message:
+    """The runners-up (use case, goal pairs) to a recommendation, each a button."""
     current = catalog.use_cases[choice.use_case].name
     if not pairs:
         return message("No other options", [section(f"*{escape(current)}* is the only option here.")])
     blocks = [section(f"*Other options* besides {escape(current)}:")]
     blocks += _pick_sections(
         catalog, pairs,
-        lambda uc: Choice(uc, _goal_for(catalog, uc, choice.goal), answers=choice.answers,
-                          words=choice.words),
+        lambda uc, goal_id: Choice(uc, goal_id, answers=choice.answers, words=choice.words),
     )
     return message(f"Other options besides {current}", blocks)
-
-
-def _goal_for(catalog: Catalog, uc_id: str, preferred: str) -> str:
-    goals = catalog.use_cases[uc_id].goals
-    return preferred if preferred in goals else next(iter(goals))
 
 
 # --------------------------------------------------------------------------- free text
@@ -423,7 +419,7 @@ def build_did_you_mean(catalog: Catalog, choices: list[Choice], query: str) -> M
     blocks = [section(f"I'm not sure which you mean by {quote(query)}. *Did you mean…?*")]
     blocks += _pick_sections(
         catalog, [(c.use_case, c.goal) for c in choices],
-        lambda uc: next(c for c in choices if c.use_case == uc),
+        lambda uc, _goal: next(c for c in choices if c.use_case == uc),
     )
     blocks.append(actions(button("Start the guided flow", "guided", advisor.encode_flow(catalog, Flow()))))
     return message("Did you mean one of these use cases?", blocks)
@@ -451,6 +447,7 @@ def build_no_match(catalog: Catalog, query: str) -> Message:
 
 def build_help(catalog: Catalog) -> Message:
     steps = "\n".join(f"{i}. {escape(s)}" for i, s in enumerate(catalog.guide.selection_method, 1))
+    after = "\n".join(f"{i}. {escape(s)}" for i, s in enumerate(catalog.guide.next_steps, 1))
     return message(
         "I help you choose a Segment use case and tell you how to set it up.",
         [
@@ -462,6 +459,7 @@ def build_help(catalog: Catalog) -> Message:
                 "• mention me in a channel or send me a DM with your goal in plain words"
             ),
             section(f"*How Segment suggests choosing*\n{steps}"),
+            section(f"*Once you have chosen*\n{after}"),
             context(f"<{catalog.guide.docs.get('guide', '')}|Segment's guide to choosing a use case>")
             if catalog.guide.docs.get("guide")
             else context("Segment's guide: Choosing a Use Case"),
@@ -489,6 +487,11 @@ def build_notice(text: str) -> Message:
 EXPIRED = "This prompt has expired. Run `/usecase` to start again."
 ALREADY_ANSWERED = "That question was already answered. The conversation continues in the thread."
 FAILED = "Sorry, I couldn't post my answer just now (Slack didn't accept it). Please try again in a moment."
+
+
+def build_cannot_post_here(channel_id: str | None, answer: Message) -> Message:
+    """The answer the bot could not post where it was asked, told privately, with how to fix it."""
+    return message(answer.text, [section(cannot_post_here(channel_id)), *answer.blocks])
 
 
 def cannot_post_here(channel_id: str | None) -> str:

@@ -126,6 +126,12 @@ class Catalog:
     def use_case(self, use_case_id: str) -> UseCase | None:
         return self.use_cases.get(use_case_id)
 
+    def goal_for(self, use_case_id: str, preferred: str | None = None) -> str:
+        """The goal a use case is shown under: `preferred` when it serves that goal, else the
+        first goal its file lists (its default when a person's words name none)."""
+        goals = self.use_cases[use_case_id].goals
+        return preferred if preferred in goals else next(iter(goals))
+
     def rows(self) -> list[Row]:
         return [
             Row(goal, self.use_cases[uc_id], self.use_cases[uc_id].goals[goal.id])

@@ -11,11 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-EXIT_OPERATOR_ERROR = 2
-
-
-class OperatorError(Exception):
-    """A problem the person running the bot must fix: printed as one line, exit code 2."""
+from bot.errors import EXIT_OPERATOR_ERROR, OperatorError
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot import advisor, blocks
+from bot import action_ids, advisor, blocks
 from bot.advisor import AskConsideration, AskGoal, ChooseAmong, Choice, Flow, Recommend
 from bot.blocks import Message, escape
 from bot.catalog import Catalog
@@ -91,12 +91,12 @@ class Conversation:
     def click(self, action_id: str, value: object, user_id: str | None, *, in_thread: bool,
               message_blocks: list | None = None) -> Reply:
         """A button: `action_id` says what it does, `value` carries the state it belongs to."""
-        kind = action_id.split(".")[1] if action_id.count(".") >= 1 else ""
-        arg = action_id.split(".")[2] if action_id.count(".") >= 2 else ""
-        if kind == "docs":  # a link button: Slack opens the URL, nothing to do
+        parsed = action_ids.parse(action_id)
+        if parsed is not None and parsed.kind == "docs":  # a link button: Slack opens the URL
             return Reply()
-        click = Click(advisor.decode(self.catalog, value), arg, user_id, in_thread, message_blocks)
-        handler = _CLICKS.get(kind)
+        handler = _CLICKS.get(parsed.kind) if parsed else None
+        click = Click(advisor.decode(self.catalog, value), parsed.arg if parsed else "", user_id,
+                      in_thread, message_blocks)
         reply = handler(self, click) if handler else None
         return reply or Reply(private=blocks.build_notice(blocks.EXPIRED))
 
@@ -104,16 +104,16 @@ class Conversation:
 
     def _choice_from(self, result: MatchResult, index: int) -> Choice:
         match = result.matches[index]
-        use_case = self.catalog.use_cases[match.use_case]
-        goal = match.goal if match.goal in use_case.goals else next(iter(use_case.goals))
+        goal = self.catalog.goal_for(match.use_case, match.goal)
         others = tuple(m.use_case for m in result.matches if m.use_case != match.use_case)
         return Choice(match.use_case, goal, words=tuple(match.terms), others=others)
 
     def _recommend_text(self, result: MatchResult, user_id, text: str, in_thread: bool) -> Message:
-        return blocks.build_recommendation(
-            self.catalog, self._choice_from(result, 0), in_thread=in_thread,
-            asked_by=user_id, query=text,
-        )
+        return self._recommendation(self._choice_from(result, 0), in_thread=in_thread,
+                                    asked_by=user_id, query=text)
+
+    def _recommendation(self, choice: Choice, **options) -> Message:
+        return blocks.build_recommendation(self.catalog, choice, advisor.why(self.catalog, choice), **options)
 
     def _not_sure(self, result: MatchResult, text: str) -> Message:
         if result.verdict == "ambiguous" and result.matches:
@@ -132,7 +132,7 @@ class Conversation:
         if isinstance(step, ChooseAmong):
             return blocks.build_choose(self.catalog, step)
         assert isinstance(step, Recommend)
-        return blocks.build_recommendation(self.catalog, step.choice, in_thread=in_thread)
+        return self._recommendation(step.choice, in_thread=in_thread)
 
     def _closed(self, flow: Flow, note: str) -> Message:
         """The question (or list) at `flow`, with its buttons replaced by what happened."""
@@ -202,7 +202,7 @@ class Conversation:
         note = f"{blocks.mention(user_id)} chose *{escape(name)}*"
         return Reply(
             update=blocks.build_picked(f"Chose {name}", note),
-            post=blocks.build_recommendation(self.catalog, state, in_thread=click.in_thread, asked_by=user_id),
+            post=self._recommendation(state, in_thread=click.in_thread, asked_by=user_id),
             once=True,
         )
 
@@ -210,7 +210,7 @@ class Conversation:
         state = click.state
         if not isinstance(state, Choice):
             return None
-        return Reply(post=blocks.build_alternatives(self.catalog, state))
+        return Reply(post=blocks.build_alternatives(self.catalog, state, advisor.alternatives(self.catalog, state)))
 
     def _on_share(self, click: Click) -> Reply | None:
         state, user_id = click.state, click.user_id
@@ -225,8 +225,7 @@ class Conversation:
         updated = (blocks.with_feedback(click.message_blocks, helpful, user_id)
                    if click.message_blocks else None)
         if updated is None:
-            updated = blocks.build_recommendation(self.catalog, state, in_thread=click.in_thread,
-                                                  feedback=(helpful, user_id))
+            updated = self._recommendation(state, in_thread=click.in_thread, feedback=(helpful, user_id))
         return Reply(
             update=updated,
             log={"event": "feedback", "helpful": helpful, "use_case": state.use_case,

@@ -13,7 +13,7 @@ import sys
 import tempfile
 
 from bot.catalog import Catalog
-from bot.cli import OperatorError
+from bot.errors import OperatorError
 from bot.settings import Settings
 
 log = logging.getLogger("usecase_bot")

@@ -9,7 +9,7 @@ from types import MappingProxyType
 
 import pytest
 
-from bot import advisor, blocks
+from bot import action_ids, advisor, blocks
 from bot.advisor import Choice, Flow
 from bot.catalog import Catalog, Consideration, GoalFit
 from tests.conftest import block_kit_problems
@@ -35,10 +35,10 @@ def every_message(catalog: Catalog, query: str = "shoppers abandon carts") -> li
         choice = Choice(row.use_case.id, row.goal.id, answers="y" * len(row.goal.considerations),
                         words=("abandon", "cart"), others=tuple(list(catalog.use_cases)[:3]))
         choices.append(choice)
-        out += [blocks.build_recommendation(catalog, choice, in_thread=True, asked_by="U1", query=query),
-                blocks.build_recommendation(catalog, choice, in_thread=False, feedback=(False, "U1")),
+        out += [blocks.build_recommendation(catalog, choice, advisor.why(catalog, choice), in_thread=True, asked_by="U1", query=query),
+                blocks.build_recommendation(catalog, choice, advisor.why(catalog, choice), in_thread=False, feedback=(False, "U1")),
                 blocks.build_shared(catalog, choice, "U1"),
-                blocks.build_alternatives(catalog, choice)]
+                blocks.build_alternatives(catalog, choice, advisor.alternatives(catalog, choice))]
     out.append(blocks.build_did_you_mean(catalog, choices[:3], query))
     return out
 
@@ -115,8 +115,8 @@ def test_people_text_is_inert_on_every_surface_that_echoes_it(catalog):
     surfaces = [
         blocks.build_no_match(catalog, HOSTILE),
         blocks.build_did_you_mean(catalog, [choice], HOSTILE),
-        blocks.build_recommendation(catalog, choice, asked_by="U061F7AUR", query=HOSTILE),
-        blocks.build_alternatives(catalog, choice),
+        blocks.build_recommendation(catalog, choice, advisor.why(catalog, choice), asked_by="U061F7AUR", query=HOSTILE),
+        blocks.build_alternatives(catalog, choice, advisor.alternatives(catalog, choice)),
     ]
     for message in surfaces:
         dumped = " ".join(visible_texts(message.blocks)) + message.text
@@ -142,11 +142,12 @@ def test_a_mention_is_only_made_of_a_slack_user_id():
 
 def test_feedback_replaces_only_the_feedback_buttons(catalog):
     goal = catalog.goals[0]
-    posted = blocks.build_recommendation(catalog, Choice(goal.use_cases[0], goal.id), asked_by="U1", query="q")
+    first = Choice(goal.use_cases[0], goal.id)
+    posted = blocks.build_recommendation(catalog, first, advisor.why(catalog, first), asked_by="U1", query="q")
     updated = blocks.with_feedback(posted.blocks, True, "U2")
     assert updated is not None and len(updated.blocks) == len(posted.blocks)
     dumped = json.dumps(updated.blocks)
-    assert "found this helpful" in dumped and "usecase.helpful" not in dumped and "usecase.others" in dumped
+    assert "found this helpful" in dumped and action_ids.make("helpful") not in dumped and action_ids.make("others") in dumped
     assert blocks.with_feedback(updated.blocks, False, "U2") is None  # already answered
     assert blocks.with_feedback([1, 2], True, "U2") is None
 
@@ -154,8 +155,8 @@ def test_feedback_replaces_only_the_feedback_buttons(catalog):
 def test_share_is_offered_only_inside_a_thread(catalog):
     goal = catalog.goals[0]
     choice = Choice(goal.use_cases[0], goal.id)
-    assert "usecase.share" in json.dumps(blocks.build_recommendation(catalog, choice, in_thread=True).blocks)
-    assert "usecase.share" not in json.dumps(blocks.build_recommendation(catalog, choice, in_thread=False).blocks)
+    assert action_ids.make("share") in json.dumps(blocks.build_recommendation(catalog, choice, advisor.why(catalog, choice), in_thread=True).blocks)
+    assert action_ids.make("share") not in json.dumps(blocks.build_recommendation(catalog, choice, advisor.why(catalog, choice), in_thread=False).blocks)
 
 
 def test_the_recommendation_gives_the_goal_specific_sources_and_destinations(catalog):
@@ -163,7 +164,7 @@ def test_the_recommendation_gives_the_goal_specific_sources_and_destinations(cat
                   if len({fit.destinations for fit in uc.goals.values()}) > 1)
     rendered = {}
     for goal_id, fit in shared.goals.items():
-        message = blocks.build_recommendation(catalog, Choice(shared.id, goal_id))
+        message = blocks.build_recommendation(catalog, Choice(shared.id, goal_id), advisor.Why())
         fields = next(b for b in message.blocks if "fields" in b)
         rendered[goal_id] = fields["fields"][1]["text"]
         for destination in fit.destinations:

@@ -1495,7 +1495,7 @@ def test_every_message_the_bot_can_build_for_any_text_is_escaped_and_within_limi
         built = [
             command.post, command.private, conversation.message(text, user).post,
             # whatever the matcher made of the text, each way of echoing it
-            blocks.build_recommendation(catalog, choice, in_thread=False, asked_by=user, query=text),
+            blocks.build_recommendation(catalog, choice, advisor.why(catalog, choice), in_thread=False, asked_by=user, query=text),
             blocks.build_did_you_mean(catalog, [choice, *others], text),
             blocks.build_no_match(catalog, text),
             conversation.render(flow, user, in_thread=True),

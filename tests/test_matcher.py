@@ -451,8 +451,8 @@ def _shared_matcher() -> Matcher:
 def test_caches_are_bounded(matcher):
     for i in range(10_000):
         matcher.match(f"zyxwq{i} abandonmnt{i}")
-    assert matcher._correct.cache_info().currsize <= matcher._correct.cache_info().maxsize
-    assert matcher._stem.cache_info().currsize <= matcher._stem.cache_info().maxsize
+    assert matcher.typos.correct.cache_info().currsize <= matcher.typos.correct.cache_info().maxsize
+    assert matcher.stem.cache_info().currsize <= matcher.stem.cache_info().maxsize
 
 
 # --------------------------------------------------------------------------- the dev set

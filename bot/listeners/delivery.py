@@ -13,6 +13,7 @@ from bot import blocks
 from bot.webapi import retry_handlers
 from bot.blocks import Message
 from bot.conversation import Reply
+from bot.listeners.payload import ClickPayload
 
 log = logging.getLogger("usecase_bot")
 feedback_log = logging.getLogger("usecase_bot.feedback")
@@ -38,6 +39,11 @@ class Delivery:
         self.clicked_ts = clicked_ts
         self.clicked_ephemeral = clicked_ephemeral
 
+    @classmethod
+    def for_click(cls, client: WebClient, click: ClickPayload) -> "Delivery":
+        return cls(client, channel=click.channel, user_id=click.user_id, thread_ts=click.thread_ts,
+                   response_url=click.response_url, clicked_ts=click.ts, clicked_ephemeral=click.ephemeral)
+
     def carry_out(self, reply: Reply) -> None:
         if reply.log:
             feedback_log.info(json.dumps(reply.log, sort_keys=True))
@@ -60,8 +66,7 @@ class Delivery:
             return True
         if error in CANNOT_POST_HERE:
             # nothing is lost: the person gets the answer privately, with how to fix it
-            notice = blocks.cannot_post_here(self.channel)
-            return self.tell_privately(blocks.message(message.text, [blocks.section(notice), *message.blocks]))
+            return self.tell_privately(blocks.build_cannot_post_here(self.channel, message))
         self.tell_privately(blocks.build_notice(blocks.FAILED))
         return False
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 
 def as_dict(value) -> dict:
     return value if isinstance(value, dict) else {}
@@ -9,3 +11,38 @@ def as_dict(value) -> dict:
 
 def as_str(value) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+@dataclass(frozen=True)
+class ClickPayload:
+    """One button press as a `block_actions` payload tells it, read once."""
+
+    action_id: str
+    value: object
+    channel: str | None
+    user_id: str | None
+    ts: str | None  # the clicked message
+    thread_ts: str | None  # the conversation's thread (the clicked message roots one)
+    ephemeral: bool
+    response_url: str | None
+    blocks: list | None  # the clicked message's blocks, as Slack sent them
+
+    @classmethod
+    def read(cls, body: dict, action: dict, context) -> "ClickPayload":
+        """`context` is Bolt's: its channel and user ids are read from the same body."""
+        container, message = as_dict(body.get("container")), as_dict(body.get("message"))
+        ephemeral = container.get("is_ephemeral") is True
+        ts = as_str(container.get("message_ts")) or as_str(message.get("ts"))
+        thread_ts = as_str(container.get("thread_ts")) or as_str(message.get("thread_ts"))
+        blocks = message.get("blocks")
+        return cls(
+            action_id=as_str(action.get("action_id")) or "",
+            value=action.get("value"),
+            channel=as_str(context.channel_id) or as_str(container.get("channel_id")),
+            user_id=as_str(context.user_id),
+            ts=ts,
+            thread_ts=thread_ts or (None if ephemeral else ts),
+            ephemeral=ephemeral,
+            response_url=as_str(body.get("response_url")),
+            blocks=blocks if isinstance(blocks, list) else None,
+        )
