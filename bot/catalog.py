@@ -326,43 +326,32 @@ def check_catalog(directory: str | Path) -> list[Problem]:
 
 
 def _load(directory: Path) -> tuple[Catalog | None, list[Problem]]:
+    """Parse each file on its own, then check what the files say of each other."""
     problems: list[Problem] = []
     if not directory.is_dir():
         return None, [Problem(str(directory), 0, "catalog folder not found")]
 
-    guide = _read_guide(_Reader(directory / GUIDE_FILE, problems))
+    guide_reader = _Reader(directory / GUIDE_FILE, problems)
+    guide = _read_guide(guide_reader)
     events_reader = _Reader(directory / EVENTS_FILE, problems)
     events = _read_events(events_reader)
     lexicon = _read_lexicon(_Reader(directory / LEXICON_FILE, problems))
-    # a file that did not parse is reported once; the others are not checked against its contents
-    use_cases, uc_nodes, unreadable = _read_use_cases(
-        directory, problems, guide, events if events_reader.loaded else None
-    )
+    use_cases, unreadable = _read_use_cases(directory, problems)
     goals_reader = _Reader(directory / GOALS_FILE, problems)
-    goals = _read_goals(goals_reader, use_cases, unreadable)
+    goals = _read_goals(goals_reader)
 
-    listed = {(g.id, uc) for g in goals for uc in g.use_cases}
-    goal_ids = {g.id for g in goals}
-    for uc in use_cases.values() if goals_reader.loaded else ():
-        reader, goal_key_nodes = uc_nodes[uc.id]
-        for goal_id, key_node in goal_key_nodes.items():
-            if goal_id not in goal_ids:
-                reader.problem(key_node, f"use case '{uc.id}' has an entry for unknown goal '{goal_id}'")
-            elif (goal_id, uc.id) not in listed:
-                reader.problem(
-                    key_node,
-                    f"use case '{uc.id}' has an entry for goal '{goal_id}', but that goal does not "
-                    f"list it under use_cases in {GOALS_FILE}",
-                )
-        if not goal_key_nodes:
-            reader.problem(1, f"use case '{uc.id}' belongs to no goal")
+    # a file that did not parse is reported once; the others are not checked against its contents
+    _check_use_cases(use_cases, guide, events if events_reader.loaded else None)
+    _check_goals(goals, {uc_id: parsed.use_case for uc_id, parsed in use_cases.items()}, unreadable)
+    if goals_reader.loaded:
+        _check_goal_entries(use_cases, goals)
 
     problems.sort(key=lambda p: (p.path, p.line))
     if problems:
         return None, problems
-    ordered = {uc_id: use_cases[uc_id] for g in goals for uc_id in g.use_cases}
+    ordered = {uc_id: use_cases[uc_id].use_case for g in goals for uc_id in g.goal.use_cases}
     catalog = Catalog(
-        goals=tuple(goals),
+        goals=tuple(g.goal for g in goals),
         use_cases=MappingProxyType(ordered),
         events=MappingProxyType(events),
         guide=guide,
@@ -441,21 +430,41 @@ def _read_lexicon(r: _Reader) -> Lexicon:
     )
 
 
-_UseCaseNodes = dict[str, tuple[_Reader, dict[str, Node]]]
+# --------------------------------------------------------------------------- use cases and goals, parsed
 
 
-def _read_use_cases(
-    directory: Path, problems: list[Problem], guide: Guide, events: dict[str, Event] | None
-) -> tuple[dict[str, UseCase], _UseCaseNodes, set[str]]:
-    """The use cases, their goal-entry nodes, and the ids (file names) of files that did not parse."""
+@dataclass
+class _ParsedUseCase:
+    """A use case, and the nodes it was read from, for the checks against the other files."""
+
+    use_case: UseCase
+    reader: _Reader
+    events: list[tuple[Node, str]]  # each event named, with its node
+    types: list[tuple[Node, str, str]]  # each source or destination type: node, value, "sources"
+    goal_keys: dict[str, Node]  # the key of each goal entry
+
+
+@dataclass
+class _ParsedGoal:
+    goal: Goal
+    reader: _Reader
+    listed: list[tuple[Node, str]]  # use_cases, with their nodes
+    points_to: list[list[tuple[Node, str]]]  # each consideration's points_to, with their nodes
+
+
+def _with_nodes(node: Node | None, values: tuple[str, ...]) -> list[tuple[Node, str]]:
+    return list(zip(getattr(node, "value", []), values))
+
+
+def _read_use_cases(directory: Path, problems: list[Problem]) -> tuple[dict[str, _ParsedUseCase], set[str]]:
+    """The use cases by id, and the ids (file names) of the files that did not parse."""
     folder = directory / USE_CASES_DIR
-    use_cases: dict[str, UseCase] = {}
-    nodes: _UseCaseNodes = {}
+    use_cases: dict[str, _ParsedUseCase] = {}
     first_seen: dict[str, str] = {}
     unreadable: set[str] = set()
     if not folder.is_dir():
         problems.append(Problem(str(folder), 0, "use-case folder not found"))
-        return use_cases, nodes, unreadable
+        return use_cases, unreadable
     files = sorted(folder.glob("*.yml")) + sorted(folder.glob("*.yaml"))
     if not files:
         problems.append(Problem(str(folder), 0, "no use-case files (*.yml) in the folder"))
@@ -483,14 +492,9 @@ def _read_use_cases(
                 r.problem(f["id"], f"the file of use case '{uc_id}' should be named {uc_id}.yml")
         name = r.text(f.get("name"), "name", max_len=BUTTON_TEXT_MAX)
         event_names = r.texts(f.get("events"), "events", allow_empty=False)
-        for node, event in zip(getattr(f.get("events"), "value", []), event_names):
-            if event and events is not None and event not in events:
-                r.problem(
-                    node,
-                    f"event '{event}' has no properties: add it with its properties to {EVENTS_FILE}",
-                )
         fits: dict[str, GoalFit] = {}
         goal_keys: dict[str, Node] = {}
+        types: list[tuple[Node, str, str]] = []
         if "goals" in f:
             for key, value in r.entries(f["goals"], "goals"):
                 goal_id = key.value
@@ -499,13 +503,12 @@ def _read_use_cases(
                     value, f"goal '{goal_id}' of use case '{uc_id}'",
                     ["description", "sources", "destinations"],
                 ) or {}
-                fits[goal_id] = GoalFit(
-                    description=r.text(gf.get("description"), f"description for goal '{goal_id}'"),
-                    sources=_types(r, gf.get("sources"), "sources", guide.source_types),
-                    destinations=_types(
-                        r, gf.get("destinations"), "destinations", guide.destination_types
-                    ),
-                )
+                description = r.text(gf.get("description"), f"description for goal '{goal_id}'")
+                sources = r.texts(gf.get("sources"), "sources", allow_empty=False)
+                types += [(n, v, "sources") for n, v in _with_nodes(gf.get("sources"), sources)]
+                destinations = r.texts(gf.get("destinations"), "destinations", allow_empty=False)
+                types += [(n, v, "destinations") for n, v in _with_nodes(gf.get("destinations"), destinations)]
+                fits[goal_id] = GoalFit(description=description, sources=sources, destinations=destinations)
         fit = r.text(f["fit"], "fit") if "fit" in f else None
         use_case = UseCase(
             id=uc_id,
@@ -519,23 +522,15 @@ def _read_use_cases(
             examples=r.texts(f.get("examples"), "examples"),
         )
         if uc_id:
-            use_cases[uc_id] = use_case
-            nodes[uc_id] = (r, goal_keys)
-    return use_cases, nodes, unreadable
+            use_cases[uc_id] = _ParsedUseCase(use_case, r, _with_nodes(f.get("events"), event_names),
+                                              types, goal_keys)
+    return use_cases, unreadable
 
 
-def _types(r: _Reader, node: Node | None, what: str, known: tuple[str, ...]) -> tuple[str, ...]:
-    values = r.texts(node, what, allow_empty=False)
-    for item, value in zip(getattr(node, "value", []), values):
-        if value and known and value not in known:
-            r.problem(item, f"unknown {what[:-1]} type '{value}' (known: {', '.join(known)})")
-    return values
-
-
-def _read_goals(r: _Reader, use_cases: dict[str, UseCase], unreadable: set[str]) -> list[Goal]:
+def _read_goals(r: _Reader) -> list[_ParsedGoal]:
     root = r.load()
     f = (r.fields(root, GOALS_FILE, ["goals"]) if root is not None else None) or {}
-    goals: list[Goal] = []
+    goals: list[_ParsedGoal] = []
     first_seen: dict[str, int] = {}
     for node in r.items(f["goals"], "goals", allow_empty=False) if "goals" in f else []:
         g = r.fields(
@@ -552,10 +547,55 @@ def _read_goals(r: _Reader, use_cases: dict[str, UseCase], unreadable: set[str])
             continue
         first_seen[goal_id] = node.start_mark.line + 1
         listed = r.texts(g.get("use_cases"), f"use_cases of goal '{goal_id}'", allow_empty=False)
-        for item, uc_id in zip(getattr(g.get("use_cases"), "value", []), listed):
-            if not uc_id:
-                continue
-            if uc_id in unreadable:
+        if len(set(listed)) != len(listed):
+            r.problem(g["use_cases"], f"use_cases of goal '{goal_id}' lists a use case twice")
+        considerations, points = [], []
+        for c_node in r.items(g["considerations"], "considerations", False) if "considerations" in g else []:
+            c = r.fields(c_node, "a consideration", ["question", "points_to"]) or {}
+            points_to = r.texts(c.get("points_to"), "points_to", allow_empty=False)
+            points.append(_with_nodes(c.get("points_to"), points_to))
+            considerations.append(
+                Consideration(question=r.text(c.get("question"), "question"), points_to=points_to)
+            )
+        goal = Goal(
+            id=goal_id,
+            name=r.text(g.get("name"), "goal name", max_len=HEADER_TEXT_MAX),
+            summary=r.text(g.get("summary"), "summary"),
+            about=r.text(g.get("about"), "about"),
+            use_cases=tuple(dict.fromkeys(listed)),
+            considerations=tuple(considerations),
+            vocabulary=r.texts(g.get("vocabulary"), "vocabulary"),
+        )
+        goals.append(_ParsedGoal(goal, r, _with_nodes(g.get("use_cases"), listed), points))
+    return goals
+
+
+# --------------------------------------------------------------------------- what the files say of each other
+
+
+def _check_use_cases(use_cases: dict[str, _ParsedUseCase], guide: Guide,
+                     events: dict[str, Event] | None) -> None:
+    """Each use case's events are in events.yml; its source and destination types in guide.yml."""
+    known_types = {"sources": guide.source_types, "destinations": guide.destination_types}
+    for parsed in use_cases.values():
+        r = parsed.reader
+        for node, event in parsed.events:
+            if event and events is not None and event not in events:
+                r.problem(node, f"event '{event}' has no properties: add it with its properties to {EVENTS_FILE}")
+        for node, value, what in parsed.types:
+            known = known_types[what]
+            if value and known and value not in known:
+                r.problem(node, f"unknown {what[:-1]} type '{value}' (known: {', '.join(known)})")
+
+
+def _check_goals(goals: list[_ParsedGoal], use_cases: dict[str, UseCase], unreadable: set[str]) -> None:
+    """Each goal lists use cases that exist and describe themselves for it; its questions
+    point to use cases it lists."""
+    for parsed in goals:
+        r, goal_id = parsed.reader, parsed.goal.id
+        listed = [uc_id for _, uc_id in parsed.listed]
+        for item, uc_id in parsed.listed:
+            if not uc_id or uc_id in unreadable:
                 continue
             if uc_id not in use_cases:
                 r.problem(item, f"goal '{goal_id}' lists unknown use case '{uc_id}'")
@@ -566,13 +606,8 @@ def _read_goals(r: _Reader, use_cases: dict[str, UseCase], unreadable: set[str])
                     f"for it: add '{goal_id}:' with description, sources and destinations under "
                     f"goals: in {USE_CASES_DIR}/{uc_id}.yml",
                 )
-        if len(set(listed)) != len(listed):
-            r.problem(g["use_cases"], f"use_cases of goal '{goal_id}' lists a use case twice")
-        considerations = []
-        for c_node in r.items(g["considerations"], "considerations", False) if "considerations" in g else []:
-            c = r.fields(c_node, "a consideration", ["question", "points_to"]) or {}
-            points_to = r.texts(c.get("points_to"), "points_to", allow_empty=False)
-            for item, uc_id in zip(getattr(c.get("points_to"), "value", []), points_to):
+        for points_to in parsed.points_to:
+            for item, uc_id in points_to:
                 if uc_id in unreadable:
                     continue
                 if uc_id and uc_id not in use_cases:
@@ -582,18 +617,22 @@ def _read_goals(r: _Reader, use_cases: dict[str, UseCase], unreadable: set[str])
                         item,
                         f"consideration points to use case '{uc_id}', which goal '{goal_id}' does not list",
                     )
-            considerations.append(
-                Consideration(question=r.text(c.get("question"), "question"), points_to=points_to)
-            )
-        goals.append(
-            Goal(
-                id=goal_id,
-                name=r.text(g.get("name"), "goal name", max_len=HEADER_TEXT_MAX),
-                summary=r.text(g.get("summary"), "summary"),
-                about=r.text(g.get("about"), "about"),
-                use_cases=tuple(dict.fromkeys(listed)),
-                considerations=tuple(considerations),
-                vocabulary=r.texts(g.get("vocabulary"), "vocabulary"),
-            )
-        )
-    return goals
+
+
+def _check_goal_entries(use_cases: dict[str, _ParsedUseCase], goals: list[_ParsedGoal]) -> None:
+    """Each goal entry of a use case is a goal that lists it; every use case has one."""
+    listed = {(g.goal.id, uc) for g in goals for uc in g.goal.use_cases}
+    goal_ids = {g.goal.id for g in goals}
+    for uc_id, parsed in use_cases.items():
+        reader = parsed.reader
+        for goal_id, key_node in parsed.goal_keys.items():
+            if goal_id not in goal_ids:
+                reader.problem(key_node, f"use case '{uc_id}' has an entry for unknown goal '{goal_id}'")
+            elif (goal_id, uc_id) not in listed:
+                reader.problem(
+                    key_node,
+                    f"use case '{uc_id}' has an entry for goal '{goal_id}', but that goal does not "
+                    f"list it under use_cases in {GOALS_FILE}",
+                )
+        if not parsed.goal_keys:
+            reader.problem(1, f"use case '{uc_id}' belongs to no goal")
