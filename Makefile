@@ -4,13 +4,21 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: run test check clean
+.PHONY: run test lint format check clean
 
 run: $(VENV)/.installed-run
 	$(BIN)/usecase-bot run
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 check: $(VENV)/.installed-run
 	$(BIN)/usecase-bot catalog check
