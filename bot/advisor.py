@@ -18,6 +18,7 @@ VALUE_VERSION = "1"
 MAX_WORDS = 4  # matched words carried in a value, for "why this one"
 MAX_WORD_LEN = 40
 MAX_OTHERS = 5
+MAX_VALUE = 2000  # Slack's limit on a button's value
 
 
 # --------------------------------------------------------------------------- state
@@ -93,6 +94,20 @@ class ChooseAmong:
 @dataclass(frozen=True)
 class Recommend:
     choice: Choice
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """A tracking plan asked for: a use case under a goal, and which of its events (all of them,
+    or the ones a readiness check found missing)."""
+
+    use_case: str
+    goal: str
+    events: tuple[str, ...]
+
+    @classmethod
+    def whole(cls, catalog: Catalog, choice: Choice) -> "PlanRequest":
+        return cls(choice.use_case, choice.goal, catalog.use_cases[choice.use_case].events)
 
 
 Step = AskGoal | AskConsideration | ChooseAmong | Recommend
@@ -200,17 +215,25 @@ def encode_choice(catalog: Catalog, choice: Choice) -> str:
     )
 
 
+def encode_plan(catalog: Catalog, plan: PlanRequest) -> str:
+    """The events ride as a mask over the use case's own list ("101": the first and third)."""
+    events = catalog.use_cases[plan.use_case].events
+    mask = "".join("1" if e in plan.events else "0" for e in events)
+    goal = catalog.goal(plan.goal)
+    return _dump(["p", plan.use_case, plan.goal, mask, fingerprint(goal) if goal else ""])
+
+
 def _dump(parts: list) -> str:
     return json.dumps([VALUE_VERSION, *parts], separators=(",", ":"), ensure_ascii=False)
 
 
-def decode(catalog: Catalog, value: object) -> Flow | Choice | None:
+def decode(catalog: Catalog, value: object) -> Flow | Choice | PlanRequest | None:
     """The state a button value carries, or None when it is not one of ours and current."""
-    if not isinstance(value, str) or len(value) > 2000:
+    if not isinstance(value, str) or len(value) > MAX_VALUE:
         return None
     try:
         parts = json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):  # a value nested a thousand deep is not ours either
         return None
     if not isinstance(parts, list) or len(parts) < 2 or parts[0] != VALUE_VERSION:
         return None
@@ -219,7 +242,21 @@ def decode(catalog: Catalog, value: object) -> Flow | Choice | None:
         return _decode_flow(catalog, rest)
     if kind == "c":
         return _decode_choice(catalog, rest)
+    if kind == "p":
+        return _decode_plan(catalog, rest)
     return None
+
+
+def _decode_plan(catalog: Catalog, rest: list) -> PlanRequest | None:
+    if len(rest) != 4 or not all(isinstance(x, str) for x in rest):
+        return None
+    uc_id, goal_id, mask, check = rest
+    use_case, goal = catalog.use_case(uc_id), catalog.goal(goal_id)
+    if use_case is None or goal is None or goal_id not in use_case.goals or check != fingerprint(goal):
+        return None
+    if len(mask) != len(use_case.events) or set(mask) - {"0", "1"} or "1" not in mask:
+        return None
+    return PlanRequest(uc_id, goal_id, tuple(e for e, bit in zip(use_case.events, mask) if bit == "1"))
 
 
 def _decode_flow(catalog: Catalog, rest: list) -> Flow | None:

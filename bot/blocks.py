@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot import action_ids, advisor
-from bot.advisor import AskConsideration, ChooseAmong, Choice, Flow, Why
+from bot.advisor import AskConsideration, ChooseAmong, Choice, Flow, PlanRequest, Why
 from bot.catalog import Catalog, Goal, UseCase
 
 # Slack's limits (reference/slack/facts.md §c)
@@ -292,40 +292,29 @@ def checklist_lines(catalog: Catalog, choice: Choice) -> list[str]:
 
 def _recommendation_blocks(catalog: Catalog, choice: Choice, why: Why, asked_by: str | None,
                            query: str | None) -> list[dict]:
+    """The card: the use case, its goal, why, the events by name and the next action."""
     use_case, goal, fit = _goal_and_fit(catalog, choice)
-    blocks = [header(f"Recommended: {use_case.name}")]
-    lead = f"*{escape(use_case.name)}* · for *{escape(goal.name)}*\n{escape(fit.description)}"
-    blocks.append(section(lead))
+    blocks = [header(f"Recommended: {use_case.name}"),
+              section(f"For *{escape(goal.name)}*: {escape(fit.description)}")]
     if asked_by or query:
         who = mention(asked_by) if asked_by else "Someone"
         blocks.append(context(f"{who} asked: {quote(query)}" if query else f"Asked by {who}"))
     blocks.append(section(_why(why)))
-    blocks.append(divider())
-    blocks.append(section(_events_text(catalog, use_case)))
-    blocks.append(
-        fields_section(
-            [
-                "*Sources to connect*\n" + "\n".join(escape(s) for s in fit.sources),
-                "*Destinations to connect*\n" + "\n".join(escape(d) for d in fit.destinations),
-            ]
-        )
-    )
-    steps = "\n".join(f"{i}. {line}" for i, line in enumerate(checklist_lines(catalog, choice), 1))
-    blocks.append(section(f"*Setup checklist*\n{steps}"))
-    others = [catalog.goal(g).name for g in use_case.goals if g != goal.id]
-    notes = [f"Best for {escape(use_case.fit)}, as Segment's guide says."] if use_case.fit else []
-    notes += [escape(n) for n in catalog.guide.before_you_start]
-    if others:
-        notes.append("Also serves: " + ", ".join(escape(n) for n in others))
-    if notes:
-        blocks.append(context(*notes))
+    events = ", ".join(f"`{escape(e)}`" for e in use_case.events)
+    sources = " or ".join(escape(s) for s in fit.sources)
+    blocks.append(section(
+        f"*Events to track:* {events}\n"
+        f"*Next:* connect a {sources} source, then give your developers the *Tracking plan*. "
+        "*Setup details* lists the properties, destinations and checklist."
+    ))
     return blocks
 
 
 def build_recommendation(catalog: Catalog, choice: Choice, why: Why, *, in_thread: bool = True,
                          asked_by: str | None = None, query: str | None = None,
                          feedback: tuple[bool, str | None] | None = None) -> Message:
-    """The answer: the use case, its goal, why, events, sources, destinations, checklist, links.
+    """The answer, on one screen: the use case, its goal, why, the events and the next action,
+    with the details and the tracking plan one click away.
 
     `feedback` (helpful, user) replaces the Helpful / Not helpful buttons with a thank-you.
     """
@@ -333,7 +322,9 @@ def build_recommendation(catalog: Catalog, choice: Choice, why: Why, *, in_threa
     value = advisor.encode_choice(catalog, choice)
     blocks = _recommendation_blocks(catalog, choice, why, asked_by, query)
     controls = [
-        button("Open Segment's docs", "docs", value, style="primary", url=use_case.docs_url),
+        button("Setup details", "details", value, style="primary"),
+        button("Tracking plan", "plan", value),
+        button("Open Segment's docs", "docs", value, url=use_case.docs_url),
         button("Other options", "others", value),
     ]
     if in_thread:
@@ -350,6 +341,152 @@ def build_recommendation(catalog: Catalog, choice: Choice, why: Why, *, in_threa
     else:
         blocks.append(_feedback_note(*feedback))
     return message(f"Recommended: {use_case.name} (for {goal.name})", blocks)
+
+
+def build_setup_details(catalog: Catalog, choice: Choice) -> Message:
+    """Everything to set the use case up: events with properties, sources, destinations, the
+    checklist and what to know first; posted in the thread on request."""
+    use_case, goal, fit = _goal_and_fit(catalog, choice)
+    value = advisor.encode_choice(catalog, choice)
+    blocks = [
+        header(f"Setup details: {use_case.name}"),
+        section(_events_text(catalog, use_case)),
+        fields_section(
+            [
+                "*Sources to connect*\n" + "\n".join(escape(s) for s in fit.sources),
+                "*Destinations to connect*\n" + "\n".join(escape(d) for d in fit.destinations),
+            ]
+        ),
+    ]
+    steps = "\n".join(f"{i}. {line}" for i, line in enumerate(checklist_lines(catalog, choice), 1))
+    blocks.append(section(f"*Setup checklist*\n{steps}"))
+    others = [catalog.goal(g).name for g in use_case.goals if g != goal.id]
+    notes = [f"Best for {escape(use_case.fit)}, as Segment's guide says."] if use_case.fit else []
+    notes += [escape(n) for n in catalog.guide.before_you_start]
+    if others:
+        notes.append("Also serves: " + ", ".join(escape(n) for n in others))
+    if notes:
+        blocks.append(context(*notes))
+    blocks.append(actions(
+        button("Tracking plan", "plan", value, style="primary"),
+        button("What do we already track?", "ready", value),
+        button("Open Segment's docs", "docs", value, url=use_case.docs_url),
+    ))
+    return message(f"Setup details: {use_case.name} (for {goal.name})", blocks)
+
+
+def build_plan_formats(catalog: Catalog, plan: PlanRequest, formats: dict[str, str]) -> Message:
+    """Which file the tracking plan comes as; `formats` maps format ids to labels."""
+    use_case = catalog.use_cases[plan.use_case]
+    value = advisor.encode_plan(catalog, plan)
+    events = ", ".join(f"`{escape(e)}`" for e in plan.events)
+    blocks = [section(f"*Tracking plan for {escape(use_case.name)}:* {events}\n"
+                      "Pick a format and I'll post it in the thread as a file.")]
+    buttons = [button(label, "planfile", value, arg=fmt) for fmt, label in formats.items()]
+    for start in range(0, len(buttons), 5):
+        blocks.append(actions(*buttons[start:start + 5]))
+    return message(f"Tracking plan for {use_case.name}: pick a format", blocks)
+
+
+def build_create_offer(catalog: Catalog, plan: PlanRequest) -> Message:
+    """For admins only, privately: the same plan created in the Segment workspace."""
+    return message(
+        "You can also create this tracking plan in Segment",
+        [section("You can also create this tracking plan in your Segment workspace "
+                 "(you are on the bot's admin list). You will see what it creates first."),
+         actions(button("Create it in Segment…", "create", advisor.encode_plan(catalog, plan)))],
+    )
+
+
+def build_plan_modal(title: str, content: str) -> dict:
+    """A modal holding a plan too long for a message (up to 100 blocks of code)."""
+    chunk = SECTION_TEXT_MAX - 10
+    parts = [content[i:i + chunk] for i in range(0, len(content), chunk)] or [""]
+    return {
+        "type": "modal",
+        "title": _plain("Tracking plan", 24),
+        "close": _plain("Close", 24),
+        "blocks": [section(f"*{escape(title)}*")] + [section(f"```{escape(p)}```") for p in parts[:99]],
+    }
+
+
+def build_plan_created(outcome) -> Message:
+    """How creating the plan in Segment went: `outcome` has ok, plan_id and message."""
+    if outcome.ok:
+        text = f":white_check_mark: Created the tracking plan in Segment (id `{escape(outcome.plan_id)}`)."
+    else:
+        text = f":warning: {escape(outcome.message)}"
+    return message(text, [section(text)])
+
+
+def build_plan_inline(title: str, content: str, why: str) -> Message:
+    """A tracking plan that could not be uploaded as a file, as code blocks in the message."""
+    chunk = SECTION_TEXT_MAX - 10
+    parts = [content[i:i + chunk] for i in range(0, len(content), chunk)] or [""]
+    blocks = [section(f"*{escape(title)}* ({escape(why)})")]
+    blocks += [section(f"```{escape(part)}```") for part in parts[:MAX_BLOCKS - 1]]
+    return message(title, blocks)
+
+
+def plan_fits_inline(content: str) -> bool:
+    return len(content) <= 3 * (SECTION_TEXT_MAX - 10)
+
+
+READINESS_BLOCK = "readiness"
+
+
+def build_readiness(catalog: Catalog, choice: Choice) -> Message:
+    """The guide's step 3, "evaluate your current data collection": tick what is tracked."""
+    use_case = catalog.use_cases[choice.use_case]
+    value = advisor.encode_choice(catalog, choice)
+    options = [{"text": _plain(e, 75), "value": str(i)} for i, e in enumerate(use_case.events[:10])]
+    return message(
+        f"Which {use_case.name} events do you already track?",
+        [
+            section(f"*Which of these do you already track?* ({escape(use_case.name)})\n"
+                    "Tick what is in place; I'll list what to add and give you the plan for just that."),
+            {"type": "actions", "block_id": READINESS_BLOCK,
+             "elements": [{"type": "checkboxes", "action_id": action_ids.make("tracked"), "options": options}]},
+            actions(button("Show what's missing", "gap", value, style="primary")),
+        ],
+    )
+
+
+def build_gap(catalog: Catalog, choice: Choice, tracked: tuple[str, ...], formats: dict[str, str]) -> Message:
+    """What the readiness check found: in place, to add, and the plan for what to add."""
+    use_case = catalog.use_cases[choice.use_case]
+    missing = tuple(e for e in use_case.events if e not in tracked)
+    have = ", ".join(f"`{escape(e)}`" for e in use_case.events if e in tracked) or "none of them yet"
+    if not missing:
+        return message(
+            "Every event is in place",
+            [section(f":white_check_mark: *Already in place:* {have}\n"
+                     "Every event this use case needs is tracked: connect the destinations in "
+                     "*Setup details* and you are ready.")],
+        )
+    todo = ", ".join(f"`{escape(e)}`" for e in missing)
+    plan = advisor.encode_plan(catalog, PlanRequest(choice.use_case, choice.goal, missing))
+    buttons = [button(label, "planfile", plan, arg=fmt) for fmt, label in formats.items()]
+    blocks = [section(f"*Already in place:* {have}\n*To add:* {todo}\n"
+                      "Here is the tracking plan for just what is missing:")]
+    for start in range(0, len(buttons), 5):
+        blocks.append(actions(*buttons[start:start + 5]))
+    return message(f"To add: {', '.join(missing)}", blocks)
+
+
+def build_create_preview(catalog: Catalog, plan: PlanRequest, name: str) -> Message:
+    """What creating the plan in Segment will do, before it does it."""
+    value = advisor.encode_plan(catalog, plan)
+    events = ", ".join(f"`{escape(e)}`" for e in plan.events)
+    return message(
+        f"Create the tracking plan {name} in Segment?",
+        [
+            section(f"*Create a tracking plan in your Segment workspace?*\nName: *{escape(name)}*\n"
+                    f"Rules: {len(plan.events)} track events ({events})"),
+            actions(button("Create it", "confirm", value, style="primary"),
+                    button("Cancel", "cancel", value)),
+        ],
+    )
 
 
 def _feedback_note(helpful: bool, user_id: str | None) -> dict:
@@ -484,6 +621,10 @@ def build_notice(text: str) -> Message:
     return message(text, [section(text)])
 
 
+ADMINS_ONLY = ("Only the people the bot's operator allows (USECASE_ADMINS) can create tracking plans "
+               "in Segment. Pick a format instead and hand the file to whoever can.")
+NO_SEGMENT_TOKEN = ("Creating tracking plans in Segment is not set up here: the operator sets "
+                    "SEGMENT_PUBLIC_API_TOKEN to turn it on.")
 EXPIRED = "This prompt has expired. Run `/usecase` to start again."
 ALREADY_ANSWERED = "That question was already answered. The conversation continues in the thread."
 FAILED = "Sorry, I couldn't post my answer just now (Slack didn't accept it). Please try again in a moment."

@@ -7,11 +7,13 @@ tell the person privately). Nothing here talks to Slack.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
 from bot import action_ids, advisor, blocks
-from bot.advisor import AskConsideration, AskGoal, ChooseAmong, Choice, Flow, Recommend
+from bot import plan as plans
+from bot.advisor import AskConsideration, AskGoal, ChooseAmong, Choice, Flow, PlanRequest, Recommend
 from bot.blocks import Message, escape
 from bot.catalog import Catalog
 from bot.matcher import MatchResult, Matcher, normalize
@@ -37,6 +39,22 @@ class Reply:
     private: Message | None = None  # only the person who acted sees it
     once: bool = False  # a step of the guided flow: act on the first click of this message only
     log: dict | None = None  # something worth logging (feedback)
+    file: PlanFile | None = None  # upload in the conversation's thread
+    create: CreatePlan | None = None  # create a tracking plan in Segment, then say how it went
+
+
+@dataclass(frozen=True)
+class PlanFile:
+    filename: str
+    title: str
+    content: str
+
+
+@dataclass(frozen=True)
+class CreatePlan:
+    name: str
+    plan: PlanRequest
+    rules: list
 
 
 @dataclass(frozen=True)
@@ -48,12 +66,16 @@ class Click:
     user_id: str | None
     in_thread: bool
     message_blocks: list | None
+    selected: tuple[str, ...] = ()  # the options ticked in the clicked message's checkboxes
 
 
 class Conversation:
-    def __init__(self, catalog: Catalog, matcher: Matcher):
+    def __init__(self, catalog: Catalog, matcher: Matcher, *, admins: frozenset[str] = frozenset(),
+                 can_create_plans: bool = False):
         self.catalog = catalog
         self.matcher = matcher
+        self.admins = admins  # who may create a tracking plan in Segment
+        self.can_create_plans = can_create_plans  # a Segment Public API token is configured
 
     # ------------------------------------------------------------------ entry points
 
@@ -89,14 +111,14 @@ class Conversation:
         return Reply(post=self._not_sure(result, text))
 
     def click(self, action_id: str, value: object, user_id: str | None, *, in_thread: bool,
-              message_blocks: list | None = None) -> Reply:
+              message_blocks: list | None = None, selected: tuple[str, ...] = ()) -> Reply:
         """A button: `action_id` says what it does, `value` carries the state it belongs to."""
         parsed = action_ids.parse(action_id)
         if parsed is not None and parsed.kind == "docs":  # a link button: Slack opens the URL
             return Reply()
         handler = _CLICKS.get(parsed.kind) if parsed else None
         click = Click(advisor.decode(self.catalog, value), parsed.arg if parsed else "", user_id,
-                      in_thread, message_blocks)
+                      in_thread, message_blocks, selected)
         reply = handler(self, click) if handler else None
         return reply or Reply(private=blocks.build_notice(blocks.EXPIRED))
 
@@ -233,6 +255,71 @@ class Conversation:
                  "basis": "answers" if state.answers is not None else "words"},
         )
 
+    # ------------------------------------------------------------------ from advice to setup
+
+    def _on_details(self, click: Click) -> Reply | None:
+        if not isinstance(click.state, Choice):
+            return None
+        return Reply(post=blocks.build_setup_details(self.catalog, click.state))
+
+    def _may_create(self, user_id: str | None) -> bool:
+        return self.can_create_plans and user_id is not None and user_id in self.admins
+
+    def _on_plan(self, click: Click) -> Reply | None:
+        if not isinstance(click.state, Choice):
+            return None
+        plan = PlanRequest.whole(self.catalog, click.state)
+        offer = blocks.build_create_offer(self.catalog, plan) if self._may_create(click.user_id) else None
+        return Reply(post=blocks.build_plan_formats(self.catalog, plan, plans.LABELS), private=offer)
+
+    def _on_planfile(self, click: Click) -> Reply | None:
+        if not (isinstance(click.state, PlanRequest) and click.arg in plans.LABELS):
+            return None
+        plan = self._plan(click.state)
+        title = f"Tracking plan: {plan.use_case.name} ({plans.LABELS[click.arg]})"
+        return Reply(file=PlanFile(plans.filename(plan, click.arg), title, plans.render(plan, click.arg)))
+
+    def _plan(self, request: PlanRequest) -> plans.Plan:
+        """The tracking plan for the events asked for (all, or a readiness check's gap)."""
+        plan = plans.build_plan(self.catalog, request.use_case, request.goal)
+        return dataclasses.replace(plan, events=tuple(e for e in plan.events if e.name in request.events))
+
+    def _plan_name(self, request: PlanRequest) -> str:
+        return f"{self.catalog.use_cases[request.use_case].name} (from usecase-bot)"
+
+    def _on_ready(self, click: Click) -> Reply | None:
+        if not isinstance(click.state, Choice):
+            return None
+        return Reply(post=blocks.build_readiness(self.catalog, click.state))
+
+    def _on_tracked(self, click: Click) -> Reply | None:
+        return Reply()  # ticking a box: read when "Show what's missing" is clicked
+
+    def _on_gap(self, click: Click) -> Reply | None:
+        if not isinstance(click.state, Choice):
+            return None
+        events = self.catalog.use_cases[click.state.use_case].events
+        tracked = tuple(events[int(i)] for i in click.selected if i.isdigit() and int(i) < len(events))
+        return Reply(update=blocks.build_gap(self.catalog, click.state, tracked, plans.LABELS))
+
+    def _on_create(self, click: Click) -> Reply | None:
+        if not isinstance(click.state, PlanRequest):
+            return None
+        if not self._may_create(click.user_id):
+            return Reply(private=blocks.build_notice(blocks.ADMINS_ONLY))
+        return Reply(private=blocks.build_create_preview(self.catalog, click.state, self._plan_name(click.state)))
+
+    def _on_confirm(self, click: Click) -> Reply | None:
+        if not isinstance(click.state, PlanRequest):
+            return None
+        if not self._may_create(click.user_id):
+            return Reply(private=blocks.build_notice(blocks.ADMINS_ONLY))
+        rules = plans.protocols(self._plan(click.state))["rules"]
+        return Reply(create=CreatePlan(self._plan_name(click.state), click.state, rules), once=True)
+
+    def _on_cancel(self, click: Click) -> Reply | None:
+        return Reply(update=blocks.build_notice("Cancelled: nothing was created in Segment."))
+
     def _on_helpful(self, click: Click) -> Reply | None:
         return self._on_feedback(click, helpful=True)
 
@@ -251,4 +338,13 @@ _CLICKS = {
     "share": Conversation._on_share,
     "helpful": Conversation._on_helpful,
     "unhelpful": Conversation._on_unhelpful,
+    "details": Conversation._on_details,
+    "plan": Conversation._on_plan,
+    "planfile": Conversation._on_planfile,
+    "ready": Conversation._on_ready,
+    "tracked": Conversation._on_tracked,
+    "gap": Conversation._on_gap,
+    "create": Conversation._on_create,
+    "confirm": Conversation._on_confirm,
+    "cancel": Conversation._on_cancel,
 }

@@ -9,6 +9,7 @@ from typing import Mapping
 from urllib.parse import urlparse
 
 DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_SEGMENT_API_URL = "https://api.segmentapis.com"  # Segment's Public API
 DEFAULT_PORT = 3000
 DEFAULT_HOST = "127.0.0.1"
 
@@ -28,6 +29,9 @@ class Settings:
     port: int = DEFAULT_PORT
     workers: int = 2
     threads: int = 32  # listener threads per process (Bolt's pool runs the work after each ack)
+    admins: frozenset[str] = frozenset()  # Slack user ids allowed admin actions (USECASE_ADMINS)
+    segment_token: str | None = None  # Segment Public API token: create tracking plans
+    segment_api_url: str = DEFAULT_SEGMENT_API_URL
 
 
 def load_settings(env: Mapping[str, str], *, mode: str = "auto", host: str | None = None,
@@ -72,7 +76,23 @@ def load_settings(env: Mapping[str, str], *, mode: str = "auto", host: str | Non
         host=host or DEFAULT_HOST,
         port=_port(port if port is not None else env.get("PORT")),
         workers=_workers(workers if workers is not None else env.get("WEB_CONCURRENCY")),
+        admins=_admins(env.get("USECASE_ADMINS")),
+        segment_token=(env.get("SEGMENT_PUBLIC_API_TOKEN") or "").strip() or None,
+        segment_api_url=_http_url(env.get("SEGMENT_PUBLIC_API_URL"), "SEGMENT_PUBLIC_API_URL",
+                                  DEFAULT_SEGMENT_API_URL),
     )
+
+
+def _admins(raw: str | None) -> frozenset[str]:
+    """Comma-separated Slack user ids (U…/W…), each checked, so a typo is caught at start."""
+    ids = [part.strip() for part in (raw or "").split(",") if part.strip()]
+    for user_id in ids:
+        if not re.fullmatch(r"[UW][A-Z0-9]{2,20}", user_id):
+            raise SettingsError(
+                f"USECASE_ADMINS has '{user_id}', which is not a Slack user id: list ids like U061F7AUR, "
+                "comma-separated (a person's profile → ⋮ → Copy member ID)"
+            )
+    return frozenset(ids)
 
 
 def _token(env: Mapping[str, str], name: str, prefix: str, what: str) -> str | None:
@@ -90,13 +110,18 @@ def _require(value, name: str, why: str) -> None:
 
 
 def _api_url(raw: str | None) -> str:
+    url = _http_url(raw, "SLACK_API_URL", DEFAULT_API_URL)
+    return url if url.endswith("/") else url + "/"
+
+
+def _http_url(raw: str | None, name: str, default: str) -> str:
     if not raw or not raw.strip():
-        return DEFAULT_API_URL
+        return default
     url = raw.strip()
     parts = urlparse(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise SettingsError(f"SLACK_API_URL must be an http(s) URL such as {DEFAULT_API_URL}, got '{raw}'")
-    return url if url.endswith("/") else url + "/"
+        raise SettingsError(f"{name} must be an http(s) URL such as {default}, got '{raw}'")
+    return url
 
 
 def _bounded_int(raw, default: int, low: int, high: int, what: str) -> int:

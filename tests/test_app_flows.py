@@ -96,14 +96,24 @@ def test_guided_flow_from_goal_to_recommendation_in_one_thread(harness):
     assert first.question in body  # why: the question answered Yes
     for event in expected.events:
         assert f"`{event}`" in body
-        for prop in catalog.events[event].properties:
-            assert prop in body
-    for kind in fit.sources + fit.destinations:
+    for kind in fit.sources:
         assert kind.replace("&", "&amp;") in body
     docs = [b for b in buttons(recommendation.blocks) if b["url"]]
     assert docs and docs[0]["url"] == expected.docs_url
     labels = {b["text"] for b in buttons(recommendation.blocks)}
-    assert {"Other options", "Share to channel", "Start over"} <= labels
+    assert {"Setup details", "Tracking plan", "Other options", "Share to channel", "Start over"} <= labels
+
+    # the details come on demand, in the same thread
+    mark = harness.mark()
+    harness.slack.click(recommendation, "Setup details")
+    details = harness.wait_for_message("Setup details:", thread_ts=root.ts, after=mark)
+    shown = texts(details)
+    for event in expected.events:
+        for prop in catalog.events[event].properties:
+            assert getattr(prop, "name", prop) in shown
+    for kind in fit.sources + fit.destinations:
+        assert kind.replace("&", "&amp;") in shown
+    assert "Setup checklist" in shown
     assert any("Helpful" in label for label in labels) and any("Not helpful" in label for label in labels)
     # every reply stayed in the thread of the /usecase message
     assert all(m.thread_ts == root.ts for m in harness.bot_messages(CHANNEL_ID) if m.ts != root.ts)

@@ -12,7 +12,8 @@ from bot.listeners.delivery import Delivery
 from bot.listeners.payload import ClickPayload
 
 
-def register(app: App, conversation: Conversation, seen: SeenOnce, background) -> None:
+def register(app: App, conversation: Conversation, seen: SeenOnce, background, segment=None) -> None:
+    """`segment(name, rules)` creates a tracking plan in Segment (None when not configured)."""
     @app.action(action_ids.PATTERN)
     def handle_click(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
         ack()
@@ -20,7 +21,8 @@ def register(app: App, conversation: Conversation, seen: SeenOnce, background) -
 
     def answer_click(click: ClickPayload, client: WebClient) -> None:
         reply = conversation.click(click.action_id, click.value, click.user_id,
-                                   in_thread=click.thread_ts is not None, message_blocks=click.blocks)
+                                   in_thread=click.thread_ts is not None, message_blocks=click.blocks,
+                                   selected=click.selected)
         if reply.once and not seen.first(f"click:{click.channel}:{click.ts}"):
             reply = Reply(private=blocks.build_notice(blocks.ALREADY_ANSWERED))
-        Delivery.for_click(client, click).carry_out(reply)
+        Delivery.for_click(client, click, segment).carry_out(reply)

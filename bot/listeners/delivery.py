@@ -12,7 +12,7 @@ from slack_sdk.webhook import WebhookClient
 from bot import blocks
 from bot.webapi import retry_handlers
 from bot.blocks import Message
-from bot.conversation import Reply
+from bot.conversation import CreatePlan, PlanFile, Reply
 from bot.listeners.payload import ClickPayload
 
 log = logging.getLogger("usecase_bot")
@@ -30,7 +30,8 @@ class Delivery:
 
     def __init__(self, client: WebClient, *, channel: str | None, user_id: str | None,
                  thread_ts: str | None = None, response_url: str | None = None,
-                 clicked_ts: str | None = None, clicked_ephemeral: bool = False):
+                 clicked_ts: str | None = None, clicked_ephemeral: bool = False,
+                 trigger_id: str | None = None, segment=None):
         self.client = client
         self.channel = channel
         self.user_id = user_id
@@ -38,11 +39,14 @@ class Delivery:
         self.response_url = response_url
         self.clicked_ts = clicked_ts
         self.clicked_ephemeral = clicked_ephemeral
+        self.trigger_id = trigger_id
+        self.segment = segment  # creates tracking plans in Segment, when configured
 
     @classmethod
-    def for_click(cls, client: WebClient, click: ClickPayload) -> "Delivery":
+    def for_click(cls, client: WebClient, click: ClickPayload, segment=None) -> "Delivery":
         return cls(client, channel=click.channel, user_id=click.user_id, thread_ts=click.thread_ts,
-                   response_url=click.response_url, clicked_ts=click.ts, clicked_ephemeral=click.ephemeral)
+                   response_url=click.response_url, clicked_ts=click.ts, clicked_ephemeral=click.ephemeral,
+                   trigger_id=click.trigger_id, segment=segment)
 
     def carry_out(self, reply: Reply) -> None:
         if reply.log:
@@ -55,6 +59,36 @@ class Delivery:
             self.update_clicked(reply.update)  # a failed update does not undo the next step
         if reply.share:
             self.post(reply.share, thread_ts=None)
+        if reply.file:
+            self.upload(reply.file)
+        if reply.create:
+            self.create_plan(reply.create)
+
+    def upload(self, file: PlanFile) -> bool:
+        """The file in the thread; where Slack refuses it, the same content inline (or in a modal
+        when it is too long for a message)."""
+        error = None
+        if self.channel:
+            error = self._call("files.upload_v2", self.client.files_upload_v2, channel=self.channel,
+                               thread_ts=self.thread_ts, filename=file.filename, title=file.title,
+                               content=file.content, initial_comment=f"{file.title}: `{file.filename}`")
+            if error is None:
+                return True
+        why = f"Slack did not take the file ({error or 'no channel'}), so here it is inline"
+        if blocks.plan_fits_inline(file.content) or not self.trigger_id:
+            inline = blocks.build_plan_inline(file.title, file.content, why)
+            return self.post(inline, thread_ts=self.thread_ts) if self.channel else self.tell_privately(inline)
+        view = blocks.build_plan_modal(file.title, file.content)
+        return self._call("views.open", self.client.views_open, trigger_id=self.trigger_id, view=view) is None
+
+    def create_plan(self, create: CreatePlan) -> bool:
+        if self.segment is None:
+            return self.tell_privately(blocks.build_notice(blocks.NO_SEGMENT_TOKEN))
+        outcome = self.segment(create.name, create.rules)
+        message = blocks.build_plan_created(outcome)
+        if self.clicked_ephemeral:
+            return self._respond(message, replace_original=True)
+        return self.tell_privately(message)
 
     def post(self, message: Message, *, thread_ts: str | None) -> bool:
         if not self.channel:

@@ -26,6 +26,8 @@ class ClickPayload:
     ephemeral: bool
     response_url: str | None
     blocks: list | None  # the clicked message's blocks, as Slack sent them
+    trigger_id: str | None = None  # opens a modal
+    selected: tuple[str, ...] = ()  # the values of the options ticked in the message's checkboxes
 
     @classmethod
     def read(cls, body: dict, action: dict, context) -> "ClickPayload":
@@ -45,4 +47,18 @@ class ClickPayload:
             ephemeral=ephemeral,
             response_url=as_str(body.get("response_url")),
             blocks=blocks if isinstance(blocks, list) else None,
+            trigger_id=as_str(body.get("trigger_id")),
+            selected=_ticked(as_dict(as_dict(body.get("state")).get("values"))),
         )
+
+
+def _ticked(values: dict) -> tuple[str, ...]:
+    """The values of the checked options of every checkboxes element in a message's state."""
+    found = []
+    for elements in values.values():
+        for element in as_dict(elements).values():
+            element = as_dict(element)
+            if element.get("type") != "checkboxes" or not isinstance(element.get("selected_options"), list):
+                continue
+            found += [as_str(as_dict(o).get("value")) for o in element["selected_options"]]
+    return tuple(v for v in found if v)

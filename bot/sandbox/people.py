@@ -144,7 +144,8 @@ class SlackSide:
             text = re.sub(rf"(?<![\w<])@{re.escape(name)}\b", f"<@{user_id}>", text)
         return text
 
-    def click_body(self, message: Message, action: dict, user: str | None = None) -> bytes:
+    def click_body(self, message: Message, action: dict, user: str | None = None,
+                   state: dict | None = None) -> bytes:
         user = user or self.workspace.human_id
         channel = self.workspace.channel(message.channel)
         container = {"type": "message", "message_ts": message.ts, "channel_id": message.channel,
@@ -163,7 +164,7 @@ class SlackSide:
             "enterprise": None,
             "is_enterprise_install": False,
             "channel": {"id": message.channel, "name": channel.name if channel else "unknown"},
-            "state": {"values": {}},
+            "state": state if isinstance(state, dict) else {"values": {}},
             "response_url": self.workspace.new_response_url(
                 self.response_base_url, message.channel, user, thread_ts=message.thread_ts,
                 original_ts=message.ts, original_ephemeral=message.ephemeral),
@@ -173,15 +174,17 @@ class SlackSide:
             payload["message"] = message.slack_shape()
         return b"payload=" + quote(json.dumps(payload)).encode()
 
-    def click(self, message: Message, label_or_action: str, user: str | None = None) -> Sent:
+    def click(self, message: Message, label_or_action: str, user: str | None = None,
+              state: dict | None = None) -> Sent:
         """Click the button whose text (or action_id) is `label_or_action` on `message`."""
         action = find_button(message.blocks, label_or_action)
         if action is None:
             raise LookupError(f"no button {label_or_action!r} on message {message.ts}: {buttons(message.blocks)}")
-        return self.click_action(message, action, user)
+        return self.click_action(message, action, user, state=state)
 
-    def click_action(self, message: Message, action: dict, user: str | None = None) -> Sent:
-        return self.signed(self.click_body(message, action, user), "application/x-www-form-urlencoded")
+    def click_action(self, message: Message, action: dict, user: str | None = None,
+                     state: dict | None = None) -> Sent:
+        return self.signed(self.click_body(message, action, user, state), "application/x-www-form-urlencoded")
 
 
 def buttons(blocks: list) -> list[dict]:

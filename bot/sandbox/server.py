@@ -39,6 +39,7 @@ class SlackStandIn:
         self.host, self.port = self.httpd.server_address[:2]
         self.base_url = f"http://{self.host}:{self.port}"
         self.api_url = self.base_url + "/api/"
+        self.api.upload_base = self.base_url + "/upload/"
         self._thread: threading.Thread | None = None
 
     def start(self) -> "SlackStandIn":
@@ -97,6 +98,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self.headers.get("Authorization", ""),
             )
             self._json(status, answer, headers)
+        elif path.startswith("/upload/"):
+            if stand_in.api.receive_upload(path[len("/upload/"):], body):
+                self._json(200, {"ok": True})
+            else:
+                self._json(404, {"ok": False, "error": "not_found"})
         elif path.startswith("/response/"):
             try:
                 stand_in.workspace.respond(path[len("/response/"):], _loads(body))
@@ -202,7 +208,8 @@ def _click(people: SlackSide, request: dict) -> dict:
     action = {"action_id": str(request.get("action_id") or ""), "block_id": str(request.get("block_id") or "")}
     if request.get("value") is not None:
         action["value"] = str(request["value"])
-    sent = people.click_action(message, action)
+    state = request.get("state") if isinstance(request.get("state"), dict) else None
+    sent = people.click_action(message, action, state=state)
     if sent.status >= 400:
         return {"ok": False, "error": f"The bot answered HTTP {sent.status}."}
     return {"ok": True}

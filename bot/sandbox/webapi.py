@@ -7,6 +7,7 @@ rate limits, server errors and API errors.
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 from dataclasses import dataclass
@@ -31,6 +32,9 @@ class FakeWebApi:
         self.workspace = workspace
         self.token_prefix = token_prefix
         self.socket_url: str | None = None  # apps.connections.open answers this
+        self.upload_base: str = "http://127.0.0.1/upload/"  # files.getUploadURLExternal's URLs
+        self.uploads: dict[str, dict] = {}  # file id -> {name, content}: uploaded, not yet shared
+        self._file_ids = itertools.count(1)
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
 
@@ -96,11 +100,50 @@ class FakeWebApi:
             return {"message_ts": message.ts}
         if method == "views.publish":
             return {"view": p.get("view")}
+        if method == "views.open":
+            if not p.get("trigger_id"):
+                raise WebApiError("invalid_trigger_id")
+            return {"view": _json_arg(p.get("view"))}
+        if method == "files.getUploadURLExternal":
+            if not p.get("filename") or not str(p.get("length") or "").isdigit():
+                raise WebApiError("invalid_arguments")
+            file_id = f"F{next(self._file_ids):08d}"
+            with self._lock:
+                self.uploads[file_id] = {"name": str(p["filename"]), "content": None}
+            return {"upload_url": self.upload_base + file_id, "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            return self._complete_upload(p)
         if method == "apps.connections.open":
             if not self.socket_url:
                 raise WebApiError("not_allowed_token_type")
             return {"url": self.socket_url}
         raise WebApiError("unknown_method")
+
+    def receive_upload(self, file_id: str, content: bytes) -> bool:
+        """The bytes POSTed to an upload URL; False for a URL this API never gave out."""
+        with self._lock:
+            if file_id not in self.uploads:
+                return False
+            self.uploads[file_id]["content"] = content.decode("utf-8", "replace")
+            return True
+
+    def _complete_upload(self, p: dict) -> dict:
+        listed = _json_arg(p.get("files"))
+        if not isinstance(listed, list) or not listed:
+            raise WebApiError("invalid_arguments")
+        files = []
+        with self._lock:
+            for item in listed:
+                upload = self.uploads.get(str(item.get("id"))) if isinstance(item, dict) else None
+                if upload is None or upload["content"] is None:
+                    raise WebApiError("file_not_found")
+                files.append({"id": item["id"], "name": upload["name"],
+                              "title": str(item.get("title") or upload["name"]), "content": upload["content"]})
+        if p.get("channel_id"):
+            channel = self._member_channel({"channel": p["channel_id"]})
+            self.workspace.post(channel, self.workspace.bot_user_id, str(p.get("initial_comment") or ""),
+                                thread_ts=p.get("thread_ts") or None, as_bot=True, files=files)
+        return {"files": [{k: f[k] for k in ("id", "name", "title")} for f in files]}
 
     def _member_channel(self, p: dict) -> str:
         channel = str(p.get("channel") or "")
@@ -123,6 +166,16 @@ def parse_params(body: bytes, content_type: str) -> dict:
             return {}
         return parsed if isinstance(parsed, dict) else {}
     return {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+
+
+def _json_arg(value):
+    """An argument that arrives as JSON text in a form, or as JSON already."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value
 
 
 def _text(p: dict) -> str:

@@ -53,12 +53,13 @@ class Message:
     ephemeral: bool = False
     edited: bool = False
     bot_id: str | None = None
+    files: list = field(default_factory=list)  # [{id, name, title, content}] shared with the message
 
     def to_json(self) -> dict:
         return {
             "channel": self.channel, "ts": self.ts, "thread_ts": self.thread_ts, "user": self.user,
             "text": self.text, "blocks": self.blocks, "ephemeral": self.ephemeral,
-            "edited": self.edited,
+            "edited": self.edited, "files": self.files,
         }
 
     def slack_shape(self) -> dict:
@@ -146,7 +147,8 @@ class Workspace:
         return f"{self._epoch + next(self._clock) / 1000:.6f}"
 
     def post(self, channel: str, user: str, text: str, blocks: list | None = None, *,
-             thread_ts: str | None = None, ephemeral: bool = False, as_bot: bool = False) -> Message:
+             thread_ts: str | None = None, ephemeral: bool = False, as_bot: bool = False,
+             files: list | None = None) -> Message:
         with self._lock:
             if channel not in self.channels:
                 raise WebApiError("channel_not_found")
@@ -158,7 +160,7 @@ class Workspace:
                     thread_ts = None  # Slack posts to the channel when thread_ts matches nothing
             message = Message(channel=channel, ts=self.next_ts(), user=user, text=text,
                               blocks=list(blocks or []), thread_ts=thread_ts, ephemeral=ephemeral,
-                              bot_id=self.bot_id if as_bot else None)
+                              bot_id=self.bot_id if as_bot else None, files=list(files or []))
             self.messages.append(message)
             self._notify({"type": "message", "message": message.to_json()})
             return message

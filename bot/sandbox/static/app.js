@@ -240,6 +240,9 @@
       }
       content.appendChild(text);
     }
+    (Array.isArray(m.files) ? m.files : []).forEach(function (file) {
+      content.appendChild(renderFile(file));
+    });
     body.appendChild(content);
 
     if (pane === 'main' && !isReply(m)) {
@@ -706,6 +709,18 @@
     a.remove();
   }
 
+  // A file shared with a message (a tracking plan): its name, and its text one click away.
+  function renderFile(file) {
+    var card = el('details', 'file-card');
+    var summary = el('summary', 'file-name');
+    summary.appendChild(el('span', 'file-icon', '\u{1F4C4}'));
+    summary.appendChild(el('span', 'file-title', String(file.title || file.name || 'file')));
+    summary.appendChild(el('span', 'file-meta', String(file.name || '')));
+    card.appendChild(summary);
+    card.appendChild(el('pre', 'file-content', String(file.content || '')));
+    return card;
+  }
+
   function handleAction(m, action, button, pane) {
     if (action.url) openExternal(action.url);
     S.lastActionAt = Date.now();
@@ -720,7 +735,8 @@
       ts: m.ts,
       action_id: action.action_id,
       block_id: action.block_id,
-      value: action.value === undefined ? null : action.value
+      value: action.value === undefined ? null : action.value,
+      state: button && button.closest('.message-content') ? BK.stateOf(button.closest('.message-content')) : null
     }).then(function (res) {
       if (button) {
         button.disabled = false;

@@ -475,11 +475,50 @@
     return button;
   }
 
+  // Checkboxes keep their ticks in the page; a button click in the same message sends them
+  // along as Slack's state.values (see stateOf).
+  function renderCheckboxes(obj, blockId, opts) {
+    var group = el('div', 'bk-checkboxes');
+    group.setAttribute('role', 'group');
+    var actionId = typeof obj.action_id === 'string' ? obj.action_id : '';
+    group.setAttribute('data-action-id', actionId);
+    group.setAttribute('data-block-id', blockId === null ? '' : blockId);
+    (Array.isArray(obj.options) ? obj.options : []).forEach(function (option) {
+      if (!isObj(option)) return;
+      var label = el('label', 'bk-checkbox');
+      var input = el('input');
+      input.type = 'checkbox';
+      input.value = str(option.value);
+      input.setAttribute('data-label', plainText(option.text));
+      label.appendChild(input);
+      label.appendChild(el('span', 'bk-checkbox-text', plainText(option.text)));
+      group.appendChild(label);
+    });
+    return group;
+  }
+
+  function stateOf(container) {
+    var values = {};
+    Array.prototype.forEach.call(container.querySelectorAll('.bk-checkboxes'), function (group) {
+      var blockId = group.getAttribute('data-block-id') || '';
+      var actionId = group.getAttribute('data-action-id') || '';
+      var selected = [];
+      Array.prototype.forEach.call(group.querySelectorAll('input:checked'), function (input) {
+        selected.push({ text: { type: 'plain_text', text: input.getAttribute('data-label') || '' }, value: input.value });
+      });
+      values[blockId] = values[blockId] || {};
+      values[blockId][actionId] = { type: 'checkboxes', selected_options: selected };
+    });
+    return { values: values };
+  }
+
   function renderElement(obj, blockId, opts, where) {
     if (!isObj(obj)) return unsupported('element', null);
     switch (obj.type) {
       case 'button':
         return renderButton(obj, blockId, opts);
+      case 'checkboxes':
+        return renderCheckboxes(obj, blockId, opts);
       case 'image':
         return renderImageElement(obj, where === 'accessory' ? 'bk-accessory-image' : 'bk-element-image');
       default:
@@ -679,6 +718,7 @@
   global.BlockKit = Object.freeze({
     renderBlocks: renderBlocks,
     renderMrkdwn: renderMrkdwn,
+    stateOf: stateOf,
     safeUrl: safeUrl,
     emoji: Object.freeze(Object.assign({}, EMOJI))
   });
