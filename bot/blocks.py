@@ -273,7 +273,7 @@ def _events_text(catalog: Catalog, use_case: UseCase) -> str:
     lines = ["*Events to track*"]
     for name in use_case.events:
         props = catalog.events[name].properties
-        listed = ", ".join(props) if props else "_no properties required_"
+        listed = ", ".join(props) if props else "the Reference lists none"
         lines.append(f"• `{escape(name)}`: {escape(listed)}")
     return "\n".join(lines)
 

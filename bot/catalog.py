@@ -7,6 +7,8 @@ Nothing here names a goal or a use case: the catalog is data.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 import string
 from dataclasses import dataclass
@@ -66,11 +68,44 @@ class GoalFit:
     destinations: tuple[str, ...]
 
 
+JSON_TYPES = ("string", "number", "integer", "boolean", "array", "object")
+# How a property's type and description are known (events.yml explains each value).
+PROPERTY_BASES = ("spec", "spec-example", "spec-analogy", "unverified")
+
+
+@dataclass(frozen=True)
+class Property:
+    """One property of an event: its JSON type and one-line description, and how they are known.
+
+    `basis` is "spec" when Segment's Spec page defines the property, "spec-example" when the Spec
+    gives no type and the type is read off its example value, "spec-analogy" when the Spec defines
+    it under another name or for another event, and "unverified" when no Segment page defines it.
+    """
+
+    name: str
+    type: str  # a JSON type: one of JSON_TYPES
+    description: str
+    basis: str = "spec"
+    required: bool = False  # only where the Reference or the Spec says so
+    example_json: str | None = None  # the Spec's example value, as JSON text (None: it gives none)
+    items: Property | None = None  # an array's items (`products.$` in the Spec)
+    properties: tuple[Property, ...] = ()  # an object's own properties
+
+    @property
+    def example(self):
+        """The Spec's example value (a fresh copy), or None when the Spec gives none."""
+        return None if self.example_json is None else json.loads(self.example_json)
+
+
 @dataclass(frozen=True)
 class Event:
     name: str
-    properties: tuple[str, ...]
+    properties: tuple[str, ...]  # the names, in the Reference's order
     spec: str | None
+    property_facts: tuple[Property, ...] = ()  # the same properties with their types and descriptions
+
+    def property(self, name: str) -> Property | None:
+        return next((p for p in self.property_facts if p.name == name), None)
 
 
 @dataclass(frozen=True, eq=False)
@@ -411,10 +446,133 @@ def _read_events(r: _Reader) -> dict[str, Event]:
     for key, value in r.entries(f["events"], "events"):
         name = key.value
         ef = r.fields(value, f"event '{name}'", ["properties"], ["spec"]) or {}
-        properties = r.texts(ef.get("properties"), f"properties of event '{name}'")
+        facts = _read_properties(r, ef.get("properties"), f"properties of event '{name}'",
+                                 f"event '{name}'")
         spec = r.url(ef["spec"], f"spec of event '{name}'") if "spec" in ef else None
-        events[name] = Event(name=name, properties=properties, spec=spec)
+        events[name] = Event(name=name, properties=tuple(p.name for p in facts), spec=spec,
+                             property_facts=facts)
     return events
+
+
+def _read_properties(r: _Reader, node: Node | None, what: str, owner: str) -> tuple[Property, ...]:
+    """A list of properties (each a mapping with name, type, description, ...), names unique."""
+    if node is None:
+        return ()
+    out: list[Property] = []
+    seen: dict[str, int] = {}
+    for item in r.items(node, what):
+        prop = _read_property(r, item, owner)
+        if prop is None or not prop.name:
+            continue
+        if prop.name in seen:
+            r.problem(item, f"duplicate property '{prop.name}' in {owner} (first at line {seen[prop.name]})")
+            continue
+        seen[prop.name] = item.start_mark.line + 1
+        out.append(prop)
+    return tuple(out)
+
+
+def _read_property(r: _Reader, node: Node, owner: str, named: bool = True) -> Property | None:
+    """One property; `named=False` reads an array's `items` (a type, maybe properties, no name)."""
+    if named and isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:str":
+        r.problem(node, f"property '{node.value}' of {owner} needs a type and a description: write "
+                        f"it as a mapping with name, type and description")
+        return None
+    label = _mapping_value(node, "name") if named else None
+    what = (f"property '{label}' of {owner}" if label else f"a property of {owner}") if named else owner
+    pf = r.fields(
+        node, what,
+        ["name", "type", "description"] if named else ["type"],
+        ["basis", "required", "example", "items", "properties"] + ([] if named else ["description"]),
+    )
+    if pf is None:
+        return None
+    type_ = r.text(pf.get("type"), f"type of {what}")
+    if type_ and type_ not in JSON_TYPES:
+        r.problem(pf["type"], f"unknown type '{type_}' for {what} (JSON types: {', '.join(JSON_TYPES)})")
+        type_ = ""
+    basis = r.text(pf["basis"], f"basis of {what}") if "basis" in pf else "spec"
+    if basis and basis not in PROPERTY_BASES:
+        r.problem(pf["basis"], f"unknown basis '{basis}' for {what} (known: {', '.join(PROPERTY_BASES)})")
+    required = False
+    if "required" in pf:
+        if isinstance(pf["required"], ScalarNode) and pf["required"].tag == "tag:yaml.org,2002:bool":
+            required = bool(_construct(pf["required"]))
+        else:
+            r.problem(pf["required"], f"required of {what} must be true or false, not {_kind(pf['required'])}")
+    items = None
+    if "items" in pf:
+        if type_ and type_ != "array":
+            r.problem(pf["items"], f"{what} has items but is of type {type_}: only an array has items")
+        else:
+            items = _read_property(r, pf["items"], f"the items of {what}", named=False)
+    properties: tuple[Property, ...] = ()
+    if "properties" in pf:
+        if type_ and type_ != "object":
+            r.problem(pf["properties"], f"{what} has properties but is of type {type_}: only an object has them")
+        else:
+            properties = _read_properties(r, pf["properties"], f"properties of {what}", what)
+    prop = Property(
+        name=r.text(pf.get("name"), f"name of {what}") if named else "$",
+        type=type_,
+        description=r.text(pf.get("description"), f"description of {what}"),
+        basis=basis,
+        required=required,
+        items=items,
+        properties=properties,
+    )
+    if "example" in pf:
+        try:
+            value = _construct(pf["example"])
+            example_json = json.dumps(value, ensure_ascii=False)
+        except (yaml.YAMLError, TypeError, ValueError):
+            r.problem(pf["example"], f"the example of {what} is not a JSON value (quote dates and times)")
+        else:
+            mismatch = _example_mismatch(prop, value) if type_ else None
+            if mismatch:
+                r.problem(pf["example"], f"the example of {what} does not fit its type: {mismatch}")
+            else:
+                prop = dataclasses.replace(prop, example_json=example_json)
+    return prop
+
+
+def _mapping_value(node: Node, key: str) -> str | None:
+    """The text under `key` in a mapping node, read before the mapping is checked (for messages)."""
+    if isinstance(node, MappingNode):
+        for key_node, value_node in node.value:
+            if getattr(key_node, "value", None) == key and isinstance(value_node, ScalarNode):
+                return value_node.value
+    return None
+
+
+def _construct(node: Node):
+    """A YAML node's plain Python value."""
+    return yaml.constructor.SafeConstructor().construct_document(node)
+
+
+_PYTHON_TYPES = {"string": (str,), "number": (int, float), "integer": (int,), "boolean": (bool,),
+                 "array": (list,), "object": (dict,)}
+
+
+def _example_mismatch(prop: Property, value, path: str = "") -> str | None:
+    """Why an example value does not fit a property's type (and its items'), or None when it does."""
+    where = path or "the value"
+    fits = isinstance(value, _PYTHON_TYPES[prop.type]) and not (
+        isinstance(value, bool) and prop.type in ("number", "integer"))
+    if not fits:
+        return f"{where} {json.dumps(value, ensure_ascii=False, default=str)} is not of type {prop.type}"
+    if prop.type == "array" and prop.items is not None and prop.items.type:
+        for i, item in enumerate(value):
+            mismatch = _example_mismatch(prop.items, item, f"{path or 'item'}[{i}]")
+            if mismatch:
+                return mismatch
+    if prop.type == "object":
+        for child in prop.properties:
+            if child.name in value and child.type:
+                mismatch = _example_mismatch(child, value[child.name], f"{path}.{child.name}".lstrip("."))
+                if mismatch:
+                    return mismatch
+    return None
 
 
 def _read_lexicon(r: _Reader) -> Lexicon:

@@ -170,3 +170,22 @@ def test_the_recommendation_gives_the_goal_specific_sources_and_destinations(cat
         for destination in fit.destinations:
             assert blocks.escape(destination) in rendered[goal_id]
     assert len(set(rendered.values())) > 1
+
+
+def test_events_to_track_name_each_events_properties_or_say_the_reference_lists_none(catalog):
+    """An event the Reference gives no properties for is not "no properties required": the
+    Reference simply lists none, and the recommendation says so."""
+    bare = next(uc for uc in catalog.use_cases.values()
+                if any(not catalog.events[e].properties for e in uc.events)
+                and any(catalog.events[e].properties for e in uc.events))
+    message = blocks.build_recommendation(catalog, Choice(bare.id, next(iter(bare.goals))))
+    section = next(b["text"]["text"] for b in message.blocks
+                   if b.get("type") == "section" and "Events to track" in b.get("text", {}).get("text", ""))
+    for event in bare.events:
+        line = next(line for line in section.splitlines() if f"`{blocks.escape(event)}`" in line)
+        props = catalog.events[event].properties
+        if props:
+            assert all(blocks.escape(p) in line for p in props), line
+        else:
+            assert line.endswith(": the Reference lists none"), line
+    assert "no properties required" not in json.dumps(message.blocks)

@@ -215,6 +215,28 @@ class CatalogCopy:
         del lines[number - 1]
         self._write(rel, lines)
 
+    def _block(self, rel: str, pattern: str, after: str | None) -> tuple[list[str], int, int]:
+        """A matching line and the more-indented lines under it: (lines, start, end), 0-based."""
+        start = self.find(rel, pattern, after) - 1
+        lines = self._lines(rel)
+        indent = len(lines[start]) - len(lines[start].lstrip())
+        end = start + 1
+        while end < len(lines) and (not lines[end].strip()
+                                    or len(lines[end]) - len(lines[end].lstrip()) > indent):
+            end += 1
+        return lines, start, end
+
+    def delete_block(self, rel: str, pattern: str, after: str | None = None) -> None:
+        """Delete a matching line with the lines nested under it (a key and its value)."""
+        lines, start, end = self._block(rel, pattern, after)
+        self._write(rel, lines[:start] + lines[end:])
+
+    def replace_block(self, rel: str, pattern: str, new: str, after: str | None = None) -> int:
+        """Replace a matching line and the lines nested under it with one line."""
+        lines, start, end = self._block(rel, pattern, after)
+        self._write(rel, lines[:start] + [new] + lines[end:])
+        return start + 1
+
     def insert_after(self, rel: str, pattern: str, new: str, after: str | None = None) -> int:
         number = self.find(rel, pattern, after)
         lines = self._lines(rel)
@@ -468,7 +490,7 @@ def missing_destinations_of_a_use_cases_goal(c):
 
 
 def missing_properties_of_an_event(c):
-    c.delete("events.yml", r"^    properties: ", after=r"^  Signed Up:")
+    c.delete_block("events.yml", r"^    properties:", after=r"^  Signed Up:")
     line = c.find("events.yml", r"^    spec: ", after=r"^  Signed Up:")
     return "events.yml", line, ["event 'Signed Up' is missing 'properties'"]
 
@@ -511,15 +533,71 @@ def sources_is_text(c):
 
 
 def event_properties_is_a_mapping(c):
-    line = c.replace("events.yml", r"^    properties: ", "    properties: {first_name: text}",
-                     after=r"^  Signed Up:")
+    line = c.replace_block("events.yml", r"^    properties:", "    properties: {first_name: text}",
+                           after=r"^  Signed Up:")
     return "events.yml", line, ["properties of event 'Signed Up' must be a list", "a mapping"]
 
 
 def duplicate_event(c):
     first = c.find("events.yml", r"^  Signed Up:")
-    line = c.append("events.yml", "  Signed Up:\n    properties: [username]")
+    line = c.append("events.yml", "  Signed Up:\n    properties: []")
     return "events.yml", line, ["duplicate 'Signed Up'", f"first at line {first}"]
+
+
+def unknown_property_type(c):
+    line = c.replace("events.yml", r"^        type: string", "        type: text", after=r"^  Signed Up:")
+    return "events.yml", line, ["unknown type 'text'", "property 'first_name' of event 'Signed Up'",
+                                "string, number, integer, boolean, array, object"]
+
+
+def property_without_a_description(c):
+    c.delete("events.yml", r"^        description: ", after=r"^  Signed Up:")
+    line = c.find("events.yml", r"^      - name: first_name", after=r"^  Signed Up:")
+    return "events.yml", line, ["property 'first_name' of event 'Signed Up' is missing 'description'"]
+
+
+def property_given_by_name_only(c):
+    line = c.replace_block("events.yml", r"^    properties:", "    properties: [first_name]",
+                           after=r"^  Signed Up:")
+    return "events.yml", line, ["property 'first_name' of event 'Signed Up' needs a type and a description"]
+
+
+def property_example_of_the_wrong_type(c):
+    line = c.replace("events.yml", r"^        example: Peter", "        example: 42", after=r"^  Signed Up:")
+    return "events.yml", line, ["example of property 'first_name' of event 'Signed Up' does not fit its type",
+                                "42 is not of type string"]
+
+
+def nested_example_of_the_wrong_type(c):
+    c.replace("events.yml", r"^            price: 19", "            price: nineteen", after=r"^  Order Completed:")
+    # reported where the example starts: its first item
+    line = c.find("events.yml", r"^          - product_id: ", after=r"^        example:$")
+    return "events.yml", line, ["example of property 'products' of event 'Order Completed' does not fit its type",
+                                'item[0].price "nineteen" is not of type number']
+
+
+def unknown_property_basis(c):
+    line = c.insert_after("events.yml", r"^        type: string", "        basis: hearsay", after=r"^  Signed Up:")
+    return "events.yml", line, ["unknown basis 'hearsay'", "spec, spec-example, spec-analogy, unverified"]
+
+
+def required_is_not_a_boolean(c):
+    line = c.insert_after("events.yml", r"^        type: string", "        required: sometimes",
+                          after=r"^  Signed Up:")
+    return "events.yml", line, ["required of property 'first_name' of event 'Signed Up' must be true or false"]
+
+
+def items_on_a_property_that_is_not_an_array(c):
+    line = c.insert_after("events.yml", r"^        type: string", "        items: {type: string}",
+                          after=r"^  Signed Up:")
+    return "events.yml", line, ["has items but is of type string"]
+
+
+def duplicate_property(c):
+    first = c.find("events.yml", r"^      - name: first_name", after=r"^  Signed Up:")
+    line = c.insert_after("events.yml", r"^        example: pgibbons",
+                          "      - {name: first_name, type: string, description: again}", after=r"^  Signed Up:")
+    return "events.yml", line, ["duplicate property 'first_name' in event 'Signed Up'", f"first at line {first}"]
 
 
 def consideration_points_to_an_unknown_use_case(c):
@@ -639,6 +717,9 @@ CASES: list[Case] = [
     name_is_a_number, events_is_text, an_example_is_a_number, fit_is_a_boolean,
     goal_name_is_a_list, sources_is_text,
     event_properties_is_a_mapping,
+    unknown_property_type, property_without_a_description, property_given_by_name_only,
+    property_example_of_the_wrong_type, nested_example_of_the_wrong_type, unknown_property_basis,
+    required_is_not_a_boolean, items_on_a_property_that_is_not_an_array, duplicate_property,
     duplicate_goal_id, duplicate_use_case_id, duplicate_event, use_case_file_named_after_another_id,
     consideration_points_to_an_unknown_use_case,
     consideration_points_to_a_use_case_its_goal_does_not_list,
@@ -814,3 +895,33 @@ def test_list_of_a_broken_catalog_says_what_is_wrong_and_fails(copy):
     assert run.returncode != 0 and run.stdout == ""
     assert "unknown key 'colour'" in run.stderr and "catalog check" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+# =========================================================================== property facts
+
+
+def test_every_property_has_a_json_type_and_a_one_line_description(catalog):
+    def walk(props):
+        for p in props:
+            yield p
+            if p.items is not None:
+                yield from walk(p.items.properties)
+            yield from walk(p.properties)
+
+    for event in catalog.events.values():
+        assert [p.name for p in event.property_facts] == list(event.properties)
+        for prop in walk(event.property_facts):
+            assert prop.type in ("string", "number", "integer", "boolean", "array", "object"), prop
+            assert prop.description and "\n" not in prop.description, prop
+
+
+def test_no_property_is_required_since_neither_the_reference_nor_the_spec_says_so(catalog):
+    assert not [(e.name, p.name) for e in catalog.events.values() for p in e.property_facts if p.required]
+
+
+def test_a_property_no_segment_page_defines_says_so(catalog):
+    unverified = [p for e in catalog.events.values() for p in e.property_facts if p.basis == "unverified"]
+    assert unverified, "the Reference names properties no Spec page defines (num_items, screen_id, ...)"
+    for prop in unverified:
+        assert prop.description.startswith("Not defined by Segment's Spec"), prop
+        assert prop.example is None, prop  # no Spec example to take it from
