@@ -10,6 +10,7 @@ from types import MappingProxyType
 import pytest
 
 from bot import action_ids, advisor, blocks
+from bot import plan as plans
 from bot.advisor import Choice, Flow
 from bot.catalog import Catalog, Consideration, GoalFit
 from tests.conftest import block_kit_problems
@@ -38,7 +39,16 @@ def every_message(catalog: Catalog, query: str = "shoppers abandon carts") -> li
         out += [blocks.build_recommendation(catalog, choice, advisor.why(catalog, choice), in_thread=True, asked_by="U1", query=query),
                 blocks.build_recommendation(catalog, choice, advisor.why(catalog, choice), in_thread=False, feedback=(False, "U1")),
                 blocks.build_shared(catalog, choice, "U1"),
-                blocks.build_alternatives(catalog, choice, advisor.alternatives(catalog, choice))]
+                blocks.build_alternatives(catalog, choice, advisor.alternatives(catalog, choice)),
+                blocks.build_setup_details(catalog, choice),
+                blocks.build_readiness(catalog, choice),
+                blocks.build_gap(catalog, choice, row.use_case.events[:1], plans.LABELS),
+                blocks.build_gap(catalog, choice, row.use_case.events, plans.LABELS)]
+        whole = advisor.PlanRequest.whole(catalog, choice)
+        rendered = plans.render(plans.build_plan(catalog, row.use_case.id, row.goal.id), "protocols")
+        out += [blocks.build_plan_formats(catalog, whole, plans.LABELS), blocks.build_create_offer(catalog, whole),
+                blocks.build_create_preview(catalog, whole, row.use_case.name),
+                blocks.build_plan_inline("Tracking plan", rendered, "Slack refused the file")]
     out.append(blocks.build_did_you_mean(catalog, choices[:3], query))
     return out
 
@@ -164,7 +174,7 @@ def test_the_recommendation_gives_the_goal_specific_sources_and_destinations(cat
                   if len({fit.destinations for fit in uc.goals.values()}) > 1)
     rendered = {}
     for goal_id, fit in shared.goals.items():
-        message = blocks.build_recommendation(catalog, Choice(shared.id, goal_id), advisor.Why())
+        message = blocks.build_setup_details(catalog, Choice(shared.id, goal_id))
         fields = next(b for b in message.blocks if "fields" in b)
         rendered[goal_id] = fields["fields"][1]["text"]
         for destination in fit.destinations:
@@ -178,7 +188,7 @@ def test_events_to_track_name_each_events_properties_or_say_the_reference_lists_
     bare = next(uc for uc in catalog.use_cases.values()
                 if any(not catalog.events[e].properties for e in uc.events)
                 and any(catalog.events[e].properties for e in uc.events))
-    message = blocks.build_recommendation(catalog, Choice(bare.id, next(iter(bare.goals))))
+    message = blocks.build_setup_details(catalog, Choice(bare.id, next(iter(bare.goals))))
     section = next(b["text"]["text"] for b in message.blocks
                    if b.get("type") == "section" and "Events to track" in b.get("text", {}).get("text", ""))
     for event in bare.events:

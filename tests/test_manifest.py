@@ -30,5 +30,5 @@ def test_the_manifest_declares_the_command_events_scopes_and_socket_mode():
     assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True
     assert MANIFEST["settings"]["socket_mode_enabled"] is True
     assert sorted(MANIFEST["oauth_config"]["scopes"]["bot"]) == sorted(
-        ["commands", "app_mentions:read", "chat:write", "im:history"])
+        ["commands", "app_mentions:read", "chat:write", "im:history", "files:write"])
     assert MANIFEST["features"]["app_home"]["messages_tab_enabled"] is True

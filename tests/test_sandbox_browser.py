@@ -224,30 +224,35 @@ def test_guided_flow_from_usecase_to_recommendation(page, sandbox, catalog):
 
     recommendation = bot_said_last(page, f"Recommended: {expected.name}")
     expect(recommendation.locator(".bk-header")).to_have_text(f"Recommended: {expected.name}")
-    expect(recommendation).to_contain_text(f"for {goal.name}")
+    expect(recommendation).to_contain_text(f"For {goal.name}")
     expect(recommendation).to_contain_text(first.question)  # why: the question answered Yes
     codes = recommendation.locator("code").all_inner_texts()
     for event in expected.events:
         assert event in codes
-        for prop in catalog.events[event].properties:
-            expect(recommendation).to_contain_text(prop)
-    fields = " ".join(recommendation.locator(".bk-field").all_inner_texts())
-    for kind in fit.sources + fit.destinations:
-        assert kind in fields
-    expect(recommendation).to_contain_text("Setup checklist")
     docs = recommendation.locator("button[data-action-id='usecase.docs']")
     expect(docs).to_have_text("Open Segment's docs")
     expect(docs).to_have_attribute("data-url", expected.docs_url)
-    for label in ("Other options", "Share to channel", "Start over"):
+    for label in ("Tracking plan", "Other options", "Share to channel", "Start over"):
         expect(button(recommendation, label)).to_be_visible()
 
+    # the details come on demand, in the thread
+    button(recommendation, "Setup details").click()
+    details = bot_said_last(page, f"Setup details: {expected.name}")
+    for event in expected.events:
+        for prop in catalog.events[event].properties:
+            expect(details).to_contain_text(getattr(prop, "name", prop))
+    fields = " ".join(details.locator(".bk-field").all_inner_texts())
+    for kind in fit.sources + fit.destinations:
+        assert kind in fields
+    expect(details).to_contain_text("Setup checklist")
+
     # the whole conversation is one thread under the /usecase message
-    expect(thread_messages(page)).to_have_count(1 + total + 1)
-    expect(root.locator(".replies")).to_have_text(f"{total + 1} replies")
+    expect(thread_messages(page)).to_have_count(1 + total + 2)
+    expect(root.locator(".replies")).to_have_text(f"{total + 2} replies")
     ws = sandbox.workspace
     root_ts = root.get_attribute("data-ts")
     bot_replies = [m for m in ws.snapshot() if m.ts != root_ts]
-    assert len(bot_replies) == total + 1 and all(m.thread_ts == root_ts for m in bot_replies)
+    assert len(bot_replies) == total + 2 and all(m.thread_ts == root_ts for m in bot_replies)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "sandbox-guided-flow.png"))
 
@@ -263,6 +268,41 @@ def test_mentioning_the_bot_with_a_goal_answers_in_the_thread(page, sandbox, cat
     expect(recommendation).to_contain_text("we keep losing our biggest spenders”")
     for event in use_case.events:
         expect(recommendation.locator("code", has_text=event).first).to_be_visible()
+
+
+def test_a_tracking_plan_arrives_as_a_file_in_the_thread(page, catalog):
+    use_case, recommendation = recommend_by_mention(page, catalog)
+    button(recommendation, "Tracking plan").click()
+    chooser = bot_said_last(page, "Pick a format")
+    button(chooser, "Protocols JSON").click()
+    file = page.locator("#thread-messages .file-card").last
+    expect(file).to_contain_text(f"{use_case.id}-tracking-plan.json")
+    file.locator("summary").click()
+    for event in use_case.events:
+        expect(file.locator(".file-content")).to_contain_text(f'"key": "{event}"')
+
+
+def test_the_readiness_check_ticks_what_is_tracked_and_lists_the_gap(page, catalog):
+    use_case, recommendation = recommend_by_mention(page, catalog, "shoppers leave items in the cart and never buy")
+    assert len(use_case.events) >= 2
+    button(recommendation, "Setup details").click()
+    details = bot_said_last(page, f"Setup details: {use_case.name}")
+    button(details, "What do we already track?").click()
+    check = bot_said_last(page, "Which of these do you already track?")
+    check.get_by_role("checkbox", name=use_case.events[0]).check()
+    button(check, "Show what's missing").click()
+    expect(check).to_contain_text("To add:")
+    for event in use_case.events[1:]:
+        expect(check.locator("code", has_text=event).first).to_be_visible()
+    expect(check).to_contain_text(f"Already in place: {use_case.events[0]}")
+    button(check, "CSV").click()
+    file = page.locator("#thread-messages .file-card").last
+    file.locator("summary").click()
+    content = file.locator(".file-content")
+    expect(content).to_contain_text(use_case.events[1])
+    expect(content).not_to_contain_text(use_case.events[0] + ",")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "readiness.png"))
 
 
 def test_start_over_from_a_recommendation_begins_again_in_the_thread(page, catalog):

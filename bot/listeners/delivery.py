@@ -71,7 +71,7 @@ class Delivery:
         if self.channel:
             error = self._call("files.upload_v2", self.client.files_upload_v2, channel=self.channel,
                                thread_ts=self.thread_ts, filename=file.filename, title=file.title,
-                               content=file.content, initial_comment=f"{file.title}: `{file.filename}`")
+                               content=file.content, initial_comment=file.title)
             if error is None:
                 return True
         why = f"Slack did not take the file ({error or 'no channel'}), so here it is inline"

@@ -31,7 +31,7 @@ class ClickPayload:
 
     @classmethod
     def read(cls, body: dict, action: dict, context) -> "ClickPayload":
-        """`context` is Bolt's: its channel and user ids are read from the same body."""
+        """`context` is Bolt's: its channel id is read from the same body."""
         container, message = as_dict(body.get("container")), as_dict(body.get("message"))
         ephemeral = container.get("is_ephemeral") is True
         ts = as_str(container.get("message_ts")) or as_str(message.get("ts"))
@@ -41,7 +41,9 @@ class ClickPayload:
             action_id=as_str(action.get("action_id")) or "",
             value=action.get("value"),
             channel=as_str(context.channel_id) or as_str(container.get("channel_id")),
-            user_id=as_str(context.user_id),
+            # the clicker: Bolt's context.user_id falls back to the message's author when the
+            # payload's user is missing, so it is read from the payload itself
+            user_id=as_str(as_dict(body.get("user")).get("id")),
             ts=ts,
             thread_ts=thread_ts or (None if ephemeral else ts),
             ephemeral=ephemeral,

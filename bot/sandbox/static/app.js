@@ -713,7 +713,9 @@
   function renderFile(file) {
     var card = el('details', 'file-card');
     var summary = el('summary', 'file-name');
-    summary.appendChild(el('span', 'file-icon', '\u{1F4C4}'));
+    var name = String(file.name || '');
+    var dot = name.lastIndexOf('.');
+    summary.appendChild(el('span', 'file-icon', dot > 0 ? name.slice(dot + 1).toUpperCase() : 'FILE'));
     summary.appendChild(el('span', 'file-title', String(file.title || file.name || 'file')));
     summary.appendChild(el('span', 'file-meta', String(file.name || '')));
     card.appendChild(summary);
