@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 
 from bot import listeners
 from bot.catalog import Catalog
-from bot.conversation import Conversation
+from bot.conversation import Conversation, PlanOutcome
 from bot.dedupe import MemorySeenOnce, SeenOnce
 from bot.matcher import Matcher
 from bot.settings import Settings
@@ -82,6 +82,28 @@ def build_app(settings: Settings, catalog: Catalog, *, identity: Identity | None
 
         options["authorize"] = authorize
     app = App(**options)
-    conversation = Conversation(catalog, matcher or Matcher(catalog))
-    listeners.register(app, conversation, seen if seen is not None else MemorySeenOnce(), background)
+    conversation = Conversation(catalog, matcher or Matcher(catalog), admins=settings.admins,
+                                can_create_plans=settings.segment_token is not None)
+    listeners.register(app, conversation, seen if seen is not None else MemorySeenOnce(), background,
+                       plan_creator(settings))
     return app
+
+
+def plan_creator(settings: Settings):
+    """`create(name, rules) -> PlanOutcome` through Segment's Public API; None without a token."""
+    if settings.segment_token is None:
+        return None
+    from bot.segment_api import HalfCreatedPlan, PublicAPI, PublicAPIError
+
+    api = PublicAPI(settings.segment_token, settings.segment_api_url)
+
+    def create(name: str, rules: list) -> PlanOutcome:
+        try:
+            created = api.create_plan(name, "Created from Slack by usecase-bot", rules)
+        except HalfCreatedPlan as exc:
+            return PlanOutcome(False, exc.plan_id, str(exc))
+        except PublicAPIError as exc:
+            return PlanOutcome(False, None, str(exc))
+        return PlanOutcome(True, created.id)
+
+    return create

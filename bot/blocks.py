@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from bot import action_ids, advisor
 from bot.advisor import AskConsideration, ChooseAmong, Choice, Flow, PlanRequest, Why
 from bot.catalog import Catalog, Goal, UseCase
+from bot.next_steps import Advice
 
 # Slack's limits (reference/slack/facts.md §c)
 MAX_BLOCKS = 50
@@ -278,14 +279,20 @@ def _events_text(catalog: Catalog, use_case: UseCase) -> str:
     return "\n".join(lines)
 
 
+def _one_of(items: tuple[str, ...], word: str) -> str:
+    """"A, B or C" (escaped)."""
+    escaped = [escape(i) for i in items]
+    return escaped[0] if len(escaped) == 1 else f"{', '.join(escaped[:-1])} {word} {escaped[-1]}"
+
+
 def checklist_lines(catalog: Catalog, choice: Choice) -> list[str]:
     use_case, goal, fit = _goal_and_fit(catalog, choice)
     values = {
         "use_case": escape(use_case.name),
         "goal": escape(goal.name),
         "events": ", ".join(f"`{escape(e)}`" for e in use_case.events),
-        "sources": " or ".join(escape(s) for s in fit.sources),
-        "destinations": " or ".join(escape(d) for d in fit.destinations),
+        "sources": _one_of(fit.sources, "or"),
+        "destinations": _one_of(fit.destinations, "and"),
     }
     return [step.format_map(values) for step in catalog.guide.setup_checklist]
 
@@ -301,7 +308,7 @@ def _recommendation_blocks(catalog: Catalog, choice: Choice, why: Why, asked_by:
         blocks.append(context(f"{who} asked: {quote(query)}" if query else f"Asked by {who}"))
     blocks.append(section(_why(why)))
     events = ", ".join(f"`{escape(e)}`" for e in use_case.events)
-    sources = " or ".join(escape(s) for s in fit.sources)
+    sources = _one_of(fit.sources, "or")
     blocks.append(section(
         f"*Events to track:* {events}\n"
         f"*Next:* connect a {sources} source, then give your developers the *Tracking plan*. "
@@ -312,7 +319,8 @@ def _recommendation_blocks(catalog: Catalog, choice: Choice, why: Why, asked_by:
 
 def build_recommendation(catalog: Catalog, choice: Choice, why: Why, *, in_thread: bool = True,
                          asked_by: str | None = None, query: str | None = None,
-                         feedback: tuple[bool, str | None] | None = None) -> Message:
+                         feedback: tuple[bool, str | None] | None = None,
+                         docs_url: str | None = None) -> Message:
     """The answer, on one screen: the use case, its goal, why, the events and the next action,
     with the details and the tracking plan one click away.
 
@@ -324,7 +332,7 @@ def build_recommendation(catalog: Catalog, choice: Choice, why: Why, *, in_threa
     controls = [
         button("Setup details", "details", value, style="primary"),
         button("Tracking plan", "plan", value),
-        button("Open Segment's docs", "docs", value, url=use_case.docs_url),
+        button("Open Segment's docs", "docs", value, url=docs_url or use_case.docs_url),
         button("Other options", "others", value),
     ]
     if in_thread:
@@ -343,9 +351,21 @@ def build_recommendation(catalog: Catalog, choice: Choice, why: Why, *, in_threa
     return message(f"Recommended: {use_case.name} (for {goal.name})", blocks)
 
 
-def build_setup_details(catalog: Catalog, choice: Choice) -> Message:
-    """Everything to set the use case up: events with properties, sources, destinations, the
-    checklist and what to know first; posted in the thread on request."""
+def _destination_lines(fit, advice: Advice | None) -> str:
+    """Each destination type, with the destinations Segment's catalog lists under it."""
+    named = dict(advice.tools) if advice else {}
+    lines = []
+    for kind in fit.destinations:
+        tools = named.get(kind, ())
+        examples = ", ".join(f"<{t.url}|{escape(t.name)}>" for t in tools)
+        lines.append(f"{escape(kind)}" + (f" (e.g. {examples})" if examples else ""))
+    return "\n".join(lines)
+
+
+def build_setup_details(catalog: Catalog, choice: Choice, advice: Advice | None = None) -> Message:
+    """Everything to set the use case up: events with properties, sources, destinations with
+    named tools, the checklist, who can use Segment's guided onboarding (and the way for
+    everyone else), the add-ons it leans on; posted in the thread on request."""
     use_case, goal, fit = _goal_and_fit(catalog, choice)
     value = advisor.encode_choice(catalog, choice)
     blocks = [
@@ -354,12 +374,20 @@ def build_setup_details(catalog: Catalog, choice: Choice) -> Message:
         fields_section(
             [
                 "*Sources to connect*\n" + "\n".join(escape(s) for s in fit.sources),
-                "*Destinations to connect*\n" + "\n".join(escape(d) for d in fit.destinations),
+                "*Destinations to connect*\n" + _destination_lines(fit, advice),
             ]
         ),
     ]
     steps = "\n".join(f"{i}. {line}" for i, line in enumerate(checklist_lines(catalog, choice), 1))
     blocks.append(section(f"*Setup checklist*\n{steps}"))
+    if advice and advice.eligibility:
+        page = f" <{advice.setup_url}|Segment's Use Cases Setup page>" if advice.setup_url else ""
+        manual = f"\n*Everyone else:* {escape(advice.manual_path)}" if advice.manual_path else ""
+        blocks.append(section(f"*Who can use Segment's guided setup:* {escape(advice.eligibility)}{page}{manual}"))
+    for add_on, why in advice.add_ons if advice else ():
+        guess = " (our reading of Segment's docs)" if add_on.inferred else ""
+        blocks.append(section(
+            f"*Needs <{add_on.docs_url}|{escape(add_on.name)}>* ({escape(add_on.plan)}){guess}: {escape(why)}"))
     others = [catalog.goal(g).name for g in use_case.goals if g != goal.id]
     notes = [f"Best for {escape(use_case.fit)}, as Segment's guide says."] if use_case.fit else []
     notes += [escape(n) for n in catalog.guide.before_you_start]
@@ -370,7 +398,7 @@ def build_setup_details(catalog: Catalog, choice: Choice) -> Message:
     blocks.append(actions(
         button("Tracking plan", "plan", value, style="primary"),
         button("What do we already track?", "ready", value),
-        button("Open Segment's docs", "docs", value, url=use_case.docs_url),
+        button("Open Segment's docs", "docs", value, url=advice.docs_url if advice else use_case.docs_url),
     ))
     return message(f"Setup details: {use_case.name} (for {goal.name})", blocks)
 
@@ -410,12 +438,13 @@ def build_plan_modal(title: str, content: str) -> dict:
     }
 
 
-def build_plan_created(outcome) -> Message:
-    """How creating the plan in Segment went: `outcome` has ok, plan_id and message."""
-    if outcome.ok:
-        text = f":white_check_mark: Created the tracking plan in Segment (id `{escape(outcome.plan_id)}`)."
+def build_plan_created(name: str, plan_id: str | None, ok: bool, problem: str = "") -> Message:
+    """How creating the plan in Segment went (a plan half created is named with its id)."""
+    if ok:
+        text = (f":white_check_mark: Created the tracking plan *{escape(name)}* in Segment "
+                f"(id `{escape(plan_id or '')}`). Find it under Protocols → Tracking Plans.")
     else:
-        text = f":warning: {escape(outcome.message)}"
+        text = f":warning: Segment did not create *{escape(name)}*: {escape(problem)}"
     return message(text, [section(text)])
 
 

@@ -28,6 +28,7 @@ EVENTS_FILE = "events.yml"
 GUIDE_FILE = "guide.yml"
 LEXICON_FILE = "lexicon.yml"
 USE_CASES_DIR = "use-cases"
+NEXT_STEPS_FILE = "next-steps.yml"
 
 CHECKLIST_PLACEHOLDERS = frozenset({"use_case", "goal", "events", "sources", "destinations"})
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -121,6 +122,15 @@ class UseCase:
     examples: tuple[str, ...] = ()  # messages people write for it; the matcher learns from them
 
 
+@dataclass(frozen=True)
+class Onboarding:
+    """Who can use Segment's in-app use-case onboarding, and the way for everyone else."""
+
+    eligibility: str
+    manual_path: str
+    setup_url: str  # Segment's Use Cases Setup page: the in-app flow step by step
+
+
 @dataclass(frozen=True, eq=False)
 class Guide:
     docs: Mapping[str, str]
@@ -130,6 +140,35 @@ class Guide:
     next_steps: tuple[str, ...]
     setup_checklist: tuple[str, ...]
     before_you_start: tuple[str, ...]
+    onboarding: Onboarding | None = None
+
+
+@dataclass(frozen=True)
+class NamedTool:
+    """A destination Segment's catalog lists under a destination type."""
+
+    name: str
+    url: str
+
+
+@dataclass(frozen=True, eq=False)
+class AddOn:
+    """A Segment product beyond Connections that some use cases lean on, and the plan it needs."""
+
+    name: str
+    plan: str  # what Segment says it requires
+    docs_url: str
+    inferred: bool  # True: Segment's docs do not say which use cases need it; `use_cases` is inferred
+    use_cases: Mapping[str, str]  # use case id -> what it would be used for
+
+
+@dataclass(frozen=True, eq=False)
+class NextSteps:
+    """next-steps.yml: the facts the bot adds after a recommendation."""
+
+    reference_sections: Mapping[str, str]  # goal id -> the Use Cases Reference's section for it
+    destination_examples: Mapping[str, tuple[NamedTool, ...]]  # destination type -> named tools
+    add_ons: tuple[AddOn, ...]
 
 
 @dataclass(frozen=True, eq=False)
@@ -154,6 +193,7 @@ class Catalog:
     events: Mapping[str, Event]
     guide: Guide
     lexicon: Lexicon
+    next_steps: NextSteps | None = None
 
     def goal(self, goal_id: str) -> Goal | None:
         return next((g for g in self.goals if g.id == goal_id), None)
@@ -374,12 +414,16 @@ def _load(directory: Path) -> tuple[Catalog | None, list[Problem]]:
     use_cases, unreadable = _read_use_cases(directory, problems)
     goals_reader = _Reader(directory / GOALS_FILE, problems)
     goals = _read_goals(goals_reader)
+    next_steps = _read_next_steps(_Reader(directory / NEXT_STEPS_FILE, problems))
 
     # a file that did not parse is reported once; the others are not checked against its contents
     _check_use_cases(use_cases, guide, events if events_reader.loaded else None)
     _check_goals(goals, {uc_id: parsed.use_case for uc_id, parsed in use_cases.items()}, unreadable)
     if goals_reader.loaded:
         _check_goal_entries(use_cases, goals)
+    _check_next_steps(next_steps, guide, {g.goal.id for g in goals} if goals_reader.loaded else None,
+                      use_cases, unreadable)
+
 
     problems.sort(key=lambda p: (p.path, p.line))
     if problems:
@@ -391,6 +435,7 @@ def _load(directory: Path) -> tuple[Catalog | None, list[Problem]]:
         events=MappingProxyType(events),
         guide=guide,
         lexicon=lexicon,
+        next_steps=next_steps.next_steps,
     )
     return catalog, problems
 
@@ -403,7 +448,7 @@ def _read_guide(r: _Reader) -> Guide:
             GUIDE_FILE,
             ["docs", "source_types", "destination_types", "selection_method", "next_steps",
              "setup_checklist"],
-            ["before_you_start"],
+            ["before_you_start", "onboarding"],
         )
         if root is not None
         else None
@@ -434,6 +479,16 @@ def _read_guide(r: _Reader) -> Guide:
         next_steps=r.texts(f.get("next_steps"), "next_steps", allow_empty=False),
         setup_checklist=checklist,
         before_you_start=r.texts(f.get("before_you_start"), "before_you_start"),
+        onboarding=_read_onboarding(r, f["onboarding"]) if "onboarding" in f else None,
+    )
+
+
+def _read_onboarding(r: _Reader, node: Node) -> Onboarding:
+    f = r.fields(node, "onboarding", ["eligibility", "manual_path", "setup_url"]) or {}
+    return Onboarding(
+        eligibility=r.text(f.get("eligibility"), "eligibility"),
+        manual_path=r.text(f.get("manual_path"), "manual_path"),
+        setup_url=r.url(f.get("setup_url"), "setup_url"),
     )
 
 
@@ -794,3 +849,94 @@ def _check_goal_entries(use_cases: dict[str, _ParsedUseCase], goals: list[_Parse
                 )
         if not parsed.goal_keys:
             reader.problem(1, f"use case '{uc_id}' belongs to no goal")
+
+
+@dataclass
+class _ParsedNextSteps:
+    next_steps: NextSteps
+    reader: _Reader
+    sections_node: Node | None  # reference_sections, for "goal … has no entry"
+    section_keys: list[Node]  # each goal named in reference_sections
+    type_keys: list[Node]  # each destination type named in destination_examples
+    add_on_keys: list[tuple[str, Node]]  # (add-on name, a use case it names)
+
+
+def _read_next_steps(r: _Reader) -> _ParsedNextSteps:
+    root = r.load()
+    f = (
+        r.fields(root, NEXT_STEPS_FILE, ["reference_sections", "destination_examples", "add_ons"])
+        if root is not None else None
+    ) or {}
+    sections: dict[str, str] = {}
+    section_keys: list[Node] = []
+    if "reference_sections" in f:
+        for key, value in r.entries(f["reference_sections"], "reference_sections"):
+            section_keys.append(key)
+            sections[key.value] = r.url(value, f"reference section of goal '{key.value}'")
+    examples: dict[str, tuple[NamedTool, ...]] = {}
+    type_keys: list[Node] = []
+    if "destination_examples" in f:
+        for key, value in r.entries(f["destination_examples"], "destination_examples"):
+            kind = key.value
+            type_keys.append(key)
+            tools = []
+            for item in r.items(value, f"destination_examples of '{kind}'", allow_empty=False):
+                tf = r.fields(item, f"a destination listed under '{kind}'", ["name", "url"]) or {}
+                tools.append(NamedTool(
+                    name=r.text(tf.get("name"), f"name of a destination under '{kind}'", max_len=BUTTON_TEXT_MAX),
+                    url=r.url(tf.get("url"), f"url of a destination under '{kind}'"),
+                ))
+            examples[kind] = tuple(tools)
+    add_ons: list[AddOn] = []
+    add_on_keys: list[tuple[str, Node]] = []
+    for item in r.items(f["add_ons"], "add_ons") if "add_ons" in f else []:
+        af = r.fields(item, "an add-on", ["name", "plan", "docs_url", "inferred", "use_cases"]) or {}
+        name = r.text(af.get("name"), "add-on name")
+        inferred = False
+        if "inferred" in af:
+            if isinstance(af["inferred"], ScalarNode) and af["inferred"].tag == "tag:yaml.org,2002:bool":
+                inferred = bool(_construct(af["inferred"]))
+            else:
+                r.problem(af["inferred"], f"inferred of add-on '{name}' must be true or false, not "
+                                          f"{_kind(af['inferred'])}")
+        needs: dict[str, str] = {}
+        if "use_cases" in af:
+            for key, value in r.entries(af["use_cases"], f"use_cases of add-on '{name}'"):
+                add_on_keys.append((name, key))
+                needs[key.value] = r.text(value, f"what use case '{key.value}' needs {name} for")
+        add_ons.append(AddOn(
+            name=name,
+            plan=r.text(af.get("plan"), f"plan of add-on '{name}'"),
+            docs_url=r.url(af.get("docs_url"), f"docs_url of add-on '{name}'"),
+            inferred=inferred,
+            use_cases=MappingProxyType(needs),
+        ))
+    next_steps = NextSteps(
+        reference_sections=MappingProxyType(sections),
+        destination_examples=MappingProxyType(examples),
+        add_ons=tuple(add_ons),
+    )
+    return _ParsedNextSteps(next_steps, r, f.get("reference_sections"), section_keys, type_keys, add_on_keys)
+
+
+def _check_next_steps(parsed: _ParsedNextSteps, guide: Guide, goal_ids: set[str] | None,
+                      use_cases: dict[str, _ParsedUseCase], unreadable: set[str]) -> None:
+    """next-steps.yml names goals (None: goals.yml did not load), destination types and use
+    cases that exist, and gives a Reference section for every goal."""
+    r = parsed.reader
+    for key in parsed.section_keys:
+        if goal_ids is not None and key.value not in goal_ids:
+            r.problem(key, f"reference_sections names unknown goal '{key.value}'")
+    if parsed.sections_node is not None:
+        for goal_id in sorted(goal_ids or ()):
+            if goal_id not in parsed.next_steps.reference_sections:
+                r.problem(parsed.sections_node,
+                          f"goal '{goal_id}' has no entry in reference_sections (the Use Cases "
+                          f"Reference's section for it)")
+    for key in parsed.type_keys:
+        if guide.destination_types and key.value not in guide.destination_types:
+            r.problem(key, f"unknown destination type '{key.value}' in destination_examples (known: "
+                           f"{', '.join(guide.destination_types)})")
+    for name, key in parsed.add_on_keys:
+        if key.value not in use_cases and key.value not in unreadable:
+            r.problem(key, f"add-on '{name}' names unknown use case '{key.value}'")

@@ -1,4 +1,4 @@
-"""usecase-bot: run | match | catalog check | catalog list.
+"""usecase-bot: run | match | plan | catalog check | catalog list.
 
 Imports stay inside the commands: `usecase-bot match` must start fast, without slack_bolt.
 """
@@ -12,6 +12,10 @@ import sys
 from pathlib import Path
 
 from bot.errors import EXIT_OPERATOR_ERROR, OperatorError
+
+EXIT_FAILED = 1
+# bot.plan.FORMATS, spelled here so that building the parser imports nothing
+PLAN_FORMATS = ("protocols", "csv", "js", "node", "python", "swift", "kotlin")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,6 +65,18 @@ def _parser() -> argparse.ArgumentParser:
     match.add_argument("--json", action="store_true", help="one JSON object per query")
     match.add_argument("--limit", type=int, default=3, help="matches to show (default 3)")
     match.set_defaults(handler=_match)
+
+    plan = commands.add_parser("plan", help="a use case's tracking plan: print it, or create it in Segment")
+    plan.add_argument("use_case", metavar="USE_CASE", help="the use case id (see `usecase-bot catalog list`)")
+    plan.add_argument("--goal", default=None, help="one of the goals the use case serves")
+    plan.add_argument("--format", choices=PLAN_FORMATS, default=None,
+                      help="protocols: Segment's tracking-plan rules as JSON (the default); csv: one "
+                           "row per property; js, node, python, swift, kotlin: one track call per event")
+    plan.add_argument("--create", action="store_true",
+                      help="create the tracking plan in Segment through the Public API "
+                           "(SEGMENT_PUBLIC_API_TOKEN, SEGMENT_PUBLIC_API_URL)")
+    plan.add_argument("--name", default=None, help="with --create: the tracking plan's name in Segment")
+    plan.set_defaults(handler=_plan)
 
     catalog = commands.add_parser("catalog", help="check or list the catalog")
     catalog_commands = catalog.add_subparsers(title="catalog commands", metavar="COMMAND",
@@ -157,6 +173,42 @@ def _match(args) -> int:
             print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
         else:
             print(result.describe(), flush=True)
+    return 0
+
+
+def _plan(args) -> int:
+    from bot.plan import PlanError, build_plan, protocols, render
+
+    catalog = load_catalog_or_explain()
+    try:
+        plan = build_plan(catalog, args.use_case, args.goal)
+    except PlanError as exc:
+        raise OperatorError(str(exc)) from None
+    if not args.create:
+        if args.name is not None:
+            raise OperatorError("--name goes with --create (the name of the tracking plan to create in Segment)")
+        sys.stdout.write(render(plan, args.format or "protocols"))
+        return 0
+    if not (args.name or "").strip():
+        raise OperatorError("--create needs --name NAME: the name the tracking plan gets in Segment")
+    if args.format is not None:
+        raise OperatorError("--format is for printing the plan; --create sends Segment the protocols rules")
+    from bot.segment_api import PublicAPI, PublicAPIError
+
+    try:
+        api = PublicAPI.from_env(os.environ)
+    except PublicAPIError as exc:
+        raise OperatorError(str(exc)) from None
+    rules = protocols(plan)["rules"]
+    goal = f" ({plan.goal.name})" if plan.goal else ""
+    description = f"Events and properties Segment's Use Cases Reference lists for {plan.use_case.name}{goal}"
+    try:
+        created = api.create_plan(args.name.strip(), description, rules)
+    except PublicAPIError as exc:
+        print(f"usecase-bot: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"created tracking plan {created.id} ({created.name}) with {created.rules} rule(s) "
+          f"for {plan.use_case.name}{goal}")
     return 0
 
 

@@ -17,6 +17,7 @@ from bot.advisor import AskConsideration, AskGoal, ChooseAmong, Choice, Flow, Pl
 from bot.blocks import Message, escape
 from bot.catalog import Catalog
 from bot.matcher import MatchResult, Matcher, normalize
+from bot.next_steps import advice
 
 HELP_WORDS = frozenset({"help", "?", "hi", "hello", "hey", "usage"})
 LIST_WORDS = frozenset({"list", "ls", "all", "catalog"})
@@ -55,6 +56,15 @@ class CreatePlan:
     name: str
     plan: PlanRequest
     rules: list
+
+
+@dataclass(frozen=True)
+class PlanOutcome:
+    """How creating a tracking plan in Segment went: its id (also when only half of it worked)."""
+
+    ok: bool
+    plan_id: str | None
+    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -135,7 +145,9 @@ class Conversation:
                                     asked_by=user_id, query=text)
 
     def _recommendation(self, choice: Choice, **options) -> Message:
-        return blocks.build_recommendation(self.catalog, choice, advisor.why(self.catalog, choice), **options)
+        docs_url = advice(self.catalog, choice.use_case, choice.goal).docs_url
+        return blocks.build_recommendation(self.catalog, choice, advisor.why(self.catalog, choice),
+                                           docs_url=docs_url, **options)
 
     def _not_sure(self, result: MatchResult, text: str) -> Message:
         if result.verdict == "ambiguous" and result.matches:
@@ -260,7 +272,9 @@ class Conversation:
     def _on_details(self, click: Click) -> Reply | None:
         if not isinstance(click.state, Choice):
             return None
-        return Reply(post=blocks.build_setup_details(self.catalog, click.state))
+        state = click.state
+        return Reply(post=blocks.build_setup_details(self.catalog, state,
+                                                     advice(self.catalog, state.use_case, state.goal)))
 
     def _may_create(self, user_id: str | None) -> bool:
         return self.can_create_plans and user_id is not None and user_id in self.admins

@@ -600,6 +600,61 @@ def duplicate_property(c):
     return "events.yml", line, ["duplicate property 'first_name' in event 'Signed Up'", f"first at line {first}"]
 
 
+def reference_section_of_an_unknown_goal(c):
+    line = c.insert_after("next-steps.yml", r"^reference_sections:",
+                          "  no-such-goal: https://www.twilio.com/docs/segment/getting-started/use-cases/reference")
+    return "next-steps.yml", line, ["reference_sections names unknown goal 'no-such-goal'"]
+
+
+def goal_without_a_reference_section(c):
+    c.delete("next-steps.yml", r"^  optimize-advertising: ", after=r"^reference_sections:")
+    line = c.find("next-steps.yml", r"^  personalize-first-conversion: ", after=r"^reference_sections:")
+    return "next-steps.yml", line, ["goal 'optimize-advertising' has no entry in reference_sections"]
+
+
+def tools_for_an_unknown_destination_type(c):
+    line = c.replace("next-steps.yml", r"^  Analytics:$", "  Carrier Pigeons:")
+    return "next-steps.yml", line, ["unknown destination type 'Carrier Pigeons' in destination_examples",
+                                    "SMS & Push Notifications"]
+
+
+def tool_with_a_malformed_url(c):
+    line = c.replace("next-steps.yml", r"^      url: ", "      url: catalog/actions-amplitude", after=r"^  Analytics:$")
+    return "next-steps.yml", line, ["url of a destination under 'Analytics' is not a valid http(s) URL"]
+
+
+def tool_without_a_name(c):
+    line = c.replace("next-steps.yml", r"^    - name: ", "    -", after=r"^  Analytics:$") + 1  # its url
+    return "next-steps.yml", line, ["a destination listed under 'Analytics' is missing 'name'"]
+
+
+def add_on_for_an_unknown_use_case(c):
+    line = c.insert_after("next-steps.yml", r"^    use_cases:", "      no-such-use-case: an audience",
+                          after=r"^add_ons:")
+    return "next-steps.yml", line, ["add-on 'Engage' names unknown use case 'no-such-use-case'"]
+
+
+def add_on_inferred_is_not_a_boolean(c):
+    line = c.replace("next-steps.yml", r"^    inferred: ", "    inferred: probably", after=r"^add_ons:")
+    return "next-steps.yml", line, ["inferred of add-on 'Engage' must be true or false"]
+
+
+def missing_next_steps_file(c):
+    os.remove(c.path("next-steps.yml"))
+    return "next-steps.yml", 1, ["cannot read the file"]
+
+
+def onboarding_without_eligibility(c):
+    c.delete_block("guide.yml", r"^  eligibility:", after=r"^onboarding:")
+    line = c.find("guide.yml", r"^  manual_path:", after=r"^onboarding:")
+    return "guide.yml", line, ["onboarding is missing 'eligibility'"]
+
+
+def onboarding_setup_url_malformed(c):
+    line = c.replace("guide.yml", r"^  setup_url: ", "  setup_url: the setup page", after=r"^onboarding:")
+    return "guide.yml", line, ["setup_url is not a valid http(s) URL"]
+
+
 def consideration_points_to_an_unknown_use_case(c):
     line = c.replace("goals.yml", r"^\s+points_to: \[accelerate-onboarding\]",
                      lambda s: s.replace("accelerate-onboarding", "accelerate-onboard"),
@@ -720,6 +775,10 @@ CASES: list[Case] = [
     unknown_property_type, property_without_a_description, property_given_by_name_only,
     property_example_of_the_wrong_type, nested_example_of_the_wrong_type, unknown_property_basis,
     required_is_not_a_boolean, items_on_a_property_that_is_not_an_array, duplicate_property,
+    reference_section_of_an_unknown_goal, goal_without_a_reference_section,
+    tools_for_an_unknown_destination_type, tool_with_a_malformed_url, tool_without_a_name,
+    add_on_for_an_unknown_use_case, add_on_inferred_is_not_a_boolean, missing_next_steps_file,
+    onboarding_without_eligibility, onboarding_setup_url_malformed,
     duplicate_goal_id, duplicate_use_case_id, duplicate_event, use_case_file_named_after_another_id,
     consideration_points_to_an_unknown_use_case,
     consideration_points_to_a_use_case_its_goal_does_not_list,
@@ -925,3 +984,53 @@ def test_a_property_no_segment_page_defines_says_so(catalog):
     for prop in unverified:
         assert prop.description.startswith("Not defined by Segment's Spec"), prop
         assert prop.example is None, prop  # no Spec example to take it from
+
+
+# =========================================================================== next steps
+
+
+def kramdown_anchor(heading: str) -> str:
+    """The id kramdown gives a heading (segment-docs renders with kramdown): lowercase, spaces as
+    hyphens, other punctuation dropped; Twilio Docs keeps them ("optimize-advertising page anchor")."""
+    return re.sub(r"[^a-z0-9 -]", "", heading.lower()).replace(" ", "-")
+
+
+def test_each_goal_links_its_section_of_the_reference_and_each_use_case_its_first_goals(catalog):
+    reference = catalog.guide.docs["reference"]
+    sections = catalog.next_steps.reference_sections
+    assert set(sections) == {g.id for g in catalog.goals}
+    for goal in catalog.goals:  # the Reference's "###" headings are the goals' names (guide tests)
+        assert sections[goal.id] == f"{reference}#{kramdown_anchor(goal.name)}"
+    assert sections["boost-retention-upsell-cross-sell"].endswith("#boost-retention-upsell-and-cross-sell")
+    for uc in catalog.use_cases.values():
+        assert uc.docs_url == sections[next(iter(uc.goals))], uc.id
+
+
+def test_every_destination_type_has_a_few_named_tools(catalog):
+    examples = catalog.next_steps.destination_examples
+    assert set(examples) == set(catalog.guide.destination_types)
+    for kind, tools in examples.items():
+        assert 1 <= len(tools) <= 5, kind
+        assert len({t.name for t in tools}) == len(tools), kind
+        assert all(t.url.startswith("https://www.twilio.com/docs/segment/connections/destinations/catalog/")
+                   for t in tools), kind
+
+
+def test_engage_is_marked_as_inferred_for_the_use_cases_that_need_audiences(catalog, facts):
+    (engage,) = [a for a in catalog.next_steps.add_ons if a.name == "Engage"]
+    assert engage.inferred, "Segment's Reference names no plan or product per use case"
+    assert facts["per_use_case_prerequisites_in_reference"] == "none"
+    assert "Business tier" in engage.plan
+    said = {uc["id"] for uc in facts["use_cases"] if "Engage" in (uc.get("likely_needs") or {}).get("text", "")}
+    assert said and said <= set(engage.use_cases)
+    assert set(engage.use_cases) <= set(catalog.use_cases)
+
+
+def test_onboarding_says_who_can_use_the_in_app_flow_and_the_way_for_everyone_else(catalog, facts):
+    onboarding = catalog.guide.onboarding
+    assert "new Business Tier customers" in onboarding.eligibility
+    assert "haven't yet connected a source and a destination" in onboarding.eligibility
+    assert "Workspace Owner" in onboarding.eligibility
+    assert "by hand" in onboarding.manual_path and "Debugger" in onboarding.manual_path
+    assert onboarding.setup_url == catalog.guide.docs["setup"]
+    assert {p["id"] for p in facts["global_prerequisites"]} >= {"eligibility", "workspace-owner"}

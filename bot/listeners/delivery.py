@@ -85,7 +85,7 @@ class Delivery:
         if self.segment is None:
             return self.tell_privately(blocks.build_notice(blocks.NO_SEGMENT_TOKEN))
         outcome = self.segment(create.name, create.rules)
-        message = blocks.build_plan_created(outcome)
+        message = blocks.build_plan_created(create.name, outcome.plan_id, outcome.ok, outcome.message)
         if self.clicked_ephemeral:
             return self._respond(message, replace_original=True)
         return self.tell_privately(message)
