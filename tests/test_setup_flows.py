@@ -4,11 +4,22 @@ check, and creating the plan in Segment for admins."""
 
 from __future__ import annotations
 
+import copy
 import json
 
+import pytest
+
+from bot import blocks
 from bot import plan as plans
+from bot.app import build_app
+from bot.conversation import PlanFile
+from bot.listeners.delivery import Delivery
+from bot.webapi import build_client
+from bot.dedupe import MemorySeenOnce
 from bot.sandbox.people import buttons
-from bot.sandbox.workspace import CHANNEL_ID
+from bot.sandbox.workspace import CHANNEL_ID, HUMAN_ID
+from tests.conftest import BOT_TOKEN, Harness, identity_of, make_settings
+from tests.support.segment_api_standin import SegmentAPIStandIn
 from tests.test_app_flows import texts
 
 ASK = "<@U0BOT1234> we keep losing our biggest spenders"
@@ -122,3 +133,94 @@ def test_only_admins_are_offered_to_create_the_plan_in_segment(harness):
     harness.slack.click(card, "Tracking plan")
     harness.wait_for_message("pick a format", thread_ts=root.ts, after=mark)
     assert not any("Create it in Segment" in texts(m) for m in harness.workspace.snapshot()[mark:])
+
+
+SEGMENT_TOKEN = "sgp_test_0123456789abcdef"
+
+
+@pytest.fixture
+def segment():
+    with SegmentAPIStandIn() as server:
+        yield server
+
+
+@pytest.fixture
+def admin_harness(stand_in, catalog, segment):
+    settings = make_settings(stand_in.api_url, admins=frozenset({HUMAN_ID}), segment_token=SEGMENT_TOKEN,
+                             segment_api_url=segment.url)
+    app = build_app(settings, catalog, identity=identity_of(stand_in.workspace), seen=MemorySeenOnce())
+    return Harness(stand_in, app, catalog)
+
+
+def offer_and_preview(h):
+    root, card = recommend(h)
+    mark = h.mark()
+    h.slack.click(card, "Tracking plan")
+    offer = h.wait_for_message("create this tracking plan", ephemeral=True, after=mark)
+    mark = h.mark()
+    h.slack.click(offer, "Create it in Segment…")
+    preview = h.wait_for_message("Create a tracking plan in your Segment workspace?", ephemeral=True, after=mark)
+    return card, preview
+
+
+def replaced(h, message, contains: str):
+    """The (ephemeral) message once its response_url replaced it with one that says `contains`."""
+    return h.wait_until(
+        lambda: (m := h.workspace.find(message.channel, message.ts)) is not None and contains in texts(m) and m,
+        what=f"the message to say {contains!r}")
+
+
+def test_an_admin_previews_then_creates_the_plan_in_segment(admin_harness, segment):
+    h = admin_harness
+    card, preview = offer_and_preview(h)
+    use_case = use_case_of(h, card)
+    assert not segment.calls  # the preview creates nothing
+    for event in use_case.events:
+        assert event in texts(preview)
+    as_first_seen = copy.deepcopy(preview)  # the workspace replaces `preview` in place
+    h.slack.click(preview, "Create it")
+    done = replaced(h, preview, "Created the tracking plan")
+    created, rules = segment.calls
+    assert (created.method, created.path) == ("POST", "/tracking-plans")
+    assert created.headers["Authorization"] == f"Bearer {SEGMENT_TOKEN}"
+    assert (rules.method, rules.path.endswith("/rules")) == ("PUT", True)
+    assert [r["key"] for r in rules.body["rules"]] == list(use_case.events)
+    assert "tp_standin1" in texts(done)
+    assert all(SEGMENT_TOKEN not in texts(m) for m in h.workspace.snapshot())
+    # a second click of the same preview creates nothing more
+    mark = h.mark()
+    h.slack.click(as_first_seen, "Create it")
+    h.wait_for_message("already", ephemeral=True, after=mark)
+    assert len(segment.calls) == 2
+
+
+def test_a_half_created_plan_is_reported_with_its_id(admin_harness, segment):
+    h = admin_harness
+    _, preview = offer_and_preview(h)
+    segment.fail(403, method="PUT", path_suffix="/rules")
+    h.slack.click(preview, "Create it")
+    failed = replaced(h, preview, "did not create")
+    assert "tp_standin1" in texts(failed) and "setting its rules failed" in texts(failed)
+
+
+def test_someone_not_on_the_admin_list_cannot_create_plans(admin_harness, segment):
+    h = admin_harness
+    _, preview = offer_and_preview(h)
+    h.workspace.channels[CHANNEL_ID].members.add("U0STRANGER")
+    mark = h.mark()
+    h.slack.click(preview, "Create it", user="U0STRANGER")
+    h.wait_for_message("Only the people the bot's operator allows", ephemeral=True, after=mark)
+    assert not segment.calls
+
+
+def test_a_refused_file_too_long_for_a_message_opens_in_a_modal(stand_in):
+    stand_in.api.fail("files.getUploadURLExternal", error="missing_scope")
+    client = build_client(BOT_TOKEN, stand_in.api_url)
+    delivery = Delivery(client, channel=CHANNEL_ID, user_id=HUMAN_ID, thread_ts=None, trigger_id="1.2.abc")
+    content = "\n".join(f'{{"key": "Event {i}", "type": "TRACK"}},' for i in range(400))
+    assert not blocks.plan_fits_inline(content)
+    assert delivery.upload(PlanFile("big.json", "Tracking plan: Big (Protocols JSON)", content))
+    (opened,) = [p for name, p in stand_in.workspace.calls if name == "views.open"]
+    view = json.loads(opened["view"]) if isinstance(opened["view"], str) else opened["view"]
+    shown = "".join(b["text"]["text"] for b in view["blocks"])
+    assert view["type"] == "modal" and "Event 399" in shown and len(view["blocks"]) <= 100
