@@ -18,6 +18,7 @@ VALUE_VERSION = "1"
 MAX_WORDS = 4  # matched words carried in a value, for "why this one"
 MAX_WORD_LEN = 40
 MAX_OTHERS = 5
+MAX_PICKED_FROM = 99
 MAX_VALUE = 2000  # Slack's limit on a button's value
 
 
@@ -52,6 +53,7 @@ class Choice:
     answers: str | None = None
     words: tuple[str, ...] = ()
     others: tuple[str, ...] = field(default=())
+    picked_from: int = 0  # chosen by hand from this many options (0: the bot chose)
 
 
 # --------------------------------------------------------------------------- steps
@@ -172,10 +174,12 @@ class Why:
 
     questions: tuple[str, ...] = ()
     words: tuple[str, ...] = ()
+    picked_from: int = 0  # the person picked it from this many options
 
 
 def why(catalog: Catalog, choice: Choice) -> Why:
-    return Why(questions=supporting_questions(catalog, choice), words=choice.words)
+    return Why(questions=supporting_questions(catalog, choice), words=choice.words,
+               picked_from=choice.picked_from)
 
 
 def alternatives(catalog: Catalog, choice: Choice) -> tuple[tuple[str, str], ...]:
@@ -209,10 +213,11 @@ def encode_flow(catalog: Catalog, flow: Flow) -> str:
 def encode_choice(catalog: Catalog, choice: Choice) -> str:
     goal = catalog.goal(choice.goal)
     words = [w[:MAX_WORD_LEN] for w in choice.words[:MAX_WORDS]]
-    return _dump(
-        ["c", choice.use_case, choice.goal, choice.answers, words, list(choice.others[:MAX_OTHERS]),
-         fingerprint(goal) if goal else ""]
-    )
+    parts = ["c", choice.use_case, choice.goal, choice.answers, words, list(choice.others[:MAX_OTHERS]),
+             fingerprint(goal) if goal else ""]
+    if choice.picked_from:
+        parts.append(min(choice.picked_from, MAX_PICKED_FROM))
+    return _dump(parts)
 
 
 def encode_plan(catalog: Catalog, plan: PlanRequest) -> str:
@@ -272,6 +277,13 @@ def _decode_flow(catalog: Catalog, rest: list) -> Flow | None:
 
 
 def _decode_choice(catalog: Catalog, rest: list) -> Choice | None:
+    if len(rest) == 7:  # picked by hand from this many options
+        *rest, picked_from = rest
+        if not (isinstance(picked_from, int) and not isinstance(picked_from, bool)
+                and 0 < picked_from <= MAX_PICKED_FROM):
+            return None
+    else:
+        picked_from = 0
     if len(rest) != 6:
         return None
     uc_id, goal_id, answers, words, others, check = rest
@@ -288,7 +300,7 @@ def _decode_choice(catalog: Catalog, rest: list) -> Choice | None:
     if not (isinstance(others, list) and len(others) <= MAX_OTHERS
             and all(isinstance(o, str) and catalog.use_case(o) is not None for o in others)):
         return None
-    return Choice(uc_id, goal_id, answers, tuple(words), tuple(others))
+    return Choice(uc_id, goal_id, answers, tuple(words), tuple(others), picked_from)
 
 
 def _valid_answers(answers: str, goal: Goal) -> bool:

@@ -219,7 +219,7 @@ def build_choose(catalog: Catalog, step: ChooseAmong) -> Message:
     blocks += _pick_sections(
         catalog,
         [(uc, step.goal.id) for uc in step.use_cases],
-        lambda uc, goal_id: Choice(uc, goal_id, answers=step.flow.answers),
+        lambda uc, goal_id: Choice(uc, goal_id, answers=step.flow.answers, picked_from=len(step.use_cases)),
     )
     blocks.append(_flow_controls(catalog, step.flow))
     return message(text, blocks)
@@ -261,6 +261,13 @@ def _goal_and_fit(catalog: Catalog, choice: Choice):
 
 
 def _why(why: Why) -> str:
+    if why.picked_from:  # chosen by hand: say so, and what the answers or words pointed to
+        picked = f"*Why this one:* you picked it from {why.picked_from} options"
+        if why.questions:
+            return picked + "; your *Yes* to " + "; ".join(f"“{escape(q)}”" for q in why.questions) + " pointed to it."
+        if why.words:
+            return picked + " for " + ", ".join(f"“{escape(w)}”" for w in why.words) + "."
+        return picked + "."
     if why.questions:
         listed = "\n".join(f"• {escape(q)}" for q in why.questions)
         return f"*Why this one:* you answered *Yes* to\n{listed}"
@@ -317,10 +324,10 @@ def _recommendation_blocks(catalog: Catalog, choice: Choice, why: Why, asked_by:
     return blocks
 
 
-def build_recommendation(catalog: Catalog, choice: Choice, why: Why, *, in_thread: bool = True,
+def build_recommendation(catalog: Catalog, choice: Choice, why: Why, *, shareable: bool = True,
                          asked_by: str | None = None, query: str | None = None,
-                         feedback: tuple[bool, str | None] | None = None,
-                         docs_url: str | None = None) -> Message:
+                         feedback: tuple[bool, str | None] | None = None, reason: str | None = None,
+                         docs_url: str | None = None, shared_by: str | None = None) -> Message:
     """The answer, on one screen: the use case, its goal, why, the events and the next action,
     with the details and the tracking plan one click away.
 
@@ -335,10 +342,12 @@ def build_recommendation(catalog: Catalog, choice: Choice, why: Why, *, in_threa
         button("Open Segment's docs", "docs", value, url=docs_url or use_case.docs_url),
         button("Other options", "others", value),
     ]
-    if in_thread:
+    if shareable and shared_by is None:
         controls.append(button("Share to channel", "share", value))
     controls.append(button("Start over", "restart", value))
     blocks.append(actions(*controls))
+    if shared_by is not None:
+        blocks.append(_shared_note(shared_by))
     if feedback is None:
         blocks.append(
             actions(
@@ -346,9 +355,34 @@ def build_recommendation(catalog: Catalog, choice: Choice, why: Why, *, in_threa
                 button(":thumbsdown: Not helpful", "unhelpful", value),
             )
         )
+    elif reason is not None:
+        blocks.append(_reason_note(reason, feedback[1]))
     else:
-        blocks.append(_feedback_note(*feedback))
+        blocks += _feedback_blocks(catalog, choice, *feedback)
     return message(f"Recommended: {use_case.name} (for {goal.name})", blocks)
+
+
+# what a 👎 asks next: the answers a person can give to "what was missing?"
+MISSING_REASONS = ("Wrong use case", "Too vague", "Missing setup steps", "Something else")
+
+
+def _feedback_blocks(catalog: Catalog, choice: Choice, helpful: bool, user_id: str | None) -> list[dict]:
+    if helpful:
+        return [_feedback_note(True, user_id)]
+    value = advisor.encode_choice(catalog, choice)
+    return [
+        context(f":thumbsdown: Thanks {mention(user_id)}. *What was missing?*"),
+        actions(*(button(r, "missing", value, arg=i) for i, r in enumerate(MISSING_REASONS))),
+    ]
+
+
+def _reason_note(reason: str, user_id: str | None) -> dict:
+    return context(f":thumbsdown: {mention(user_id)} said: {escape(reason)}. Thanks, that goes to the "
+                   "people who run this bot. *Other options* or *Start over* may find a better fit.")
+
+
+def _shared_note(user_id: str | None) -> dict:
+    return context(f":white_check_mark: {mention(user_id)} shared this to the channel")
 
 
 def _destination_lines(fit, advice: Advice | None) -> str:
@@ -388,13 +422,18 @@ def build_setup_details(catalog: Catalog, choice: Choice, advice: Advice | None 
         guess = " (our reading of Segment's docs)" if add_on.inferred else ""
         blocks.append(section(
             f"*Needs <{add_on.docs_url}|{escape(add_on.name)}>* ({escape(add_on.plan)}){guess}: {escape(why)}"))
-    others = [catalog.goal(g).name for g in use_case.goals if g != goal.id]
     notes = [f"Best for {escape(use_case.fit)}, as Segment's guide says."] if use_case.fit else []
     notes += [escape(n) for n in catalog.guide.before_you_start]
-    if others:
-        notes.append("Also serves: " + ", ".join(escape(n) for n in others))
     if notes:
         blocks.append(context(*notes))
+    others = [g for g in use_case.goals if g != goal.id]
+    if others:
+        blocks.append(section("*It also serves other goals:* see it set up for one of them."))
+        blocks.append(actions(*(
+            button(f"For {catalog.goal(g).name}", "under", advisor.encode_choice(catalog, Choice(use_case.id, g)),
+                   arg=i)
+            for i, g in enumerate(others)
+        )))
     blocks.append(actions(
         button("Tracking plan", "plan", value, style="primary"),
         button("What do we already track?", "ready", value),
@@ -527,9 +566,9 @@ def _feedback_note(helpful: bool, user_id: str | None) -> dict:
     )
 
 
-def with_feedback(original: list, helpful: bool, user_id: str | None) -> Message | None:
-    """The recommendation as posted (blocks from the click's payload), its feedback buttons
-    replaced by a thank-you; None when those buttons are not there."""
+def _replace_actions(original: list, kind: str, new_blocks) -> list | None:
+    """The blocks as posted (from a click's payload), the actions row holding a button of `kind`
+    replaced by `new_blocks(row)`; None when no such row is there (or a block is not a dict)."""
     out, found = [], False
     for block in original:
         if not isinstance(block, dict):
@@ -537,15 +576,67 @@ def with_feedback(original: list, helpful: bool, user_id: str | None) -> Message
         elements = block.get("elements")
         ids = [e.get("action_id") for e in (elements if isinstance(elements, list) else [])
                if isinstance(e, dict)]
-        if block.get("type") == "actions" and any(action_ids.has_kind(i, "helpful") for i in ids):
-            out.append(_feedback_note(helpful, user_id))
+        if block.get("type") == "actions" and any(action_ids.has_kind(i, kind) for i in ids):
+            out += new_blocks(block)
             found = True
         else:
             out.append(block)
-    if not found:
+    return out if found else None
+
+
+def with_feedback(catalog: Catalog, original: list, helpful: bool, user_id: str | None,
+                  choice: Choice) -> Message | None:
+    """The recommendation as posted, its feedback buttons replaced by a thank-you (and, for a
+    👎, the question of what was missing); None when those buttons are not there."""
+    out = _replace_actions(original, "helpful", lambda _: _feedback_blocks(catalog, choice, helpful, user_id))
+    if out is None:
         return None
     verdict = "helpful" if helpful else "not helpful"
     return message(f"Recommendation marked {verdict}", out)
+
+
+def with_reason(original: list, reason: str, user_id: str | None) -> Message | None:
+    out = _replace_actions(original, "missing", lambda _: [_reason_note(reason, user_id)])
+    return message(f"Feedback: {reason}", out) if out is not None else None
+
+
+def with_shared(original: list, user_id: str | None, _channel: str | None) -> Message | None:
+    """The recommendation as posted, its Share button gone and a note of who shared it."""
+    def without_share(row: dict) -> list[dict]:
+        kept = [e for e in row["elements"] if not action_ids.has_kind(e.get("action_id"), "share")]
+        return [{**row, "elements": kept}, _shared_note(user_id)]
+
+    out = _replace_actions(original, "share", without_share)
+    return message("Recommendation shared to the channel", out) if out is not None else None
+
+
+def with_permalink(shared: Message, permalink: str) -> Message:
+    """The shared copy, with a link back to the conversation it came from."""
+    link = context(f"<{permalink}|View the whole conversation>")
+    return message(shared.text, [*shared.blocks[:-1], link, shared.blocks[-1]] if shared.blocks else [link])
+
+
+def build_share_picker(catalog: Catalog, choice: Choice) -> Message:
+    """From a DM: which channel to share to. A conversations_select has no value, so the
+    choice rides in its block_id (a short one: the use case and goal)."""
+    compact = advisor.encode_choice(catalog, Choice(choice.use_case, choice.goal))
+    return message(
+        "Share to which channel?",
+        [
+            section("*Share to which channel?* I'll post a short summary there."),
+            {"type": "actions", "block_id": compact, "elements": [{
+                "type": "conversations_select", "action_id": action_ids.make("sharepick"),
+                "placeholder": _plain("Pick a channel", 150),
+                "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+            }]},
+        ],
+    )
+
+
+def build_root_restarted(user_id: str | None) -> Message:
+    """The thread's root once someone started over: no longer the old goal."""
+    note = f":arrows_counterclockwise: {mention(user_id)} started over: choose a goal in the thread."
+    return message("Started over: choose a goal in the thread", [section(note)])
 
 
 def build_shared(catalog: Catalog, choice: Choice, user_id: str | None) -> Message:
@@ -573,8 +664,12 @@ def build_alternatives(catalog: Catalog, choice: Choice, pairs: tuple[tuple[str,
     blocks = [section(f"*Other options* besides {escape(current)}:")]
     blocks += _pick_sections(
         catalog, pairs,
-        lambda uc, goal_id: Choice(uc, goal_id, answers=choice.answers, words=choice.words),
+        lambda uc, goal_id: Choice(uc, goal_id, answers=choice.answers, words=choice.words,
+                                   picked_from=len(pairs)),
     )
+    value = advisor.encode_choice(catalog, choice)
+    blocks.append(actions(button(f"← Back to {current}", "pick", value, arg=len(pairs)),
+                          button("Start over", "restart", value)))
     return message(f"Other options besides {current}", blocks)
 
 
@@ -591,16 +686,22 @@ def build_did_you_mean(catalog: Catalog, choices: list[Choice], query: str) -> M
     return message("Did you mean one of these use cases?", blocks)
 
 
+WHAT_I_DO = "I help your team pick the Segment use case that fits a business goal, and set it up."
+WAYS_TO_ASK = (
+    "• `/usecase`: a few Yes / No questions in a thread\n"
+    "• `/usecase we keep losing our biggest spenders`: your goal in your own words (answered privately)\n"
+    "• `@usecase-bot shoppers leave items in the cart` in a channel, or the same in a DM\n"
+    "• `/usecase list`: every use case, by business goal"
+)
+
+
 def build_no_match(catalog: Catalog, query: str) -> Message:
     return message(
         "I couldn't match that to a Segment use case.",
         [
             section(
                 f"I couldn't match {quote(query)} to a Segment use case. :thinking_face:\n"
-                "Try describing the business problem, for example "
-                "`/usecase shoppers leave items in their cart` or "
-                "`/usecase turn free trials into paying customers`, "
-                "or answer a few questions instead."
+                f"{WHAT_I_DO} Describe the business problem, or try one of these:\n{WAYS_TO_ASK}"
             ),
             actions(button("Start the guided flow", "guided", advisor.encode_flow(catalog, Flow()),
                            style="primary")),
@@ -614,34 +715,38 @@ def build_no_match(catalog: Catalog, query: str) -> Message:
 def build_help(catalog: Catalog) -> Message:
     steps = "\n".join(f"{i}. {escape(s)}" for i, s in enumerate(catalog.guide.selection_method, 1))
     after = "\n".join(f"{i}. {escape(s)}" for i, s in enumerate(catalog.guide.next_steps, 1))
+    guide = catalog.guide.docs.get("guide")
     return message(
-        "I help you choose a Segment use case and tell you how to set it up.",
+        WHAT_I_DO,
         [
-            section(
-                "*I help you choose a Segment use case and tell you how to set it up.*\n"
-                "• `/usecase`: answer a few questions in a thread\n"
-                "• `/usecase <your goal>`: e.g. `/usecase we keep losing our biggest spenders`\n"
-                "• `/usecase list`: every use case, by business goal\n"
-                "• mention me in a channel or send me a DM with your goal in plain words"
-            ),
+            section(f"*{WHAT_I_DO}*\n{WAYS_TO_ASK}"),
+            actions(button("Start the guided flow", "guided", advisor.encode_flow(catalog, Flow()),
+                           style="primary")),
             section(f"*How Segment suggests choosing*\n{steps}"),
             section(f"*Once you have chosen*\n{after}"),
-            context(f"<{catalog.guide.docs.get('guide', '')}|Segment's guide to choosing a use case>")
-            if catalog.guide.docs.get("guide")
-            else context("Segment's guide: Choosing a Use Case"),
+            context(f"<{guide}|Segment's guide to choosing a use case>" if guide
+                    else "Segment's guide: Choosing a Use Case"),
         ],
     )
 
 
 def build_list(catalog: Catalog) -> Message:
+    """Every use case by goal, each one pick away from its recommendation (a menu per goal)."""
     blocks = [header("Segment use cases by business goal")]
-    for goal in catalog.goals:
-        lines = [f"*{escape(goal.name)}*"]
-        for uc_id in goal.use_cases:
-            uc = catalog.use_cases[uc_id]
-            lines.append(f"• *{escape(uc.name)}*: {escape(uc.goals[goal.id].description)}")
-        blocks.append(section("\n".join(lines)))
-    blocks.append(context("Run `/usecase` to choose one with a few questions, or `/usecase <your goal>`."))
+    for index, goal in enumerate(catalog.goals[:MAX_BLOCKS - 3]):
+        names = ", ".join(escape(catalog.use_cases[uc].name) for uc in goal.use_cases)
+        options = [
+            {"text": _plain(catalog.use_cases[uc].name, 75),
+             "value": advisor.encode_choice(catalog, Choice(uc, goal.id))}
+            for uc in goal.use_cases[:100]
+        ]
+        blocks.append(section(
+            f"*{escape(goal.name)}*\n{names}",
+            {"type": "static_select", "action_id": action_ids.make("browse", index),
+             "placeholder": _plain("See one", 150), "options": options},
+        ))
+    blocks.append(context("Pick a use case to see it, run `/usecase` to choose with a few questions, "
+                          "or describe your goal: `/usecase <your goal>`."))
     return message("Segment use cases by business goal", blocks)
 
 

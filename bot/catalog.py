@@ -22,6 +22,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 BUTTON_TEXT_MAX = 75  # Slack: a button's text
 HEADER_TEXT_MAX = 150  # Slack: a header block's text
+PURPOSE_MAX = 80  # a use case's purpose is the one line under its name in a list of choices
 
 GOALS_FILE = "goals.yml"
 EVENTS_FILE = "events.yml"
@@ -345,7 +346,8 @@ class _Reader:
             self.problem(node, f"{what} must not be empty")
         return list(node.value)
 
-    def text(self, node: Node | None, what: str, max_len: int | None = None) -> str:
+    def text(self, node: Node | None, what: str, max_len: int | None = None,
+             room: str = "Slack allows {max_len} there") -> str:
         if node is None:
             return ""
         if not isinstance(node, ScalarNode) or node.tag != "tag:yaml.org,2002:str":
@@ -357,7 +359,7 @@ class _Reader:
         elif max_len is not None and len(value) > max_len:
             self.problem(
                 node,
-                f"{what} is {len(value)} characters; Slack allows {max_len} there, so shorten it",
+                f"{what} is {len(value)} characters; {room.format(max_len=max_len)}, so shorten it",
             )
         return value
 
@@ -726,7 +728,8 @@ def _read_use_cases(directory: Path, problems: list[Problem]) -> tuple[dict[str,
         use_case = UseCase(
             id=uc_id,
             name=name,
-            purpose=r.text(f.get("purpose"), "purpose"),
+            purpose=r.text(f.get("purpose"), "purpose", max_len=PURPOSE_MAX,
+                           room="a list of choices shows {max_len} under a use case's name"),
             fit=fit,
             docs_url=r.url(f.get("docs_url"), "docs_url"),
             events=event_names,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot import action_ids, advisor, blocks
 from bot import plan as plans
@@ -23,6 +23,7 @@ HELP_WORDS = frozenset({"help", "?", "hi", "hello", "hey", "usage"})
 LIST_WORDS = frozenset({"list", "ls", "all", "catalog"})
 LIST_CUES = frozenset({"what", "which", "list", "show", "all", "available", "know", "every"})
 DID_YOU_MEAN_MAX = 3
+STEP = "step"  # the once-group of the guided flow's steps
 LEADING_MENTIONS = re.compile(r"^\s*(?:<@[A-Z0-9]+(?:\|[^>]*)?>[\s,:]*)+")
 
 
@@ -37,8 +38,15 @@ class Reply:
     update: Message | None = None  # replace the message that was clicked
     post: Message | None = None  # post in the conversation's thread (a new thread when there is none)
     share: Message | None = None  # post in the channel itself, outside the thread
+    share_to: str | None = None  # …or in this channel (picked from a DM)
+    update_root: Message | None = None  # replace the thread's root (the bot's /usecase message)
+    # `post` after a click on a private message stays private, except a guided flow's start:
+    # its thread needs a real message
+    public: bool = False
     private: Message | None = None  # only the person who acted sees it
-    once: bool = False  # a step of the guided flow: act on the first click of this message only
+    # act on the first click of this message only, per group: STEP for the guided flow's steps
+    # (an answer, Back and Start over of one question exclude each other), else the button's own
+    once: str | None = None
     log: dict | None = None  # something worth logging (feedback)
     file: PlanFile | None = None  # upload in the conversation's thread
     create: CreatePlan | None = None  # create a tracking plan in Segment, then say how it went
@@ -77,6 +85,8 @@ class Click:
     in_thread: bool
     message_blocks: list | None
     selected: tuple[str, ...] = ()  # the options ticked in the clicked message's checkboxes
+    in_dm: bool = False  # clicked in a direct message with the bot
+    picked_channel: str | None = None  # the conversation chosen in a conversations_select
 
 
 class Conversation:
@@ -92,8 +102,8 @@ class Conversation:
     def command(self, text: str, user_id: str | None) -> Reply:
         """`/usecase [text]`: start the flow, help, list, or answer the text.
 
-        A confident answer is posted for the team (a new thread); a close call or a miss is
-        told privately, so the channel only sees answers.
+        Only the guided flow is public (its thread needs a real message); an answer to text is
+        private, with Share to channel, so the channel sees what someone chose to share.
         """
         words = text.strip().lower()
         if not words:
@@ -104,7 +114,7 @@ class Conversation:
             return Reply(private=blocks.build_list(self.catalog))
         result = self.matcher.match(text, limit=DID_YOU_MEAN_MAX + 1)
         if result.verdict == "confident":
-            return Reply(post=self._recommend_text(result, user_id, text, in_thread=False))
+            return Reply(private=self._recommend_text(result, user_id, text))
         return Reply(private=self._not_sure(result, text))
 
     def message(self, text: str, user_id: str | None) -> Reply:
@@ -117,18 +127,19 @@ class Conversation:
             return Reply(post=blocks.build_list(self.catalog))
         result = self.matcher.match(text, limit=DID_YOU_MEAN_MAX + 1)
         if result.verdict == "confident":
-            return Reply(post=self._recommend_text(result, user_id, text, in_thread=True))
+            return Reply(post=self._recommend_text(result, user_id, text))
         return Reply(post=self._not_sure(result, text))
 
     def click(self, action_id: str, value: object, user_id: str | None, *, in_thread: bool,
-              message_blocks: list | None = None, selected: tuple[str, ...] = ()) -> Reply:
+              message_blocks: list | None = None, selected: tuple[str, ...] = (), in_dm: bool = False,
+              picked_channel: str | None = None) -> Reply:
         """A button: `action_id` says what it does, `value` carries the state it belongs to."""
         parsed = action_ids.parse(action_id)
         if parsed is not None and parsed.kind == "docs":  # a link button: Slack opens the URL
             return Reply()
         handler = _CLICKS.get(parsed.kind) if parsed else None
         click = Click(advisor.decode(self.catalog, value), parsed.arg if parsed else "", user_id,
-                      in_thread, message_blocks, selected)
+                      in_thread, message_blocks, selected, in_dm, picked_channel)
         reply = handler(self, click) if handler else None
         return reply or Reply(private=blocks.build_notice(blocks.EXPIRED))
 
@@ -140,9 +151,8 @@ class Conversation:
         others = tuple(m.use_case for m in result.matches if m.use_case != match.use_case)
         return Choice(match.use_case, goal, words=tuple(match.terms), others=others)
 
-    def _recommend_text(self, result: MatchResult, user_id, text: str, in_thread: bool) -> Message:
-        return self._recommendation(self._choice_from(result, 0), in_thread=in_thread,
-                                    asked_by=user_id, query=text)
+    def _recommend_text(self, result: MatchResult, user_id, text: str) -> Message:
+        return self._recommendation(self._choice_from(result, 0), asked_by=user_id, query=text)
 
     def _recommendation(self, choice: Choice, **options) -> Message:
         docs_url = advice(self.catalog, choice.use_case, choice.goal).docs_url
@@ -151,13 +161,14 @@ class Conversation:
 
     def _not_sure(self, result: MatchResult, text: str) -> Message:
         if result.verdict == "ambiguous" and result.matches:
-            choices = [self._choice_from(result, i) for i in range(min(DID_YOU_MEAN_MAX, len(result.matches)))]
+            count = min(DID_YOU_MEAN_MAX, len(result.matches))
+            choices = [replace(self._choice_from(result, i), picked_from=count) for i in range(count)]
             return blocks.build_did_you_mean(self.catalog, choices, text)
         return blocks.build_no_match(self.catalog, text)
 
     # ------------------------------------------------------------------ the guided flow
 
-    def render(self, flow: Flow, user_id: str | None, in_thread: bool) -> Message:
+    def render(self, flow: Flow, user_id: str | None) -> Message:
         step = advisor.next_step(self.catalog, flow)
         if isinstance(step, AskGoal):
             return blocks.build_intro(self.catalog, started_by=user_id)
@@ -166,7 +177,7 @@ class Conversation:
         if isinstance(step, ChooseAmong):
             return blocks.build_choose(self.catalog, step)
         assert isinstance(step, Recommend)
-        return self._recommendation(step.choice, in_thread=in_thread)
+        return self._recommendation(step.choice)
 
     def _closed(self, flow: Flow, note: str) -> Message:
         """The question (or list) at `flow`, with its buttons replaced by what happened."""
@@ -182,8 +193,8 @@ class Conversation:
         goal = self.catalog.goal(state.goal)
         return Reply(
             update=blocks.build_goal_chosen(goal, user_id),
-            post=self.render(state, user_id, click.in_thread),
-            once=True,
+            post=self.render(state, user_id),
+            once=STEP,
         )
 
     def _on_answer(self, click: Click) -> Reply | None:
@@ -194,8 +205,8 @@ class Conversation:
             return None  # a value for a question that does not exist (tampered or stale)
         return Reply(
             update=self._closed(state, blocks.answered_note(click.arg, user_id)),
-            post=self.render(state.answered(click.arg), user_id, click.in_thread),
-            once=True,
+            post=self.render(state.answered(click.arg), user_id),
+            once=STEP,
         )
 
     def _on_back(self, click: Click) -> Reply | None:
@@ -204,21 +215,22 @@ class Conversation:
             return None
         return Reply(
             update=self._closed(state, f"{blocks.mention(user_id)} went back a step"),
-            post=self.render(state.back(), user_id, click.in_thread),
-            once=True,
+            post=self.render(state.back(), user_id),
+            once=STEP,
         )
 
     def _on_restart(self, click: Click) -> Reply | None:
         state, user_id = click.state, click.user_id
         intro = blocks.build_intro(self.catalog, started_by=user_id)
+        root = blocks.build_root_restarted(user_id)  # the thread's root no longer shows the old goal
         if isinstance(state, Choice):  # from a recommendation: keep it, start again below
-            return Reply(post=intro)
+            return Reply(post=intro, update_root=root, once="restart", public=True)
         if not isinstance(state, Flow):
             return None
         if not state.goal:
-            return Reply(post=intro)
+            return Reply(post=intro, once="restart", public=True)
         return Reply(update=self._closed(state, f"{blocks.mention(user_id)} started over"),
-                     post=intro, once=True)
+                     post=intro, update_root=root, once=STEP, public=True)
 
     def _on_guided(self, click: Click) -> Reply | None:
         state, user_id = click.state, click.user_id
@@ -226,7 +238,7 @@ class Conversation:
             return None
         note = f"{blocks.mention(user_id)} started the guided flow"
         return Reply(update=blocks.build_picked(note, note),
-                     post=blocks.build_intro(self.catalog, started_by=user_id), once=True)
+                     post=blocks.build_intro(self.catalog, started_by=user_id), once=STEP, public=True)
 
     def _on_pick(self, click: Click) -> Reply | None:
         state, user_id = click.state, click.user_id
@@ -236,30 +248,56 @@ class Conversation:
         note = f"{blocks.mention(user_id)} chose *{escape(name)}*"
         return Reply(
             update=blocks.build_picked(f"Chose {name}", note),
-            post=self._recommendation(state, in_thread=click.in_thread, asked_by=user_id),
-            once=True,
+            post=self._recommendation(state, asked_by=user_id),
+            once=STEP,
         )
 
     def _on_others(self, click: Click) -> Reply | None:
         state = click.state
         if not isinstance(state, Choice):
             return None
-        return Reply(post=blocks.build_alternatives(self.catalog, state, advisor.alternatives(self.catalog, state)))
+        pairs = advisor.alternatives(self.catalog, state)
+        return Reply(post=blocks.build_alternatives(self.catalog, state, pairs), once="others")
+
+    def _on_under(self, click: Click) -> Reply | None:
+        """"Also for <goal>": the same use case, recommended under another of its goals."""
+        state = click.state
+        if not isinstance(state, Choice):
+            return None
+        return Reply(post=self._recommendation(state, asked_by=click.user_id))
+
+    def _on_browse(self, click: Click) -> Reply | None:
+        """A use case picked from /usecase list: its recommendation, where the list is."""
+        if not isinstance(click.state, Choice):
+            return None
+        answer = self._recommendation(click.state, asked_by=click.user_id)
+        return Reply(post=answer) if click.in_thread else Reply(private=answer)
 
     def _on_share(self, click: Click) -> Reply | None:
         state, user_id = click.state, click.user_id
         if not isinstance(state, Choice):
             return None
-        return Reply(share=blocks.build_shared(self.catalog, state, user_id))
+        if click.in_dm:  # a DM is no place to share to: pick the channel
+            return Reply(private=blocks.build_share_picker(self.catalog, state))
+        shared = blocks.with_shared(click.message_blocks, user_id, None) if click.message_blocks else None
+        return Reply(share=blocks.build_shared(self.catalog, state, user_id), once="share",
+                     update=shared or self._recommendation(state, shared_by=user_id))
+
+    def _on_sharepick(self, click: Click) -> Reply | None:
+        state, user_id = click.state, click.user_id
+        if not (isinstance(state, Choice) and click.picked_channel):
+            return None
+        return Reply(share=blocks.build_shared(self.catalog, state, user_id), share_to=click.picked_channel,
+                     update=blocks.build_notice(f"Shared to <#{click.picked_channel}>."), once="share")
 
     def _on_feedback(self, click: Click, helpful: bool) -> Reply | None:
         state, user_id = click.state, click.user_id
         if not isinstance(state, Choice):
             return None
-        updated = (blocks.with_feedback(click.message_blocks, helpful, user_id)
+        updated = (blocks.with_feedback(self.catalog, click.message_blocks, helpful, user_id, state)
                    if click.message_blocks else None)
         if updated is None:
-            updated = self._recommendation(state, in_thread=click.in_thread, feedback=(helpful, user_id))
+            updated = self._recommendation(state, feedback=(helpful, user_id))
         return Reply(
             update=updated,
             log={"event": "feedback", "helpful": helpful, "use_case": state.use_case,
@@ -334,6 +372,21 @@ class Conversation:
     def _on_cancel(self, click: Click) -> Reply | None:
         return Reply(update=blocks.build_notice("Cancelled: nothing was created in Segment."))
 
+    def _on_missing(self, click: Click) -> Reply | None:
+        """What was missing, after a 👎: kept for the operator, thanked for in place."""
+        state = click.state
+        if not (isinstance(state, Choice) and click.arg.isdigit() and int(click.arg) < len(blocks.MISSING_REASONS)):
+            return None
+        reason = blocks.MISSING_REASONS[int(click.arg)]
+        updated = (blocks.with_reason(click.message_blocks, reason, click.user_id)
+                   if click.message_blocks else None)
+        return Reply(
+            update=updated or self._recommendation(state, feedback=(False, click.user_id), reason=reason),
+            log={"event": "feedback_reason", "helpful": False, "reason": reason, "use_case": state.use_case,
+                 "goal": state.goal, "user": click.user_id},
+            once="missing",
+        )
+
     def _on_helpful(self, click: Click) -> Reply | None:
         return self._on_feedback(click, helpful=True)
 
@@ -350,6 +403,10 @@ _CLICKS = {
     "pick": Conversation._on_pick,
     "others": Conversation._on_others,
     "share": Conversation._on_share,
+    "sharepick": Conversation._on_sharepick,
+    "under": Conversation._on_under,
+    "browse": Conversation._on_browse,
+    "missing": Conversation._on_missing,
     "helpful": Conversation._on_helpful,
     "unhelpful": Conversation._on_unhelpful,
     "details": Conversation._on_details,

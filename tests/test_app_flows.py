@@ -206,16 +206,23 @@ def test_a_double_click_posts_the_next_question_once(harness):
 # ------------------------------------------------------------------ free text
 
 
-def test_usecase_with_a_clear_goal_posts_the_recommendation_for_the_team(harness):
+def test_usecase_with_a_clear_goal_answers_privately_until_shared(harness):
     mark = harness.mark()
     sent = harness.slack.slash(CHANNEL_ID, "we keep losing our biggest spenders")
-    assert sent.status == 200 and sent.body == ""
-    recommendation = harness.wait_for_message("Recommended:", after=mark)
-    assert recommendation.thread_ts is None and not recommendation.ephemeral
+    assert sent.status == 200
+    recommendation = harness.wait_for_message("Recommended:", after=mark, ephemeral=True)
     body = texts(recommendation)
     assert f"<@{harness.workspace.human_id}> asked" in body
-    assert "we keep losing our biggest spenders" in body
-    assert "Why this one" in body
+    assert "we keep losing our biggest spenders" in body and "Why this one" in body
+    assert not harness.calls("chat.postMessage")  # nothing in the channel until Share
+
+    harness.slack.click(recommendation, "Share to channel")
+    harness.slack.click(recommendation, "Share to channel")  # a second click shares nothing more
+    shared = harness.wait_for_message("shared a recommendation", after=mark, ephemeral=False)
+    assert shared.thread_ts is None
+    harness.wait_until(lambda: "shared this to the channel" in texts(recommendation), what="the share noted")
+    harness.settle() if hasattr(harness, "settle") else None
+    assert len(harness.calls("chat.postMessage")) == 1
     assert "Share to channel" not in {b["text"] for b in buttons(recommendation.blocks)}
 
 
@@ -239,8 +246,9 @@ def test_a_close_call_asks_did_you_mean_privately_and_a_pick_is_posted(harness):
     name = choices[0]["accessibility_label"].removeprefix("Choose ")
     mark = harness.mark()
     harness.slack.click(private, choices[0]["accessibility_label"])
-    posted = harness.wait_for_message(f"Recommended: {name}", after=mark, ephemeral=False)
-    assert posted.thread_ts is None
+    answer = harness.wait_for_message(f"Recommended: {name}", after=mark, ephemeral=True)
+    assert "you picked it from" in texts(answer)  # the why says it was a manual pick
+    assert not harness.calls("chat.postMessage")  # still private
 
 
 def test_text_out_of_scope_says_so_and_offers_the_guided_flow(harness):
@@ -281,14 +289,17 @@ def test_a_mention_inside_a_thread_answers_in_that_thread(harness):
 
 def test_a_bare_mention_gets_short_help(harness):
     message, _ = harness.slack.say(CHANNEL_ID, "@usecase-bot")
-    harness.wait_for_message("I help you choose a Segment use case", thread_ts=message.ts)
+    harness.wait_for_message("I help your team pick the Segment use case", thread_ts=message.ts)
 
 
 def test_a_direct_message_is_answered_in_the_dm(harness):
     message, sent = harness.slack.say(DM_ID, "turn free trials into paying customers")
     assert sent.status == 200
-    reply = harness.wait_for_message("Recommended:", channel=DM_ID, thread_ts=message.ts)
-    assert reply.channel == DM_ID
+    reply = harness.wait_for_message("Recommended:", channel=DM_ID)
+    assert reply.channel == DM_ID and reply.thread_ts is None  # a DM reads top to bottom: no "1 reply"
+    # written in a thread of the DM, the answer stays in that thread
+    reply_in_thread, sent = harness.slack.say(DM_ID, "what about cart abandonment?", thread_ts=reply.ts)
+    harness.wait_for_message("Recommended:", channel=DM_ID, thread_ts=reply.ts)
 
 
 def test_a_redelivered_event_gets_one_reply(harness):
@@ -416,9 +427,8 @@ def test_a_channel_without_the_bot_gets_a_private_how_to(harness):
     note = harness.wait_for_message("/invite @usecase-bot", channel="C0NOBOT01", after=mark, ephemeral=True)
     assert "What is your main business goal?" in texts(note)  # nothing lost: the flow itself comes along
     mark = harness.mark()
-    harness.slack.slash("C0NOBOT01", "we keep losing our biggest spenders")
-    private = harness.wait_for_message("Recommended:", channel="C0NOBOT01", after=mark, ephemeral=True)
-    assert "/invite @usecase-bot" in texts(private)
+    harness.slack.slash("C0NOBOT01", "we keep losing our biggest spenders")  # private anyway
+    harness.wait_for_message("Recommended:", channel="C0NOBOT01", after=mark, ephemeral=True)
 
 
 def test_a_dm_between_other_people_suggests_a_dm_with_the_bot(harness):

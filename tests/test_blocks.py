@@ -36,8 +36,9 @@ def every_message(catalog: Catalog, query: str = "shoppers abandon carts") -> li
         choice = Choice(row.use_case.id, row.goal.id, answers="y" * len(row.goal.considerations),
                         words=("abandon", "cart"), others=tuple(list(catalog.use_cases)[:3]))
         choices.append(choice)
-        out += [blocks.build_recommendation(catalog, choice, advisor.why(catalog, choice), in_thread=True, asked_by="U1", query=query),
-                blocks.build_recommendation(catalog, choice, advisor.why(catalog, choice), in_thread=False, feedback=(False, "U1")),
+        out += [blocks.build_recommendation(catalog, choice, advisor.why(catalog, choice), shareable=True, asked_by="U1", query=query),
+                blocks.build_recommendation(catalog, choice, advisor.why(catalog, choice), shareable=False, feedback=(False, "U1")),
+                blocks.build_recommendation(catalog, choice, advisor.why(catalog, choice), feedback=(False, "U1"), reason="Too vague", shared_by="U2"),
                 blocks.build_shared(catalog, choice, "U1"),
                 blocks.build_alternatives(catalog, choice, advisor.alternatives(catalog, choice)),
                 blocks.build_setup_details(catalog, choice),
@@ -154,19 +155,19 @@ def test_feedback_replaces_only_the_feedback_buttons(catalog):
     goal = catalog.goals[0]
     first = Choice(goal.use_cases[0], goal.id)
     posted = blocks.build_recommendation(catalog, first, advisor.why(catalog, first), asked_by="U1", query="q")
-    updated = blocks.with_feedback(posted.blocks, True, "U2")
+    updated = blocks.with_feedback(catalog, posted.blocks, True, "U2", first)
     assert updated is not None and len(updated.blocks) == len(posted.blocks)
     dumped = json.dumps(updated.blocks)
     assert "found this helpful" in dumped and action_ids.make("helpful") not in dumped and action_ids.make("others") in dumped
-    assert blocks.with_feedback(updated.blocks, False, "U2") is None  # already answered
-    assert blocks.with_feedback([1, 2], True, "U2") is None
+    assert blocks.with_feedback(catalog, updated.blocks, False, "U2", first) is None  # already answered
+    assert blocks.with_feedback(catalog, [1, 2], True, "U2", first) is None
 
 
 def test_share_is_offered_only_inside_a_thread(catalog):
     goal = catalog.goals[0]
     choice = Choice(goal.use_cases[0], goal.id)
-    assert action_ids.make("share") in json.dumps(blocks.build_recommendation(catalog, choice, advisor.why(catalog, choice), in_thread=True).blocks)
-    assert action_ids.make("share") not in json.dumps(blocks.build_recommendation(catalog, choice, advisor.why(catalog, choice), in_thread=False).blocks)
+    assert action_ids.make("share") in json.dumps(blocks.build_recommendation(catalog, choice, advisor.why(catalog, choice), shareable=True).blocks)
+    assert action_ids.make("share") not in json.dumps(blocks.build_recommendation(catalog, choice, advisor.why(catalog, choice), shareable=False).blocks)
 
 
 def test_the_recommendation_gives_the_goal_specific_sources_and_destinations(catalog):

@@ -1469,7 +1469,9 @@ def test_mention_and_dm_text_comes_back_escaped_and_within_limits(wire):
         sent = wire.sent_since(mark)
         posts = [p for name, p in sent if name == "chat.postMessage"]
         assert posts, f"no reply to {where}: {sent}"
-        assert all(p.get("thread_ts") == event_.get("thread_ts", ts) for p in posts)
+        # in a channel, the message's thread; in a DM, the top level unless it was in a thread
+        expected = event_.get("thread_ts", ts if where == "mention" else None)
+        assert all(p.get("thread_ts") == expected for p in posts)
         for name, params in sent:
             problems = wire.message_problems(params.get("text"), params.get("blocks"), [HUMAN_ID])
             assert not problems, (name, problems)
@@ -1495,10 +1497,10 @@ def test_every_message_the_bot_can_build_for_any_text_is_escaped_and_within_limi
         built = [
             command.post, command.private, conversation.message(text, user).post,
             # whatever the matcher made of the text, each way of echoing it
-            blocks.build_recommendation(catalog, choice, advisor.why(catalog, choice), in_thread=False, asked_by=user, query=text),
+            blocks.build_recommendation(catalog, choice, advisor.why(catalog, choice), shareable=False, asked_by=user, query=text),
             blocks.build_did_you_mean(catalog, [choice, *others], text),
             blocks.build_no_match(catalog, text),
-            conversation.render(flow, user, in_thread=True),
+            conversation.render(flow, user),
         ]
         # a button's state (matched words included) comes back from Slack as it was sent:
         # every click on a recommendation builds messages within limits too

@@ -343,7 +343,7 @@ def test_private_answers_and_composer_errors(page, sandbox):
     send(page, "/usecase help")
     note = page.locator("#messages > .message.is-ephemeral").last
     expect(note).to_contain_text("Only visible to you")
-    expect(note).to_contain_text("I help you choose a Segment use case")
+    expect(note).to_contain_text("I help your team pick the Segment use case")
 
     send(page, "/giphy cats")
     error = page.locator("#composer-error")

@@ -22,7 +22,8 @@ def register(app: App, conversation: Conversation, seen: SeenOnce, background, s
     def answer_click(click: ClickPayload, client: WebClient) -> None:
         reply = conversation.click(click.action_id, click.value, click.user_id,
                                    in_thread=click.thread_ts is not None, message_blocks=click.blocks,
-                                   selected=click.selected)
-        if reply.once and not seen.first(f"click:{click.channel}:{click.ts}"):
+                                   selected=click.selected, in_dm=click.in_dm,
+                                   picked_channel=click.picked_channel)
+        if reply.once and not seen.first(f"click:{reply.once}:{click.channel}:{click.ts}"):
             reply = Reply(private=blocks.build_notice(blocks.ALREADY_ANSWERED))
         Delivery.for_click(client, click, segment).carry_out(reply)

@@ -53,31 +53,66 @@ class Delivery:
             feedback_log.info(json.dumps(reply.log, sort_keys=True))
         if reply.private:
             self.tell_privately(reply.private)
-        if reply.post:  # the next step first: it is what the person waits for
+        if reply.post and self.clicked_ephemeral and not reply.public:
+            self.tell_privately(reply.post)  # what began privately stays private until shared
+        elif reply.post:  # the next step first: it is what the person waits for
             self.post(reply.post, thread_ts=self.thread_ts)
         if reply.update:
             self.update_clicked(reply.update)  # a failed update does not undo the next step
+        if reply.update_root and self.thread_ts and self.thread_ts != self.clicked_ts:
+            # the root of a /usecase thread is the bot's; a person's root is left as it is
+            self._call("chat.update", self.client.chat_update, channel=self.channel, ts=self.thread_ts,
+                       quiet=("cant_update_message", "message_not_found"), **reply.update_root.as_kwargs())
         if reply.share:
-            self.post(reply.share, thread_ts=None)
+            self.share(reply.share, reply.share_to)
         if reply.file:
             self.upload(reply.file)
         if reply.create:
             self.create_plan(reply.create)
 
+    def share(self, shared: Message, to: str | None) -> bool:
+        """The shared copy in the channel (or the one picked), linked to the conversation."""
+        if to is None and not self.clicked_ephemeral and self.channel and self.clicked_ts:
+            link = self._permalink(self.thread_ts or self.clicked_ts)
+            if link:
+                shared = blocks.with_permalink(shared, link)
+        if to is None:
+            return self.post(shared, thread_ts=None)
+        error = self._call("chat.postMessage", self.client.chat_postMessage, channel=to,
+                           unfurl_links=False, unfurl_media=False, **shared.as_kwargs())
+        if error in CANNOT_POST_HERE:
+            return self.tell_privately(blocks.build_notice(blocks.cannot_post_here(to)))
+        if error is not None:
+            self.tell_privately(blocks.build_notice(blocks.FAILED))
+        return error is None
+
+    def _permalink(self, ts: str) -> str | None:
+        try:
+            answer = self.client.chat_getPermalink(channel=self.channel, message_ts=ts)
+        except (SlackApiError, SlackClientError) as exc:
+            _log_failure("chat.getPermalink", type(exc).__name__, self.channel)
+            return None
+        link = answer.get("permalink")
+        return link if isinstance(link, str) and link.startswith("https://") else None
+
     def upload(self, file: PlanFile) -> bool:
         """The file in the thread; where Slack refuses it, the same content inline (or in a modal
         when it is too long for a message)."""
-        error = None
-        if self.channel:
+        error = "only you can see this conversation" if self.clicked_ephemeral else None
+        if self.channel and error is None:
             error = self._call("files.upload_v2", self.client.files_upload_v2, channel=self.channel,
                                thread_ts=self.thread_ts, filename=file.filename, title=file.title,
                                content=file.content, initial_comment=file.title)
             if error is None:
                 return True
         why = f"Slack did not take the file ({error or 'no channel'}), so here it is inline"
+        if self.clicked_ephemeral:
+            why = "shown only to you: share the recommendation to post files for your team"
         if blocks.plan_fits_inline(file.content) or not self.trigger_id:
             inline = blocks.build_plan_inline(file.title, file.content, why)
-            return self.post(inline, thread_ts=self.thread_ts) if self.channel else self.tell_privately(inline)
+            if self.channel and not self.clicked_ephemeral:
+                return self.post(inline, thread_ts=self.thread_ts)
+            return self.tell_privately(inline)
         view = blocks.build_plan_modal(file.title, file.content)
         return self._call("views.open", self.client.views_open, trigger_id=self.trigger_id, view=view) is None
 
@@ -120,8 +155,9 @@ class Delivery:
         return self._call("chat.postEphemeral", self.client.chat_postEphemeral, channel=self.channel,
                           user=self.user_id, thread_ts=self.thread_ts, **message.as_kwargs()) is None
 
-    def _call(self, method: str, call, **arguments) -> str | None:
-        """Make a Web API call (retried by the client's handlers); None, or the error it ended with."""
+    def _call(self, method: str, call, quiet: tuple[str, ...] = (), **arguments) -> str | None:
+        """Make a Web API call (retried by the client's handlers); None, or the error it ended
+        with (logged, unless it is one of `quiet`: expected, and nothing to fix)."""
         try:
             call(**arguments)
             return None
@@ -129,7 +165,8 @@ class Delivery:
             error = (exc.response.get("error") if exc.response is not None else None) or "error"
         except SlackClientError as exc:
             error = type(exc).__name__
-        _log_failure(method, error, self.channel)
+        if error not in quiet:
+            _log_failure(method, error, self.channel)
         return error
 
     def _respond(self, message: Message, *, replace_original: bool) -> bool:

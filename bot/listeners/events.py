@@ -26,12 +26,12 @@ def register(app: App, conversation: Conversation, seen: SeenOnce, background) -
         if not seen.first(f"message:{channel}:{ts}"):
             return
         user, text = as_str(event.get("user")), as_str(event.get("text")) or ""
-        Delivery(
-            client,
-            channel=channel,
-            user_id=user,
-            thread_ts=as_str(event.get("thread_ts")) or ts,
-        ).carry_out(conversation.message(text, user))
+        # in a channel the answer goes in the message's thread; a DM reads top to bottom, so
+        # there it answers at the top level unless the person wrote in a thread
+        in_dm = event.get("channel_type") == "im"
+        thread_ts = as_str(event.get("thread_ts")) or (None if in_dm else ts)
+        Delivery(client, channel=channel, user_id=user, thread_ts=thread_ts).carry_out(
+            conversation.message(text, user))
 
     @app.event("app_mention")
     def handle_app_mention(event: dict, client: WebClient) -> None:

@@ -28,6 +28,11 @@ class ClickPayload:
     blocks: list | None  # the clicked message's blocks, as Slack sent them
     trigger_id: str | None = None  # opens a modal
     selected: tuple[str, ...] = ()  # the values of the options ticked in the message's checkboxes
+    picked_channel: str | None = None  # the conversation chosen in a conversations_select
+
+    @property
+    def in_dm(self) -> bool:
+        return bool(self.channel and self.channel.startswith("D"))
 
     @classmethod
     def read(cls, body: dict, action: dict, context) -> "ClickPayload":
@@ -37,21 +42,36 @@ class ClickPayload:
         ts = as_str(container.get("message_ts")) or as_str(message.get("ts"))
         thread_ts = as_str(container.get("thread_ts")) or as_str(message.get("thread_ts"))
         blocks = message.get("blocks")
+        channel = as_str(context.channel_id) or as_str(container.get("channel_id"))
+        in_dm = bool(channel and channel.startswith("D"))
         return cls(
             action_id=as_str(action.get("action_id")) or "",
-            value=action.get("value"),
-            channel=as_str(context.channel_id) or as_str(container.get("channel_id")),
+            value=_value(action),
+            channel=channel,
             # the clicker: Bolt's context.user_id falls back to the message's author when the
             # payload's user is missing, so it is read from the payload itself
             user_id=as_str(as_dict(body.get("user")).get("id")),
             ts=ts,
-            thread_ts=thread_ts or (None if ephemeral else ts),
+            # a step answered in a channel continues in the thread the clicked message roots; in
+            # a DM the conversation stays at the top level, as DMs read
+            thread_ts=thread_ts or (None if ephemeral or in_dm else ts),
             ephemeral=ephemeral,
             response_url=as_str(body.get("response_url")),
             blocks=blocks if isinstance(blocks, list) else None,
             trigger_id=as_str(body.get("trigger_id")),
             selected=_ticked(as_dict(as_dict(body.get("state")).get("values"))),
+            picked_channel=as_str(action.get("selected_conversation")),
         )
+
+
+def _value(action: dict):
+    """A button's value, a menu's chosen option's value, or (a conversations_select has no
+    value) the state the bot put in its block_id."""
+    if action.get("type") == "static_select":
+        return as_dict(action.get("selected_option")).get("value")
+    if action.get("type") == "conversations_select":
+        return action.get("block_id")
+    return action.get("value")
 
 
 def _ticked(values: dict) -> tuple[str, ...]:

@@ -139,10 +139,13 @@ class SlackSide:
         return message, self.signed(self.event_body(event), "application/json")
 
     def with_mentions(self, text: str) -> str:
-        """What Slack's composer does to "@name": it becomes <@U…>."""
+        """What Slack's composer sends for what a person typed: &, < and > escaped, "@name" as
+        <@U…>, @channel / @here / @everyone as <!channel> …, and links as <https://…>."""
+        text = _escape_outside_markup(text)
         for user_id, name in self.workspace.users.items():
             text = re.sub(rf"(?<![\w<])@{re.escape(name)}\b", f"<@{user_id}>", text)
-        return text
+        text = re.sub(r"(?<![\w<])@(channel|here|everyone)\b", r"<!\1>", text)
+        return re.sub(r"(?<![<|\w])(https?://[^\s<>]+[^\s<>.,;:!?)\]'\"])", r"<\1>", text)
 
     def click_body(self, message: Message, action: dict, user: str | None = None,
                    state: dict | None = None) -> bytes:
@@ -168,7 +171,7 @@ class SlackSide:
             "response_url": self.workspace.new_response_url(
                 self.response_base_url, message.channel, user, thread_ts=message.thread_ts,
                 original_ts=message.ts, original_ephemeral=message.ephemeral),
-            "actions": [{**action, "type": "button", "action_ts": f"{time.time():.6f}"}],
+            "actions": [{"type": "button", **action, "action_ts": f"{time.time():.6f}"}],
         }
         if not message.ephemeral:
             payload["message"] = message.slack_shape()
@@ -185,6 +188,17 @@ class SlackSide:
     def click_action(self, message: Message, action: dict, user: str | None = None,
                      state: dict | None = None) -> Sent:
         return self.signed(self.click_body(message, action, user, state), "application/x-www-form-urlencoded")
+
+
+_MARKUP = re.compile(r"(<(?:[@#!][^<>\s]*|https?://[^<>\s]+|mailto:[^<>\s]+)>|&(?:amp|lt|gt);)")
+
+
+def _escape_outside_markup(text: str) -> str:
+    """&, < and > escaped as Slack escapes typed text, except in mentions and links already
+    written as Slack markup (as the composer's pickers insert them) and entities."""
+    parts = _MARKUP.split(text)
+    return "".join(part if i % 2 else part.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                   for i, part in enumerate(parts))
 
 
 def buttons(blocks: list) -> list[dict]:

@@ -208,6 +208,14 @@ def _click(people: SlackSide, request: dict) -> dict:
     action = {"action_id": str(request.get("action_id") or ""), "block_id": str(request.get("block_id") or "")}
     if request.get("value") is not None:
         action["value"] = str(request["value"])
+    if request.get("type") in ("static_select", "conversations_select"):  # a menu: what was chosen
+        action["type"] = request["type"]
+        if isinstance(request.get("selected_option"), dict):
+            option = request["selected_option"]
+            action["selected_option"] = {"value": str(option.get("value") or ""),
+                                         "text": {"type": "plain_text", "text": str(option.get("text") or "")}}
+        if isinstance(request.get("selected_conversation"), str):
+            action["selected_conversation"] = request["selected_conversation"]
     state = request.get("state") if isinstance(request.get("state"), dict) else None
     sent = people.click_action(message, action, state=state)
     if sent.status >= 400:

@@ -98,6 +98,11 @@ class FakeWebApi:
             message = ws.post(channel, ws.bot_user_id, _text(p), _blocks(p), ephemeral=True,
                               thread_ts=p.get("thread_ts") or None, as_bot=True)
             return {"message_ts": message.ts}
+        if method == "chat.getPermalink":
+            channel, ts = str(p.get("channel") or ""), str(p.get("message_ts") or "")
+            if ws.find(channel, ts) is None:
+                raise WebApiError("message_not_found")
+            return {"channel": channel, "permalink": f"https://sandbox.slack.local/archives/{channel}/p{ts.replace('.', '')}"}
         if method == "views.publish":
             return {"view": p.get("view")}
         if method == "views.open":

@@ -738,6 +738,9 @@
       action_id: action.action_id,
       block_id: action.block_id,
       value: action.value === undefined ? null : action.value,
+      type: action.type || 'button',
+      selected_option: action.selected_option || null,
+      selected_conversation: action.selected_conversation || null,
       state: button && button.closest('.message-content') ? BK.stateOf(button.closest('.message-content')) : null
     }).then(function (res) {
       if (button) {

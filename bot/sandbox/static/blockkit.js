@@ -497,6 +497,47 @@
     return group;
   }
 
+  // A menu: a static_select's options, or a conversations_select's channels. Choosing sends
+  // the action at once, as Slack does, with what was chosen.
+  function renderSelect(obj, blockId, opts) {
+    var select = el('select', 'bk-select');
+    var actionId = typeof obj.action_id === 'string' ? obj.action_id : '';
+    select.setAttribute('data-action-id', actionId);
+    var placeholder = el('option', null, plainText(obj.placeholder) || 'Select an item');
+    placeholder.value = '';
+    placeholder.disabled = true;
+    placeholder.selected = true;
+    select.appendChild(placeholder);
+    var choices = [];
+    if (obj.type === 'static_select') {
+      (Array.isArray(obj.options) ? obj.options : []).forEach(function (o) {
+        if (isObj(o)) choices.push({ value: str(o.value), text: plainText(o.text) });
+      });
+    } else {
+      var channels = isObj(opts.channels) ? opts.channels : {};
+      Object.keys(channels).forEach(function (id) {
+        if (id.charAt(0) !== 'D') choices.push({ value: id, text: '#' + channels[id] });
+      });
+    }
+    choices.forEach(function (c) {
+      var option = el('option', null, c.text);
+      option.value = c.value;
+      select.appendChild(option);
+    });
+    if (obj.accessibility_label || obj.placeholder) {
+      select.setAttribute('aria-label', str(obj.accessibility_label || plainText(obj.placeholder)));
+    }
+    select.addEventListener('change', function () {
+      var chosen = choices[select.selectedIndex - 1];
+      if (!chosen || typeof opts.onAction !== 'function') return;
+      var action = { action_id: actionId, block_id: blockId, type: obj.type, value: null, url: null };
+      if (obj.type === 'static_select') action.selected_option = { value: chosen.value, text: chosen.text };
+      else action.selected_conversation = chosen.value;
+      opts.onAction(action, select);
+    });
+    return select;
+  }
+
   function stateOf(container) {
     var values = {};
     Array.prototype.forEach.call(container.querySelectorAll('.bk-checkboxes'), function (group) {
@@ -519,6 +560,9 @@
         return renderButton(obj, blockId, opts);
       case 'checkboxes':
         return renderCheckboxes(obj, blockId, opts);
+      case 'static_select':
+      case 'conversations_select':
+        return renderSelect(obj, blockId, opts);
       case 'image':
         return renderImageElement(obj, where === 'accessory' ? 'bk-accessory-image' : 'bk-element-image');
       default:
