@@ -24,9 +24,9 @@ from bot.settings import Settings
 from bot.web import slack_request
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-REFERENCE = SHARED / "reference"
-SLACK_REFERENCE = REFERENCE / "slack"
+FIXTURES = ROOT / "tests" / "fixtures"  # third-party reference data, kept in the repository
+SLACK_REFERENCE = FIXTURES / "slack"
+SEGMENT_REFERENCE = FIXTURES / "segment"
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # a signing secret for tests only
 BOT_TOKEN = "xoxb-test-token"
 MAX_BLOCKS = 50
@@ -37,22 +37,28 @@ def catalog():
     return load_catalog()
 
 
+def fixture_text(path: Path) -> str:
+    """A fixture file's text; a missing fixture fails the test (it is in the repository)."""
+    if not path.is_file():
+        pytest.fail(f"fixture {path} is missing: it belongs in the repository (see tests/fixtures/README.md)",
+                    pytrace=False)
+    return path.read_text(encoding="utf-8")
+
+
 @pytest.fixture(scope="session")
 def block_kit_validator():
-    path = SLACK_REFERENCE / "schemas" / "slack-block-kit.schema.json"
-    if not path.exists():
-        return None
     from jsonschema import Draft202012Validator
 
-    return Draft202012Validator(json.loads(path.read_text()))
+    return Draft202012Validator(json.loads(fixture_text(SLACK_REFERENCE / "schemas" / "slack-block-kit.schema.json")))
 
 
 def block_kit_problems(validator, blocks: list) -> list[str]:
     """Why Slack would refuse these blocks: the 50-block limit and the Block Kit schema."""
+    assert validator is not None, "block_kit_problems needs the Block Kit schema validator"
     problems = []
     if len(blocks) > MAX_BLOCKS:
         problems.append(f"{len(blocks)} blocks (Slack allows {MAX_BLOCKS})")
-    if validator is not None and blocks:
+    if blocks:
         problems += [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}"
                      for e in validator.iter_errors(blocks)]
     return problems

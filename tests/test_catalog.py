@@ -34,7 +34,7 @@ from bot.catalog import (
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED = REPO / "catalog"
-REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
+REFERENCE = REPO / "tests" / "fixtures" / "segment"  # Segment's pages, copied (see SOURCES.md there)
 GUIDE_MD = REFERENCE / "choosing-a-use-case.md"
 FACTS_YML = REFERENCE / "segment-usecases-facts.yml"
 USECASE_BOT = Path(sys.executable).parent / "usecase-bot"
@@ -112,17 +112,13 @@ def parse_guide(text: str) -> Guide:
 
 @pytest.fixture(scope="module")
 def guide() -> Guide:
-    if not GUIDE_MD.is_file():
-        pytest.skip(f"Segment's guide is not at {GUIDE_MD} (../shared/reference next to the repo); "
-                    "nothing to compare the catalog's names, descriptions and questions with")
+    assert GUIDE_MD.is_file(), f"Segment's guide is missing from the repository: {GUIDE_MD}"
     return parse_guide(GUIDE_MD.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
 def facts() -> dict:
-    if not FACTS_YML.is_file():
-        pytest.skip(f"the Use Cases Reference facts are not at {FACTS_YML} (../shared/reference "
-                    "next to the repo); nothing to compare events, sources and destinations with")
+    assert FACTS_YML.is_file(), f"the Use Cases Reference facts are missing from the repository: {FACTS_YML}"
     return yaml.safe_load(FACTS_YML.read_text(encoding="utf-8"))
 
 

@@ -1,4 +1,4 @@
-"""Slack's real payload shapes (../shared/reference/slack/payloads) are understood as sent."""
+"""Slack's real payload shapes (tests/fixtures/slack/payloads) are understood as sent."""
 
 from __future__ import annotations
 
@@ -6,16 +6,13 @@ import json
 
 import pytest
 
-from tests.conftest import SLACK_REFERENCE
+from tests.conftest import SLACK_REFERENCE, fixture_text
 
 PAYLOADS = SLACK_REFERENCE / "payloads"
 
 
 def payload_text(name: str) -> str:
-    path = PAYLOADS / name
-    if not path.exists():
-        pytest.skip(f"reference payload {path} is not here")
-    return path.read_text().strip()
+    return fixture_text(PAYLOADS / name).strip()
 
 
 def posts(harness) -> list[dict]:
