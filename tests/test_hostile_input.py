@@ -53,8 +53,6 @@ counting ThreadPoolExecutor put in its place (same behaviour), never by sleeping
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import io
 import json
 import logging
@@ -73,7 +71,7 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 import bot.app
-from bot import advisor, blocks
+from bot import advisor, blocks, signing
 from bot.advisor import Choice, Flow
 from bot.app import build_app
 from bot.conversation import Conversation
@@ -154,8 +152,7 @@ class Answer:
 
 def sign(body: bytes, timestamp: str, secret: str = SECRET) -> str:
     """Slack's v0 signature: HMAC-SHA256 over "v0:<ts>:" and the raw body, byte for byte."""
-    base = b"v0:" + timestamp.encode("latin-1") + b":" + body
-    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return signing.sign(secret, body, timestamp)
 
 
 def now() -> str:
