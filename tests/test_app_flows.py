@@ -13,7 +13,7 @@ from bot.dedupe import MemorySeenOnce
 from bot.matcher import Matcher
 from bot.sandbox.people import buttons
 from bot.sandbox.workspace import CHANNEL_ID, DM_ID
-from tests.conftest import Harness, identity_of, make_settings
+from tests.support.harness import Harness, identity_of, make_settings
 
 
 def goal_of(catalog, index=0):

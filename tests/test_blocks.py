@@ -12,7 +12,7 @@ import pytest
 from bot import advisor, blocks
 from bot.advisor import Choice, Flow
 from bot.catalog import Catalog, Consideration, GoalFit
-from tests.conftest import block_kit_problems
+from tests.support.blockkit import block_kit_problems
 
 HOSTILE = "<!channel> <@U0EVIL> <https://evil.example|click> & <#C0X|x> <!subteam^S1>"
 

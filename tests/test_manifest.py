@@ -6,7 +6,7 @@ import json
 
 import yaml
 
-from tests.conftest import ROOT, SLACK_REFERENCE, fixture_text
+from tests.support.reference import ROOT, SLACK_REFERENCE, fixture_text
 
 MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
 

@@ -9,20 +9,13 @@ Mode endpoint.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
-import queue
 import shutil
 import signal
 import socket
-import struct
 import subprocess
-import sys
-import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -31,187 +24,41 @@ from urllib.parse import parse_qsl
 import pytest
 
 from bot import signing
-from bot.sandbox.people import SlackSide, buttons, find_button
+from bot.sandbox.people import buttons, find_button
 from bot.sandbox.server import SlackStandIn
 from bot.sandbox.workspace import CHANNEL_ID, Message
 from bot.settings import DEFAULT_API_URL, DEFAULT_HOST, DEFAULT_PORT, SettingsError, load_settings
-from tests.conftest import Harness, block_kit_problems
+from tests.support.blockkit import block_kit_problems
+from tests.support.harness import Harness, HttpHarness, SlowPosts
+from tests.support.processes import (
+    EXIT_TIMEOUT,
+    START_TIMEOUT,
+    USECASE_BOT,
+    WAIT,
+    Bot,
+    child_pids,
+    clean_env,
+    free_port,
+    http,
+    ipv6_loopback,
+    listening_addresses,
+    other_local_addresses,
+    wait_for,
+    wait_for_workers,
+    wait_until_healthy,
+)
+from tests.support.reference import ROOT
+from tests.support.socket_mode import FakeSocketModeServer, envelope
 
-USECASE_BOT = str(Path(sys.executable).parent / "usecase-bot")
-ROOT = Path(__file__).resolve().parents[1]
 SIGNING_SECRET = "5f0c2b9e7d41a3c86e90b1d2f4a7c3e8"  # hex, for these tests only
 BOT_TOKEN = "xoxb-1111-2222-modes"
 APP_TOKEN = "xapp-1-A0KRD7HC3-3333-modes"
 GOAL_CHOOSER = "What is your main business goal?"
 
-START_TIMEOUT = 60.0  # a cold start on a busy 2-core machine
-WAIT = 15.0  # for something the bot does after it acked
 ACK_DEADLINE = 3.0  # Slack's: an ack later than this counts as a failure
-EXIT_TIMEOUT = 20.0  # an operator error must end the process, never hang
 
 
 # ------------------------------------------------------------------ processes and ports
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """The environment without anything that would change how the bot starts."""
-    drop = {"PORT", "USECASE_CATALOG", "WEB_CONCURRENCY", "LOG_LEVEL"}
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("SLACK_") and k not in drop and not k.lower().endswith("_proxy")}
-    env["PYTHONUNBUFFERED"] = "1"
-    env.update(extra)
-    return env
-
-
-class Bot:
-    """`usecase-bot ARGS` as a subprocess, its output in files (a full pipe would block it)."""
-
-    def __init__(self, args: list[str], env: dict[str, str], log_dir: Path):
-        log_dir.mkdir(parents=True, exist_ok=True)
-        self.stdout_path = log_dir / "stdout.txt"
-        self.stderr_path = log_dir / "stderr.txt"
-        self._out = open(self.stdout_path, "w")
-        self._err = open(self.stderr_path, "w")
-        # the bot's own temporary files (HTTP mode's dedupe table) land here, not in /tmp
-        env = {**env, "TMPDIR": str(log_dir)}
-        self.proc = subprocess.Popen([USECASE_BOT, *args], env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
-                                     stdout=self._out, stderr=self._err)
-        self.pid = self.proc.pid
-
-    def stderr(self) -> str:
-        return self.stderr_path.read_text(errors="replace")
-
-    def describe(self) -> str:
-        return f"exit={self.proc.poll()} stderr:\n{self.stderr()[-4000:]}"
-
-    def stop(self) -> None:
-        try:
-            if self.proc.poll() is None:
-                self.proc.terminate()
-                try:
-                    self.proc.wait(timeout=EXIT_TIMEOUT)
-                except subprocess.TimeoutExpired:
-                    self.proc.kill()
-                    self.proc.wait(timeout=10)
-        finally:
-            # workers left behind by a master that was killed
-            for child in child_pids(self.pid):
-                try:
-                    os.kill(child, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            self._out.close()
-            self._err.close()
-
-
-def child_pids(parent: int) -> list[int]:
-    """Processes whose parent is `parent` (read from /proc, no psutil needed)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) "
-        if int(fields[1]) == parent and fields[0] != "Z":
-            found.append(int(entry.name))
-    return found
-
-
-def process_age(pid: int) -> float:
-    """Seconds since `pid` started (0 when it is gone)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        uptime = float(Path("/proc/uptime").read_text().split()[0])
-    except OSError:
-        return 0.0
-    started_ticks = int(stat[stat.rindex(")") + 2:].split()[19])  # field 22, starttime
-    return uptime - started_ticks / os.sysconf("SC_CLK_TCK")
-
-
-def wait_for_workers(bot: "Bot", count: int = 2, settled: float = 3.0) -> list[int]:
-    """The master's workers, once `count` of them have been up for `settled` seconds (booted)."""
-    def booted() -> list[int]:
-        ready = [p for p in child_pids(bot.pid) if process_age(p) >= settled]
-        return ready if len(ready) >= count else []
-
-    workers = wait_for(booted, timeout=START_TIMEOUT + settled, interval=0.2)
-    assert len(workers) >= count, f"workers: {child_pids(bot.pid)}; {bot.describe()}"
-    return workers
-
-
-def listening_addresses(port: int) -> set[str]:
-    """Every local address with a TCP socket listening on `port` (from /proc/net/tcp{,6})."""
-    addresses = set()
-    for name, family in (("tcp", socket.AF_INET), ("tcp6", socket.AF_INET6)):
-        path = Path("/proc/net") / name
-        if not path.exists():
-            continue
-        for line in path.read_text().splitlines()[1:]:
-            fields = line.split()
-            local, state = fields[1], fields[3]
-            address_hex, port_hex = local.split(":")
-            if state != "0A" or int(port_hex, 16) != port:  # 0A = LISTEN
-                continue
-            raw = bytes.fromhex(address_hex)
-            # the kernel prints each 32-bit word in host order
-            words = struct.unpack(f"<{len(raw) // 4}I", raw)
-            addresses.add(socket.inet_ntop(family, struct.pack(f">{len(words)}I", *words)))
-    return addresses
-
-
-def other_local_addresses() -> list[str]:
-    """This machine's non-loopback IPv4 addresses, when they can be found."""
-    if not shutil.which("hostname"):
-        return []
-    try:
-        out = subprocess.run(["hostname", "-I"], capture_output=True, text=True, timeout=5).stdout
-    except (OSError, subprocess.SubprocessError):
-        return []
-    return [a for a in out.split() if "." in a and not a.startswith("127.")]
-
-
-def http(method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None,
-         timeout: float = 30.0) -> tuple[int, str]:
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(request, timeout=timeout) as response:
-            return response.status, response.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode("utf-8", "replace")
-
-
-def wait_until_healthy(bot: Bot, port: int) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if bot.proc.poll() is not None:
-            pytest.fail(f"usecase-bot exited while starting: {bot.describe()}")
-        try:
-            status, body = http("GET", f"http://127.0.0.1:{port}/healthz", timeout=2)
-            if status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"usecase-bot did not answer GET /healthz within {START_TIMEOUT}s: {bot.describe()}")
-
-
-def wait_for(predicate, timeout: float = WAIT, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
 
 
 def http_env(stand_in: SlackStandIn, **extra: str) -> dict[str, str]:
@@ -235,21 +82,6 @@ def start_http_bot(stand_in: SlackStandIn, log_dir: Path, *extra_args: str, work
 # ------------------------------------------------------------------ HTTP mode
 
 
-class HttpHarness(Harness):
-    """Slack's side of the conversation, sent over real HTTP to the running bot."""
-
-    def __init__(self, stand_in: SlackStandIn, catalog, url: str):
-        self.url = url
-        super().__init__(stand_in, None, catalog)
-        self.slack = SlackSide(self.workspace, self.dispatch, SIGNING_SECRET, stand_in.base_url)
-
-    def dispatch(self, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
-        return http("POST", self.url, body, headers)
-
-    def post_raw(self, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
-        return http("POST", self.url, body, headers)
-
-
 @pytest.fixture(scope="module")
 def http_stand_in():
     server = SlackStandIn().start()
@@ -269,7 +101,7 @@ def http_bot(http_stand_in, tmp_path_factory):
 
 @pytest.fixture
 def h(http_bot, http_stand_in, catalog, request):
-    harness = HttpHarness(http_stand_in, catalog, f"http://127.0.0.1:{http_bot.port}/slack/events")
+    harness = HttpHarness(http_stand_in, catalog, f"http://127.0.0.1:{http_bot.port}/slack/events", SIGNING_SECRET)
     logged = len(http_bot.stderr())
     failed_before = request.session.testsfailed
     yield harness
@@ -510,20 +342,6 @@ def test_http_runs_several_worker_processes(http_bot):
     assert listening_addresses(http_bot.port) == {DEFAULT_HOST}
 
 
-class SlowPosts:
-    """Wraps a FakeWebApi so chat.postMessage takes `delay` seconds: work still running after the ack."""
-
-    def __init__(self, api, delay: float):
-        self.api, self.delay, self.handle_fast = api, delay, api.handle
-        self.started = threading.Event()
-
-    def __call__(self, method, body, content_type, authorization):
-        if method == "chat.postMessage":
-            self.started.set()
-            time.sleep(self.delay)
-        return self.handle_fast(method, body, content_type, authorization)
-
-
 def test_http_sigterm_stops_master_and_workers_cleanly(tmp_path, catalog):
     stand_in = SlackStandIn().start()
     slow = SlowPosts(stand_in.api, delay=2.0)
@@ -532,7 +350,7 @@ def test_http_sigterm_stops_master_and_workers_cleanly(tmp_path, catalog):
     try:
         workers = wait_for_workers(bot, settled=0)
         # busy when it is asked to stop: the post that follows the ack is under way
-        h = HttpHarness(stand_in, catalog, f"http://127.0.0.1:{port}/slack/events")
+        h = HttpHarness(stand_in, catalog, f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET)
         mark = h.mark()
         assert h.slack.slash(CHANNEL_ID, "").status == 200
         assert slow.started.wait(WAIT), bot.describe()
@@ -553,15 +371,6 @@ def test_http_sigterm_stops_master_and_workers_cleanly(tmp_path, catalog):
     finally:
         bot.stop()
         stand_in.stop()
-
-
-def ipv6_loopback() -> bool:
-    try:
-        with socket.socket(socket.AF_INET6) as s:
-            s.bind(("::1", 0))
-        return True
-    except OSError:
-        return False
 
 
 @pytest.mark.parametrize("host", ["127.0.0.2", "::1"])
@@ -603,95 +412,6 @@ def test_sandbox_mode_serves_its_page_on_loopback(tmp_path):
 
 
 # ------------------------------------------------------------------ Socket Mode
-
-
-class FakeSocketModeServer:
-    """Slack's Socket Mode endpoint: says hello, pushes envelopes, collects the app's acks."""
-
-    def __init__(self):
-        self.acks: queue.Queue = queue.Queue()
-        self.received: list[dict] = []
-        self.connected = threading.Event()
-        self.connections = 0
-        self._connection = None
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._stop: asyncio.Future | None = None
-        self._thread = threading.Thread(target=self._run, name="fake-socket-mode", daemon=True)
-        self.port: int | None = None
-
-    @property
-    def url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/link/?ticket=test-ticket&app_id=A0KRD7HC3"
-
-    def start(self) -> "FakeSocketModeServer":
-        self._thread.start()
-        assert self._ready.wait(10), "the fake Socket Mode server did not start"
-        return self
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        self._loop.run_until_complete(self._serve())
-
-    async def _serve(self) -> None:
-        from websockets.asyncio.server import serve
-
-        self._stop = self._loop.create_future()
-        async with serve(self._handler, "127.0.0.1", 0, ping_interval=None) as server:
-            self.port = next(iter(server.sockets)).getsockname()[1]
-            self._ready.set()
-            await self._stop
-
-    async def _handler(self, connection) -> None:
-        self.connections += 1
-        self._connection = connection
-        await connection.send(json.dumps({
-            "type": "hello", "num_connections": 1,
-            "debug_info": {"host": "fake-socket-mode", "approximate_connection_time": 18060},
-            "connection_info": {"app_id": "A0KRD7HC3"},
-        }))
-        self.connected.set()
-        try:
-            async for frame in connection:
-                data = json.loads(frame)
-                self.received.append(data)
-                self.acks.put(data)
-        except Exception:  # noqa: BLE001 - the app went away; that is its business
-            pass
-
-    def send(self, envelope: dict) -> None:
-        assert self.connected.wait(START_TIMEOUT), "the app never connected"
-        future = asyncio.run_coroutine_threadsafe(self._connection.send(json.dumps(envelope)), self._loop)
-        future.result(timeout=10)
-
-    def ack_for(self, envelope_id: str, timeout: float = WAIT) -> dict:
-        deadline = time.monotonic() + timeout
-        for ack in self.received:
-            if ack.get("envelope_id") == envelope_id:
-                return ack
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"no ack for envelope {envelope_id}; got {self.received}")
-            try:
-                ack = self.acks.get(timeout=left)
-            except queue.Empty:
-                continue
-            if ack.get("envelope_id") == envelope_id:
-                return ack
-
-    def acks_for(self, envelope_id: str) -> list[dict]:
-        return [a for a in self.received if a.get("envelope_id") == envelope_id]
-
-    def stop(self) -> None:
-        if self._stop is not None:
-            self._loop.call_soon_threadsafe(lambda: self._stop.done() or self._stop.set_result(None))
-        self._thread.join(timeout=10)
-
-
-def envelope(kind: str, payload: dict, **extra) -> dict:
-    return {"envelope_id": str(uuid.uuid4()), "type": kind, "payload": payload,
-            "accepts_response_payload": kind != "events_api", **extra}
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import SLACK_REFERENCE, fixture_text
+from tests.support.reference import SLACK_REFERENCE, fixture_text
 
 PAYLOADS = SLACK_REFERENCE / "payloads"
 

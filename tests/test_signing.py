@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from slack_sdk.signature import SignatureVerifier
 
 from bot import signing
-from tests.conftest import SLACK_REFERENCE, fixture_text
+from tests.support.reference import SLACK_REFERENCE, fixture_text
 
 
 @pytest.fixture(scope="module")

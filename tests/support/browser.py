@@ -1,0 +1,95 @@
+"""The sandbox as `usecase-bot run --mode sandbox` serves it, in this process, for the browser tests,
+and a handle on the Block Kit renderer (static/blockkit.js) in a page."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+from slack_bolt import BoltRequest
+
+from bot.app import Identity, build_app
+from bot.sandbox.people import SlackSide
+from bot.sandbox.server import SlackStandIn
+from bot.settings import Settings
+
+
+def require_browser() -> bool:
+    return os.environ.get("USECASE_REQUIRE_BROWSER") == "1"
+
+
+class Sandbox:
+    """What `usecase-bot run --mode sandbox` serves, on a free port, in this process."""
+
+    def __init__(self, catalog):
+        self.stand_in = SlackStandIn("127.0.0.1", 0)
+        self.workspace = workspace = self.stand_in.workspace
+        secret = secrets.token_hex(16)
+        settings = Settings(mode="sandbox", bot_token="xoxb-sandbox", signing_secret=secret,
+                            api_url=self.stand_in.api_url, threads=8)
+        identity = Identity(team_id=workspace.team_id, user_id=workspace.bot_user_id,
+                            bot_id=workspace.bot_id)
+        self.app = build_app(settings, catalog, identity=identity)
+        self.stand_in.people = SlackSide(workspace, self.dispatch, secret, self.stand_in.base_url)
+        self.url = self.stand_in.base_url + "/"
+        self.stand_in.start()
+
+    def dispatch(self, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+        response = self.app.dispatch(
+            BoltRequest(body=body.decode("utf-8"), headers={k: [v] for k, v in headers.items()})
+        )
+        return response.status, response.body
+
+    def stop(self) -> None:
+        self.stand_in.stop()
+
+
+SIMPLIFY = """
+(node) => {
+  const walk = (n) => {
+    if (n.nodeType === Node.TEXT_NODE) {
+      return n.data.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    }
+    if (n.nodeType !== Node.ELEMENT_NODE && n.nodeType !== Node.DOCUMENT_FRAGMENT_NODE) return '';
+    const inner = Array.from(n.childNodes).map(walk).join('');
+    if (n.nodeType === Node.DOCUMENT_FRAGMENT_NODE) return inner;
+    const tag = n.tagName.toLowerCase();
+    const href = n.getAttribute('href');
+    return tag === 'br' ? '<br>' : `<${tag}${href ? ` href="${href}"` : ''}>${inner}</${tag}>`;
+  };
+  return walk(node);
+}
+"""
+
+
+class Renderer:
+    def __init__(self, page, errors):
+        self.page = page
+        self.errors = errors
+
+    def blocks(self, blocks: list):
+        """Render blocks into #out (replacing what was there); returns the .bk-blocks locator."""
+        self.page.evaluate(
+            """(blocks) => {
+                 window.__actions = [];
+                 const out = document.getElementById('out');
+                 out.replaceChildren(window.BlockKit.renderBlocks(blocks, {
+                   users: {U0BOT1234: 'usecase-bot'},
+                   onAction: (action) => window.__actions.push(action),
+                 }));
+               }""",
+            blocks,
+        )
+        return self.page.locator("#out > .bk-blocks")
+
+    def mrkdwn(self, text: str) -> str:
+        return self.page.evaluate(
+            f"(text) => ({SIMPLIFY})(window.BlockKit.renderMrkdwn(text, {{users: {{U0BOT1234: 'usecase-bot'}}}}))",
+            text,
+        )
+
+    def simplified(self, locator) -> str:
+        return locator.evaluate(SIMPLIFY)
+
+    def actions(self) -> list[dict]:
+        return self.page.evaluate("window.__actions")
