@@ -10,8 +10,10 @@ would see.
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from bot.app import build_app
 from bot.catalog import load_catalog
@@ -19,6 +21,18 @@ from bot.dedupe import MemorySeenOnce
 from bot.sandbox.server import SlackStandIn
 from tests.support.blockkit import block_kit_problems, load_block_kit_validator
 from tests.support.harness import Harness, identity_of, make_settings
+from tests.support.jobs import track_background_work
+
+# Hypothesis. Locally: its defaults, random exploration (and its example database in .hypothesis/,
+# so a failure found once is tried first next time). In CI (CI=true), or with
+# HYPOTHESIS_PROFILE=ci: the same cases on every run. Derandomized, the cases are a function of
+# each test alone, so a CI failure is reproduced anywhere with HYPOTHESIS_PROFILE=ci; an example
+# database would add nothing but state (CI runs in a fresh clone, and one committed here would
+# change under every run), hence none. No deadline: a loaded machine must not turn a slow case
+# into a failure.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI", "").lower() in ("true", "1") else "default"))
 
 
 @pytest.fixture(scope="session")
@@ -39,11 +53,14 @@ def stand_in():
 
 
 @pytest.fixture
-def harness(stand_in, catalog, block_kit_validator):
+def harness(stand_in, catalog, block_kit_validator, monkeypatch):
+    jobs = track_background_work(monkeypatch)  # so a test can wait for the work after the acks
     app = build_app(make_settings(stand_in.api_url), catalog, identity=identity_of(stand_in.workspace),
                     seen=MemorySeenOnce())
-    h = Harness(stand_in, app, catalog)
+    jobs.expect_pool()
+    h = Harness(stand_in, app, catalog, jobs=jobs)
     yield h
+    h.settle()
     # every message the bot sent during the test must be one Slack accepts
     for method in ("chat.postMessage", "chat.update", "chat.postEphemeral", "response_url"):
         for params in h.calls(method):

@@ -18,6 +18,30 @@ def require_browser() -> bool:
     return os.environ.get("USECASE_REQUIRE_BROWSER") == "1"
 
 
+CONTROL_IMAGE = """
+() => new Promise((resolve) => {
+  const probe = document.createElement('img');
+  probe.style.display = 'none';
+  probe.addEventListener('error', () => { probe.remove(); resolve(true); });
+  probe.addEventListener('load', () => { probe.remove(); resolve(true); });
+  probe.src = 'x?control-image=' + Date.now();  // the sandbox answers 404: an image that fails
+  document.body.append(probe);
+})
+"""
+
+
+def is_control_image(url: str) -> bool:
+    """The control image's 404 (the one console error that is expected)."""
+    return "?control-image=" in url
+
+
+def images_have_failed(page) -> None:
+    """A positive signal instead of a sleep: an image the test adds itself, which fails to load
+    exactly as an injected `<img src=x onerror=…>` would, has fired its error event. An image
+    the page was given before it has had the same time to fire its own."""
+    assert page.evaluate(CONTROL_IMAGE) is True
+
+
 class Sandbox:
     """What `usecase-bot run --mode sandbox` serves, on a free port, in this process."""
 

@@ -18,6 +18,7 @@ from bot.sandbox.server import SlackStandIn
 from bot.sandbox.workspace import CHANNEL_ID, Message, Workspace
 from bot.settings import Settings
 from bot.web import slack_request
+from tests.support.jobs import Jobs
 from tests.support.processes import http
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # a signing secret for tests only
@@ -27,10 +28,12 @@ BOT_TOKEN = "xoxb-test-token"
 class Harness:
     """The bot, a workspace, and a person in it."""
 
-    def __init__(self, stand_in: SlackStandIn, app, catalog, signing_secret: str = SECRET):
+    def __init__(self, stand_in: SlackStandIn, app, catalog, signing_secret: str = SECRET,
+                 jobs: Jobs | None = None):
         self.stand_in = stand_in
         self.app = app
         self.catalog = catalog
+        self.jobs = jobs  # the in-process app's work after its acks (tests/support/jobs.py)
         self.workspace: Workspace = stand_in.workspace
         self.slack = SlackSide(self.workspace, self.dispatch, signing_secret, stand_in.base_url)
 
@@ -72,6 +75,11 @@ class Harness:
         value = self.workspace.wait_for(lambda ws: predicate(), timeout)
         assert value, f"timed out waiting for {what}"
         return value
+
+    def settle(self) -> None:
+        """Wait until the work after every ack so far is done: nothing more will be sent."""
+        assert self.jobs is not None, "settle() needs the in-process app's Jobs"
+        self.jobs.drain()
 
     def mark(self) -> int:
         return len(self.workspace.snapshot())

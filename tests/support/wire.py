@@ -2,7 +2,7 @@
 
 `Wire` wraps `bot.web.make_wsgi_app(build_app(...), secret)` over a loopback SlackStandIn: it builds
 the WSGI environ by hand, counts an exception from the callable as the 500 any WSGI server would
-answer, waits for the work after each ack through a counting thread pool (never by sleeping),
+answer, waits for the work after each ack through a counting thread pool (tests/support/jobs.py),
 collects errors the bot logs, and checks what the bot sent: escaped, within Slack's limits.
 """
 
@@ -15,11 +15,8 @@ import re
 import threading
 import time
 import traceback
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import wait as wait_for_futures
 from dataclasses import dataclass
 
-import bot.app
 from bot import signing
 from bot.app import build_app
 from bot.dedupe import MemorySeenOnce
@@ -28,9 +25,9 @@ from bot.sandbox.workspace import CHANNEL_ID, HUMAN_ID
 from bot.web import EVENTS_PATH, HEALTH_PATH, make_wsgi_app
 from tests.support.blockkit import block_kit_problems
 from tests.support.harness import SECRET, identity_of, make_settings
+from tests.support.jobs import JOB_TIMEOUT, track_background_work
 
 FALLBACK_TEXT_KEEP = 4_000  # facts.md §c: keep the top-level text at or below this
-JOB_TIMEOUT = 20.0  # generous: the work after an ack takes milliseconds here
 SENT = ("chat.postMessage", "chat.postEphemeral", "chat.update", "response_url")
 CHOOSER_TEXT = "What is your main business goal?"
 
@@ -66,44 +63,6 @@ def now() -> str:
     return str(int(time.time()))
 
 
-class _TrackedPool(ThreadPoolExecutor):
-    """The thread pool build_app creates for the work after each ack, counting what it was
-    given, so a test can wait for that work to finish instead of sleeping. It is a real
-    ThreadPoolExecutor: behaviour is unchanged."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._pending: list = []
-        self._track = threading.Lock()
-
-    def submit(self, fn, /, *args, **kwargs):
-        future = super().submit(fn, *args, **kwargs)
-        with self._track:
-            self._pending.append(future)
-        return future
-
-    def pending(self) -> list:
-        with self._track:
-            self._pending = [f for f in self._pending if not f.done()]
-            return list(self._pending)
-
-
-class _Jobs:
-    def __init__(self, pools: list[_TrackedPool]):
-        self.pools = pools
-
-    def drain(self, timeout: float = JOB_TIMEOUT) -> None:
-        """Wait until every job given to the pools (and every job those jobs gave) is done."""
-        deadline = time.monotonic() + timeout
-        while True:
-            pending = [f for pool in self.pools for f in pool.pending()]
-            if not pending:
-                return
-            left = deadline - time.monotonic()
-            assert left > 0, f"{len(pending)} background jobs still running after {timeout:.0f} s"
-            wait_for_futures(pending, timeout=left)
-
-
 class _CrashLog(logging.Handler):
     """Errors the bot logs: a listener (or the work after an ack) that raised. The person then
     gets nothing. Bolt refusing a body it cannot parse ("Failed to run a middleware") is not one."""
@@ -137,19 +96,10 @@ class Wire:
         self.workspace = stand_in.workspace
         self.catalog = catalog
         self.validator = validator
-        pools: list[_TrackedPool] = []
-
-        class Pool(_TrackedPool):
-            def __init__(self, *args, **kwargs):
-                super().__init__(*args, **kwargs)
-                pools.append(self)
-
-        # the pool build_app makes for the work after the acks, so tests can wait for it
-        monkeypatch.setattr(bot.app, "ThreadPoolExecutor", Pool)
+        self.jobs = track_background_work(monkeypatch)  # the pool build_app makes, to wait on
         self.app = build_app(make_settings(stand_in.api_url), catalog,
                              identity=identity_of(self.workspace), seen=MemorySeenOnce())
-        assert pools, "build_app made no ThreadPoolExecutor to wait on: update _TrackedPool's hook"
-        self.jobs = _Jobs(pools)
+        self.jobs.expect_pool()
         self.wsgi = make_wsgi_app(self.app, SECRET)
         self.crash_log = _CrashLog()
         logging.getLogger(BOT_LOG).addHandler(self.crash_log)
