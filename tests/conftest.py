@@ -18,6 +18,7 @@ from hypothesis import settings as hypothesis_settings
 from bot.app import build_app
 from bot.catalog import load_catalog
 from bot.dedupe import MemorySeenOnce
+from bot.matcher import Matcher
 from bot.sandbox.server import SlackStandIn
 from tests.support.blockkit import block_kit_problems, load_block_kit_validator
 from tests.support.harness import Harness, identity_of, make_settings
@@ -41,6 +42,13 @@ def catalog():
 
 
 @pytest.fixture(scope="session")
+def matcher(catalog):
+    """One matcher for the in-process apps, as production builds one before its workers fork (it
+    keeps nothing but memo caches of pure functions)."""
+    return Matcher(catalog)
+
+
+@pytest.fixture(scope="session")
 def block_kit_validator():
     return load_block_kit_validator()
 
@@ -53,10 +61,10 @@ def stand_in():
 
 
 @pytest.fixture
-def harness(stand_in, catalog, block_kit_validator, monkeypatch):
+def harness(stand_in, catalog, matcher, block_kit_validator, monkeypatch):
     jobs = track_background_work(monkeypatch)  # so a test can wait for the work after the acks
     app = build_app(make_settings(stand_in.api_url), catalog, identity=identity_of(stand_in.workspace),
-                    seen=MemorySeenOnce())
+                    seen=MemorySeenOnce(), matcher=matcher)
     jobs.expect_pool()
     h = Harness(stand_in, app, catalog, jobs=jobs)
     yield h

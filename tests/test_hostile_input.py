@@ -114,8 +114,8 @@ KNOWN_KINDS = ("goal", "answer", "back", "restart", "guided", "pick", "others", 
 
 
 @pytest.fixture
-def wire(stand_in, catalog, block_kit_validator, monkeypatch):
-    w = Wire(stand_in, catalog, block_kit_validator, monkeypatch, budgets=CASES)
+def wire(stand_in, catalog, matcher, block_kit_validator, monkeypatch):
+    w = Wire(stand_in, catalog, block_kit_validator, monkeypatch, budgets=CASES, matcher=matcher)
     yield w
     w.close()
 

@@ -86,8 +86,8 @@ def browser():
 
 
 @pytest.fixture
-def sandbox(catalog):
-    running = Sandbox(catalog)
+def sandbox(catalog, matcher):
+    running = Sandbox(catalog, matcher)
     yield running
     running.stop()
 
@@ -309,14 +309,11 @@ def test_the_answer_to_a_mention_quotes_the_words_without_the_mention(page, cata
 
 # ---------------------------------------------------------------------------- the renderer
 
-# A DOM subtree as compact, attribute-free markup (href kept), to compare with expectations;
-# text is written as in HTML: "&amp;" is a literal "&" on screen, "&lt;b&gt;" a literal "<b>".
-
 
 @pytest.fixture(scope="module")
-def renderer(browser, catalog):
+def renderer(browser, catalog, matcher):
     """renderer-test.html as the sandbox serves it (with its Content-Security-Policy)."""
-    served = Sandbox(catalog)
+    served = Sandbox(catalog, matcher)
     context = browser.new_context()
     offline(context, served)
     page = context.new_page()

@@ -45,7 +45,7 @@ def images_have_failed(page) -> None:
 class Sandbox:
     """What `usecase-bot run --mode sandbox` serves, on a free port, in this process."""
 
-    def __init__(self, catalog):
+    def __init__(self, catalog, matcher=None):
         self.stand_in = SlackStandIn("127.0.0.1", 0)
         self.workspace = workspace = self.stand_in.workspace
         secret = secrets.token_hex(16)
@@ -53,7 +53,7 @@ class Sandbox:
                             api_url=self.stand_in.api_url, threads=8)
         identity = Identity(team_id=workspace.team_id, user_id=workspace.bot_user_id,
                             bot_id=workspace.bot_id)
-        self.app = build_app(settings, catalog, identity=identity)
+        self.app = build_app(settings, catalog, identity=identity, matcher=matcher)
         self.stand_in.people = SlackSide(workspace, self.dispatch, secret, self.stand_in.base_url)
         self.url = self.stand_in.base_url + "/"
         self.stand_in.start()
@@ -68,6 +68,8 @@ class Sandbox:
         self.stand_in.stop()
 
 
+# A DOM subtree as compact, attribute-free markup (href kept), to compare with expectations;
+# text is written as in HTML: "&amp;" is a literal "&" on screen, "&lt;b&gt;" a literal "<b>".
 SIMPLIFY = """
 (node) => {
   const walk = (n) => {

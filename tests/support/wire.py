@@ -90,7 +90,7 @@ class _CrashLog(logging.Handler):
 class Wire:
     """The production WSGI app over a Slack stand-in, and ways to read what the bot sent."""
 
-    def __init__(self, stand_in, catalog, validator, monkeypatch, budgets: dict[str, int]):
+    def __init__(self, stand_in, catalog, validator, monkeypatch, budgets: dict[str, int], matcher=None):
         self.stand_in = stand_in
         self.budgets = budgets  # generated cases each test must run
         self.workspace = stand_in.workspace
@@ -98,7 +98,7 @@ class Wire:
         self.validator = validator
         self.jobs = track_background_work(monkeypatch)  # the pool build_app makes, to wait on
         self.app = build_app(make_settings(stand_in.api_url), catalog,
-                             identity=identity_of(self.workspace), seen=MemorySeenOnce())
+                             identity=identity_of(self.workspace), seen=MemorySeenOnce(), matcher=matcher)
         self.jobs.expect_pool()
         self.wsgi = make_wsgi_app(self.app, SECRET)
         self.crash_log = _CrashLog()
