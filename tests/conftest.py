@@ -19,10 +19,10 @@ from bot.app import build_app
 from bot.catalog import load_catalog
 from bot.dedupe import MemorySeenOnce
 from bot.matcher import Matcher
-from bot.sandbox.server import SlackStandIn
 from tests.support.blockkit import block_kit_problems, load_block_kit_validator
 from tests.support.harness import Harness, identity_of, make_settings
 from tests.support.jobs import track_background_work
+from tests.support.processes import start_stand_in
 
 # Hypothesis. Locally: its defaults, random exploration (and its example database in .hypothesis/,
 # so a failure found once is tried first next time). In CI (CI=true), or with
@@ -55,7 +55,7 @@ def block_kit_validator():
 
 @pytest.fixture
 def stand_in():
-    server = SlackStandIn().start()
+    server = start_stand_in()
     yield server
     server.stop()
 

@@ -44,6 +44,7 @@ from tests.support.processes import (
     ipv6_loopback,
     listening_addresses,
     other_local_addresses,
+    start_stand_in,
     wait_for,
     wait_for_workers,
     wait_until_healthy,
@@ -85,7 +86,7 @@ def start_http_bot(stand_in: SlackStandIn, log_dir: Path, *extra_args: str, work
 
 @pytest.fixture(scope="module")
 def http_stand_in():
-    server = SlackStandIn().start()
+    server = start_stand_in()
     yield server
     server.stop()
 
@@ -377,7 +378,7 @@ def test_http_runs_several_worker_processes(http_bot):
 
 
 def test_http_sigterm_stops_master_and_workers_cleanly(tmp_path, catalog):
-    stand_in = SlackStandIn().start()
+    stand_in = start_stand_in()
     slow = SlowPosts(stand_in.api, delay=2.0)
     stand_in.api.handle = slow
     bot, port = start_http_bot(stand_in, tmp_path)
@@ -450,7 +451,7 @@ def test_sandbox_mode_serves_its_page_on_loopback(tmp_path):
 
 @pytest.fixture(scope="module")
 def socket_side(tmp_path_factory, request):
-    stand_in = SlackStandIn().start()
+    stand_in = start_stand_in()
     server = FakeSocketModeServer().start()
     stand_in.api.socket_url = server.url
     env = clean_env(SLACK_APP_TOKEN=APP_TOKEN, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=stand_in.api_url)
@@ -616,7 +617,7 @@ def says_what_to_do(line: str) -> bool:
 @pytest.fixture(scope="module")
 def refusing_stand_in():
     """A fake Web API that is up (so only the thing under test is wrong)."""
-    server = SlackStandIn().start()
+    server = start_stand_in()
     yield server
     server.stop()
 
@@ -711,7 +712,7 @@ def test_a_catalog_that_is_a_file_fails_fast(refusing_stand_in, tmp_path):
 
 @pytest.mark.parametrize("mode", ["http", "socket"])
 def test_a_token_slack_refuses_fails_fast(mode, tmp_path):
-    stand_in = SlackStandIn().start()
+    stand_in = start_stand_in()
     try:
         stand_in.api.fail("auth.test", error="invalid_auth", times=5)
         env = (http_env(stand_in) if mode == "http" else

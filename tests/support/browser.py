@@ -12,6 +12,7 @@ from bot.app import Identity, build_app
 from bot.sandbox.people import SlackSide
 from bot.sandbox.server import SlackStandIn
 from bot.settings import Settings
+from tests.support.processes import free_port
 
 
 def require_browser() -> bool:
@@ -46,7 +47,7 @@ class Sandbox:
     """What `usecase-bot run --mode sandbox` serves, on a free port, in this process."""
 
     def __init__(self, catalog, matcher=None):
-        self.stand_in = SlackStandIn("127.0.0.1", 0)
+        self.stand_in = SlackStandIn("127.0.0.1", free_port())
         self.workspace = workspace = self.stand_in.workspace
         secret = secrets.token_hex(16)
         settings = Settings(mode="sandbox", bot_token="xoxb-sandbox", signing_secret=secret,

@@ -13,10 +13,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import zlib
 from pathlib import Path
 
 import pytest
 
+from bot.sandbox.server import SlackStandIn
 from tests.support.reference import ROOT
 
 USECASE_BOT = str(Path(sys.executable).parent / "usecase-bot")
@@ -26,9 +28,28 @@ EXIT_TIMEOUT = 20.0  # an operator error must end the process, never hang
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nothing listens on at 127.0.0.1 now.
+
+    Under pytest-xdist the ports are dealt out among the workers (by a hash of the number: the
+    kernel hands out ports of one parity to bind(0)), so no two workers pick the same port, even
+    in the moment between this check and the bind by whatever the port is for (the test servers
+    take theirs here too).
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")  # gw0, gw1, …
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    mine = int(worker[2:]) % count if worker[2:].isdigit() else 0
+    for _ in range(1000):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if zlib.crc32(port.to_bytes(2, "big")) % count == mine:
+            return port
+    raise AssertionError(f"no free port for xdist worker {worker} of {count}")
+
+
+def start_stand_in() -> SlackStandIn:
+    """A running SlackStandIn (the fake Web API) on a port of this worker's (see free_port)."""
+    return SlackStandIn(port=free_port()).start()
 
 
 def clean_env(**extra: str) -> dict[str, str]:

@@ -9,7 +9,7 @@ import threading
 import time
 import uuid
 
-from tests.support.processes import START_TIMEOUT, WAIT
+from tests.support.processes import START_TIMEOUT, WAIT, free_port
 
 
 class FakeSocketModeServer:
@@ -44,7 +44,7 @@ class FakeSocketModeServer:
         from websockets.asyncio.server import serve
 
         self._stop = self._loop.create_future()
-        async with serve(self._handler, "127.0.0.1", 0, ping_interval=None) as server:
+        async with serve(self._handler, "127.0.0.1", free_port(), ping_interval=None) as server:
             self.port = next(iter(server.sockets)).getsockname()[1]
             self._ready.set()
             await self._stop
