@@ -44,7 +44,8 @@ Properties (generated cases per run, as set in CASES and each test's ``max_examp
                                                                                  total: 1,600
 
 Each test counts the cases it ran and fails if Hypothesis ran fewer than its budget, so CI
-really runs the 1,600 cases above (a few more: explicit examples, the example database).
+really runs the 1,600 cases above (a few more: explicit examples, and locally the example database;
+in CI the cases are the same on every run, see tests/conftest.py).
 A test marked xfail(strict) documents a bug these properties found; it stops at its first
 (explicit) example and is not in the count. Remove the mark once the bug is fixed.
 Work after each ack runs in build_app's thread pool; the tests wait for it through a
