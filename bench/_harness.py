@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import hmac
 import itertools
 import json
 import math
@@ -39,9 +38,10 @@ BOT_ID = "B0BOTBENCH"
 HUMAN_ID = "U0HUMAN001"
 ACTION_PREFIX = "usecase."
 
-# serve_http's gunicorn settings, so a bare app can run under the same server
+from bot import signing  # noqa: E402
 from bot.sandbox.people import buttons as all_buttons  # noqa: E402
 from bot.sandbox.webapi import parse_params  # noqa: E402
+# serve_http's gunicorn settings, so a bare app can run under the same server
 from bot.server import GUNICORN_SETTINGS  # noqa: E402, F401 - re-exported for the bench scripts
 
 
@@ -104,13 +104,7 @@ def ms(seconds: float) -> str:
 
 def signed_headers(body: bytes, content_type: str, secret: str = SECRET,
                    timestamp: int | None = None) -> dict[str, str]:
-    ts = str(int(time.time()) if timestamp is None else timestamp)
-    digest = hmac.new(secret.encode(), b"v0:" + ts.encode() + b":" + body, hashlib.sha256).hexdigest()
-    return {
-        "Content-Type": content_type,
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": "v0=" + digest,
-    }
+    return signing.signed_headers(secret, body, content_type, timestamp=timestamp)
 
 
 _ids = itertools.count(1)

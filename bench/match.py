@@ -1,8 +1,8 @@
 """Measure the matcher: top-1, top-3, reject and microseconds per query.
 
-    python bench/match.py [FILES...]      (default: ../shared/eval/dev_goals.yml)
+    python bench/match.py [FILES...]      (default: eval/dev_goals.yml)
 
-Each file has the format of shared/eval/dev_goals.yml (see shared/eval/README.md):
+Each file has the format of eval/dev_goals.yml (see eval/README.md):
 - top-1: in-scope lines whose verdict is not `none` and whose first match is right
   (`use_case` or one of `also`);
 - top-3: in-scope lines whose verdict is not `none` and with a right answer among the first
@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from bot.catalog import load_catalog  # noqa: E402
 from bot.matcher import Matcher  # noqa: E402
 
-DEFAULT = ROOT.parent / "shared" / "eval" / "dev_goals.yml"
+DEFAULT = ROOT / "eval" / "dev_goals.yml"
 PASSES = 15
 
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/matcher_scale.py [--rounds 100] [--sizes 160 1600] [--variants permuted fresh]
 
-The queries are the 42 lines of /work/shared/eval/dev_goals.yml. The catalogs (built in memory
+The queries are the 42 lines of eval/dev_goals.yml. The catalogs (built in memory
 with dataclasses.replace; nothing is written):
 - bundled (16 use cases): the catalog as shipped;
 - permuted (160, 1,600): the bundled 16 plus clones of them (9 and 99 per use case), each with a
@@ -42,7 +42,7 @@ import _harness as h  # noqa: E402
 from bot.catalog import Catalog, load_catalog  # noqa: E402
 from bot.matcher import Matcher  # noqa: E402
 
-DEV_GOALS = Path("/work/shared/eval/dev_goals.yml")
+DEV_GOALS = h.ROOT / "eval" / "dev_goals.yml"
 TARGET_BUNDLED_US = 100.0
 TARGET_1600_US = 1000.0
 LIMIT = 4  # what the bot asks for (DID_YOU_MEAN_MAX + 1)

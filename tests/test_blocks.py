@@ -13,7 +13,7 @@ from bot import action_ids, advisor, blocks
 from bot import plan as plans
 from bot.advisor import Choice, Flow
 from bot.catalog import Catalog, Consideration, GoalFit
-from tests.conftest import block_kit_problems
+from tests.support.blockkit import block_kit_problems
 
 HOSTILE = "<!channel> <@U0EVIL> <https://evil.example|click> & <#C0X|x> <!subteam^S1>"
 
@@ -70,6 +70,32 @@ def test_every_message_of_the_bundled_catalog_is_one_slack_accepts(catalog, bloc
     assert len(messages) > 100
     for message in messages:
         assert_acceptable(message, block_kit_validator)
+
+
+BUTTON = {"type": "button", "text": {"type": "plain_text", "text": "Go"}, "action_id": "a"}
+REFUSED = [  # blocks Slack refuses
+    [{"type": "header", "text": {"type": "mrkdwn", "text": "*headers are plain text*"}}],
+    [{"type": "section"}],  # neither text nor fields
+    [{"type": "actions", "elements": [{**BUTTON, "text": {"type": "plain_text", "text": "x" * 76}}]}],
+    [{"type": "actions", "elements": [{**BUTTON, "value": "v" * 2001}]}],
+    [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}],
+    [{"type": "divider"}, {"type": "no-such-block"}],
+]
+
+
+def test_the_block_kit_check_agrees_with_the_whole_schema_and_refuses_what_slack_refuses(
+        catalog, block_kit_validator):
+    """The tests check each distinct block once (tests/support/blockkit.py): the verdict on a
+    message is the one the schema gives the whole array of its blocks."""
+    def whole(message_blocks):
+        return sorted(f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}"
+                      for e in block_kit_validator.whole.iter_errors(message_blocks))
+
+    for message_blocks in [m.blocks for m in every_message(catalog)[::7]] + REFUSED:
+        assert sorted(block_kit_problems(block_kit_validator, message_blocks)) == whole(message_blocks)
+    for message_blocks in REFUSED:
+        assert block_kit_problems(block_kit_validator, message_blocks), message_blocks
+    assert block_kit_problems(block_kit_validator, [{"type": "divider"}] * 51) == ["51 blocks (Slack allows 50)"]
 
 
 def wordy(catalog: Catalog) -> Catalog:

@@ -13,9 +13,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -31,13 +28,15 @@ from bot.catalog import (
     default_catalog_dir,
     load_catalog,
 )
+from tests.support.catalog_copy import CatalogCopy, usecase_bot
+from tests.support.guide import Guide, parse_guide
+from tests.support.reference import SEGMENT_REFERENCE
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED = REPO / "catalog"
-REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
+REFERENCE = SEGMENT_REFERENCE  # Segment's pages, copied into tests/fixtures/segment (see SOURCES.md there)
 GUIDE_MD = REFERENCE / "choosing-a-use-case.md"
 FACTS_YML = REFERENCE / "segment-usecases-facts.yml"
-USECASE_BOT = Path(sys.executable).parent / "usecase-bot"
 
 # DESIGN.md: the goal ids, with the names the guide gives the goals, in the guide's order.
 GOALS = [
@@ -60,69 +59,15 @@ def loose(name: str) -> str:
 # --------------------------------------------------------------------------- the sources of truth
 
 
-@dataclass
-class GuideGoal:
-    listed_name: str  # as the guide's opening list names it
-    heading: str
-    about: str
-    questions: list[str]
-    rows: list[tuple[str, str]]  # (use case name, description), in the table's order
-
-
-@dataclass
-class Guide:
-    goals: list[GuideGoal]
-    next_steps: list[str]
-
-
-def parse_guide(text: str) -> Guide:
-    """Segment's "Choosing a Use Case" page: its goals, their questions and tables, next steps."""
-    sections = {}
-    for chunk in re.split(r"^## ", text, flags=re.M)[1:]:
-        heading, _, body = chunk.partition("\n")
-        sections[heading.strip()] = body
-    intro = next(body for heading, body in sections.items() if heading.startswith("Understanding"))
-    listed = [line[2:].strip() for line in intro.splitlines() if line.startswith("- ")]
-
-    goals = []
-    for heading, body in sections.items():
-        if "Key considerations for this goal:" not in body:
-            continue
-        lines = body.splitlines()
-        about = next(line for line in lines if line.strip()).replace("**", "").strip()
-        start = lines.index("Key considerations for this goal:") + 1
-        questions = []
-        for line in lines[start:]:
-            if not line.startswith("- "):
-                break
-            questions.append(line[2:].strip())
-        rows = []
-        for line in lines:
-            if not line.startswith("|"):
-                continue
-            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-            if cells[0] == "Use Case" or set(cells[0]) <= {"-"}:
-                continue
-            rows.append((cells[0], " ".join(cells[1].split())))
-        goals.append(GuideGoal(listed[len(goals)], heading, about, questions, rows))
-
-    next_steps = re.findall(r"^\d+\. (.+)$", sections["Next steps"], flags=re.M)
-    return Guide(goals, [step.strip() for step in next_steps])
-
-
 @pytest.fixture(scope="module")
 def guide() -> Guide:
-    if not GUIDE_MD.is_file():
-        pytest.skip(f"Segment's guide is not at {GUIDE_MD} (../shared/reference next to the repo); "
-                    "nothing to compare the catalog's names, descriptions and questions with")
+    assert GUIDE_MD.is_file(), f"Segment's guide is missing from the repository: {GUIDE_MD}"
     return parse_guide(GUIDE_MD.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
 def facts() -> dict:
-    if not FACTS_YML.is_file():
-        pytest.skip(f"the Use Cases Reference facts are not at {FACTS_YML} (../shared/reference "
-                    "next to the repo); nothing to compare events, sources and destinations with")
+    assert FACTS_YML.is_file(), f"the Use Cases Reference facts are missing from the repository: {FACTS_YML}"
     return yaml.safe_load(FACTS_YML.read_text(encoding="utf-8"))
 
 
@@ -132,129 +77,6 @@ def catalog() -> Catalog:
 
 
 # --------------------------------------------------------------------------- a copy to break
-
-
-@dataclass
-class Problem:
-    path: str
-    line: int
-    message: str
-
-
-@dataclass
-class CheckRun:
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def problems(self) -> list[Problem]:
-        out = []
-        for text in self.stdout.splitlines():
-            m = re.fullmatch(r"(.+?):(\d+): (.+)", text)
-            assert m, f"not a `path:line: problem` line: {text!r}"
-            out.append(Problem(m[1], int(m[2]), m[3]))
-        return out
-
-    def only_problem(self) -> Problem:
-        assert self.returncode == 1, (self.returncode, self.stdout, self.stderr)
-        assert len(self.problems) == 1, "expected exactly one problem, got:\n" + self.stdout
-        return self.problems[0]
-
-
-def usecase_bot(*args: str, env: dict[str, str] | None = None, catalog_env: str | None = None):
-    environ = {k: v for k, v in os.environ.items() if k != "USECASE_CATALOG"}
-    if catalog_env is not None:
-        environ["USECASE_CATALOG"] = catalog_env
-    done = subprocess.run([str(USECASE_BOT), *args], capture_output=True, text=True,
-                          env=environ, timeout=60)
-    return CheckRun(done.returncode, done.stdout, done.stderr)
-
-
-class CatalogCopy:
-    """A copy of the bundled catalog in a temporary folder, with helpers to break it line by line.
-
-    Every edit finds its line with a regular expression (searched after the first line matching
-    `after`, when given) and returns the 1-based number of the line it changed or added.
-    """
-
-    def __init__(self, root: Path):
-        self.root = root
-
-    def path(self, rel: str) -> str:
-        return str(self.root / rel)
-
-    def _lines(self, rel: str) -> list[str]:
-        return (self.root / rel).read_text(encoding="utf-8").splitlines()
-
-    def _write(self, rel: str, lines: list[str]) -> None:
-        (self.root / rel).write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-    def find(self, rel: str, pattern: str, after: str | None = None) -> int:
-        lines = self._lines(rel)
-        start = 0
-        if after is not None:
-            start = next((i + 1 for i, line in enumerate(lines) if re.search(after, line)), None)
-            assert start is not None, f"no line matching {after!r} in {rel}"
-        for i in range(start, len(lines)):
-            if re.search(pattern, lines[i]):
-                return i + 1
-        raise AssertionError(f"no line matching {pattern!r} in {rel} (after {after!r})")
-
-    def replace(self, rel: str, pattern: str, new: str | Callable[[str], str],
-                after: str | None = None) -> int:
-        number = self.find(rel, pattern, after)
-        lines = self._lines(rel)
-        lines[number - 1] = new(lines[number - 1]) if callable(new) else new
-        self._write(rel, lines)
-        return number
-
-    def delete(self, rel: str, pattern: str, after: str | None = None) -> None:
-        number = self.find(rel, pattern, after)
-        lines = self._lines(rel)
-        del lines[number - 1]
-        self._write(rel, lines)
-
-    def _block(self, rel: str, pattern: str, after: str | None) -> tuple[list[str], int, int]:
-        """A matching line and the more-indented lines under it: (lines, start, end), 0-based."""
-        start = self.find(rel, pattern, after) - 1
-        lines = self._lines(rel)
-        indent = len(lines[start]) - len(lines[start].lstrip())
-        end = start + 1
-        while end < len(lines) and (not lines[end].strip()
-                                    or len(lines[end]) - len(lines[end].lstrip()) > indent):
-            end += 1
-        return lines, start, end
-
-    def delete_block(self, rel: str, pattern: str, after: str | None = None) -> None:
-        """Delete a matching line with the lines nested under it (a key and its value)."""
-        lines, start, end = self._block(rel, pattern, after)
-        self._write(rel, lines[:start] + lines[end:])
-
-    def replace_block(self, rel: str, pattern: str, new: str, after: str | None = None) -> int:
-        """Replace a matching line and the lines nested under it with one line."""
-        lines, start, end = self._block(rel, pattern, after)
-        self._write(rel, lines[:start] + [new] + lines[end:])
-        return start + 1
-
-    def insert_after(self, rel: str, pattern: str, new: str, after: str | None = None) -> int:
-        number = self.find(rel, pattern, after)
-        lines = self._lines(rel)
-        lines.insert(number, new)
-        self._write(rel, lines)
-        return number + 1
-
-    def append(self, rel: str, text: str) -> int:
-        lines = self._lines(rel)
-        self._write(rel, lines + text.splitlines())
-        return len(lines) + 1
-
-    def first_key_line(self, rel: str) -> int:
-        """Where a file's top-level mapping starts: its first line that is not blank or a comment."""
-        return self.find(rel, r"^[^#\s]")
-
-    def check(self) -> CheckRun:
-        return usecase_bot("catalog", "check", str(self.root))
 
 
 @pytest.fixture

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import json
 
-import pytest
 import yaml
 
-from tests.conftest import ROOT, SLACK_REFERENCE
+from tests.support.reference import ROOT, SLACK_REFERENCE, fixture_text
 
 MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
 
 
 def test_the_manifest_validates_against_slacks_schema():
-    schema_path = SLACK_REFERENCE / "schemas" / "slack-app-manifest.schema.1.0.0.json"
-    if not schema_path.exists():
-        pytest.skip(f"Slack's manifest schema is not at {schema_path}")
+    schema = json.loads(fixture_text(SLACK_REFERENCE / "schemas" / "slack-app-manifest.schema.1.0.0.json"))
     from jsonschema import Draft7Validator
 
-    errors = list(Draft7Validator(json.loads(schema_path.read_text())).iter_errors(MANIFEST))
+    errors = list(Draft7Validator(schema).iter_errors(MANIFEST))
     assert not errors, [e.message for e in errors]
 
 

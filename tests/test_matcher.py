@@ -22,9 +22,7 @@ from bot.catalog import load_catalog
 from bot.matcher import Match, Matcher, MatchResult, normalize
 
 ROOT = Path(__file__).resolve().parent.parent
-DEV_GOALS = Path(
-    os.environ.get("USECASE_DEV_GOALS", ROOT.parent / "shared" / "eval" / "dev_goals.yml")
-)
+DEV_GOALS = Path(os.environ.get("USECASE_DEV_GOALS", ROOT / "eval" / "dev_goals.yml"))
 VERDICTS = {"confident", "ambiguous", "none"}
 
 

@@ -14,18 +14,13 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 
 import pytest
-from slack_bolt import BoltRequest
 
-from bot.app import Identity, build_app
 from bot.blocks import escape
 from bot.matcher import Matcher
-from bot.sandbox.people import SlackSide
-from bot.sandbox.server import SlackStandIn
-from bot.settings import Settings
-from tests.conftest import ROOT, require_browser
+from tests.support.browser import Renderer, Sandbox, images_have_failed, is_control_image, require_browser
+from tests.support.reference import ROOT
 
 try:
     from playwright.sync_api import expect
@@ -90,35 +85,9 @@ def browser():
 # ---------------------------------------------------------------------------- the sandbox
 
 
-class Sandbox:
-    """What `usecase-bot run --mode sandbox` serves, on a free port, in this process."""
-
-    def __init__(self, catalog):
-        self.stand_in = SlackStandIn("127.0.0.1", 0)
-        self.workspace = workspace = self.stand_in.workspace
-        secret = secrets.token_hex(16)
-        settings = Settings(mode="sandbox", bot_token="xoxb-sandbox", signing_secret=secret,
-                            api_url=self.stand_in.api_url, threads=8)
-        identity = Identity(team_id=workspace.team_id, user_id=workspace.bot_user_id,
-                            bot_id=workspace.bot_id)
-        self.app = build_app(settings, catalog, identity=identity)
-        self.stand_in.people = SlackSide(workspace, self.dispatch, secret, self.stand_in.base_url)
-        self.url = self.stand_in.base_url + "/"
-        self.stand_in.start()
-
-    def dispatch(self, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
-        response = self.app.dispatch(
-            BoltRequest(body=body.decode("utf-8"), headers={k: [v] for k, v in headers.items()})
-        )
-        return response.status, response.body
-
-    def stop(self) -> None:
-        self.stand_in.stop()
-
-
 @pytest.fixture
-def sandbox(catalog):
-    running = Sandbox(catalog)
+def sandbox(catalog, matcher):
+    running = Sandbox(catalog, matcher)
     yield running
     running.stop()
 
@@ -133,7 +102,7 @@ def page(browser, sandbox, request):
     problems: list[str] = []
     page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
     page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
-            if msg.type == "error" else None)
+            if msg.type == "error" and not is_control_image(msg.location.get("url", "")) else None)
     page.goto(sandbox.url)
     page.wait_for_selector(LOADED)
     yield page
@@ -363,7 +332,7 @@ def test_markup_typed_by_a_person_stays_text_on_the_page(page):
     reply = bot_said_last(page, "zzqx")
     for where in (mine, reply):
         expect(where.locator("img, script, .bk-broadcast")).to_have_count(0)
-    page.wait_for_timeout(200)  # time for an injected image to fail and fire onerror
+    images_have_failed(page)  # an injected image would have failed and fired onerror by now
     assert page.evaluate("window.__pwned") is None
 
 
@@ -380,30 +349,11 @@ def test_the_answer_to_a_mention_quotes_the_words_without_the_mention(page, cata
 
 # ---------------------------------------------------------------------------- the renderer
 
-# A DOM subtree as compact, attribute-free markup (href kept), to compare with expectations;
-# text is written as in HTML: "&amp;" is a literal "&" on screen, "&lt;b&gt;" a literal "<b>".
-SIMPLIFY = """
-(node) => {
-  const walk = (n) => {
-    if (n.nodeType === Node.TEXT_NODE) {
-      return n.data.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-    }
-    if (n.nodeType !== Node.ELEMENT_NODE && n.nodeType !== Node.DOCUMENT_FRAGMENT_NODE) return '';
-    const inner = Array.from(n.childNodes).map(walk).join('');
-    if (n.nodeType === Node.DOCUMENT_FRAGMENT_NODE) return inner;
-    const tag = n.tagName.toLowerCase();
-    const href = n.getAttribute('href');
-    return tag === 'br' ? '<br>' : `<${tag}${href ? ` href="${href}"` : ''}>${inner}</${tag}>`;
-  };
-  return walk(node);
-}
-"""
-
 
 @pytest.fixture(scope="module")
-def renderer(browser, catalog):
+def renderer(browser, catalog, matcher):
     """renderer-test.html as the sandbox serves it (with its Content-Security-Policy)."""
-    served = Sandbox(catalog)
+    served = Sandbox(catalog, matcher)
     context = browser.new_context()
     offline(context, served)
     page = context.new_page()
@@ -415,39 +365,6 @@ def renderer(browser, catalog):
     context.close()
     served.stop()
     assert not errors, errors
-
-
-class Renderer:
-    def __init__(self, page, errors):
-        self.page = page
-        self.errors = errors
-
-    def blocks(self, blocks: list):
-        """Render blocks into #out (replacing what was there); returns the .bk-blocks locator."""
-        self.page.evaluate(
-            """(blocks) => {
-                 window.__actions = [];
-                 const out = document.getElementById('out');
-                 out.replaceChildren(window.BlockKit.renderBlocks(blocks, {
-                   users: {U0BOT1234: 'usecase-bot'},
-                   onAction: (action) => window.__actions.push(action),
-                 }));
-               }""",
-            blocks,
-        )
-        return self.page.locator("#out > .bk-blocks")
-
-    def mrkdwn(self, text: str) -> str:
-        return self.page.evaluate(
-            f"(text) => ({SIMPLIFY})(window.BlockKit.renderMrkdwn(text, {{users: {{U0BOT1234: 'usecase-bot'}}}}))",
-            text,
-        )
-
-    def simplified(self, locator) -> str:
-        return locator.evaluate(SIMPLIFY)
-
-    def actions(self) -> list[dict]:
-        return self.page.evaluate("window.__actions")
 
 
 def mrkdwn(text: str) -> dict:
@@ -609,7 +526,7 @@ def test_text_from_people_stays_inert(renderer, typed):
     expect(out.locator("button")).to_have_text([typed, typed])
     # nothing became an element: no script, image, link, mention or broadcast
     expect(out.locator("script, img, a, .bk-mention")).to_have_count(0)
-    renderer.page.wait_for_timeout(50)
+    images_have_failed(renderer.page)
     assert renderer.page.evaluate("window.__pwned") is None
 
 
@@ -622,7 +539,7 @@ def test_unescaped_markup_in_mrkdwn_is_shown_verbatim(renderer, raw):
     out = renderer.blocks([{"type": "section", "text": mrkdwn(raw)}])
     expect(out.locator(".bk-section-text")).to_have_text(raw)
     expect(out.locator(".bk-section-text *")).to_have_count(0)
-    renderer.page.wait_for_timeout(50)
+    images_have_failed(renderer.page)
     assert renderer.page.evaluate("window.__pwned") is None
 
 

@@ -18,7 +18,8 @@ from bot.webapi import build_client
 from bot.dedupe import MemorySeenOnce
 from bot.sandbox.people import buttons
 from bot.sandbox.workspace import CHANNEL_ID, HUMAN_ID
-from tests.conftest import BOT_TOKEN, Harness, identity_of, make_settings
+from tests.support.harness import BOT_TOKEN, Harness, identity_of, make_settings
+from tests.support.jobs import track_background_work
 from tests.support.segment_api_standin import SegmentAPIStandIn
 from tests.test_app_flows import texts
 
@@ -145,11 +146,16 @@ def segment():
 
 
 @pytest.fixture
-def admin_harness(stand_in, catalog, segment):
+def admin_harness(stand_in, catalog, matcher, segment, monkeypatch):
+    jobs = track_background_work(monkeypatch)
     settings = make_settings(stand_in.api_url, admins=frozenset({HUMAN_ID}), segment_token=SEGMENT_TOKEN,
                              segment_api_url=segment.url)
-    app = build_app(settings, catalog, identity=identity_of(stand_in.workspace), seen=MemorySeenOnce())
-    return Harness(stand_in, app, catalog)
+    app = build_app(settings, catalog, identity=identity_of(stand_in.workspace), seen=MemorySeenOnce(),
+                    matcher=matcher)
+    jobs.expect_pool()
+    h = Harness(stand_in, app, catalog, jobs=jobs)
+    yield h
+    h.settle()
 
 
 def offer_and_preview(h):

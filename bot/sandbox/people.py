@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import quote, urlencode
 
-from slack_sdk.signature import SignatureVerifier
-
+from bot import signing
 from bot.sandbox.workspace import APP_ID, Message, Workspace
 
 Dispatch = Callable[[bytes, dict[str, str]], tuple[int, str]]
@@ -41,7 +40,7 @@ class SlackSide:
                  response_base_url: str):
         self.workspace = workspace
         self.dispatch = dispatch
-        self.verifier = SignatureVerifier(signing_secret)
+        self.signing_secret = signing_secret
         self.response_base_url = response_base_url.rstrip("/")
         self._ids = itertools.count(1)
 
@@ -49,13 +48,8 @@ class SlackSide:
 
     def signed(self, body: bytes, content_type: str, *, timestamp: int | None = None,
                extra_headers: dict[str, str] | None = None) -> Sent:
-        ts = str(int(time.time()) if timestamp is None else timestamp)
-        headers = {
-            "content-type": content_type,
-            "x-slack-request-timestamp": ts,
-            "x-slack-signature": self.verifier.generate_signature(timestamp=ts, body=body),
-            **(extra_headers or {}),
-        }
+        headers = {**signing.signed_headers(self.signing_secret, body, content_type, timestamp=timestamp),
+                   **(extra_headers or {})}
         status, text = self.dispatch(body, headers)
         return Sent(status, text)
 

@@ -24,6 +24,7 @@ from bot.sandbox.workspace import WebApiError, Workspace
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_BODY = 1 << 20
 SSE_KEEPALIVE = 15.0
+STOP_POLL = 0.02  # how often the server thread checks for stop(): stopping waits up to this long
 
 log = logging.getLogger("usecase_bot.sandbox")
 
@@ -43,7 +44,8 @@ class SlackStandIn:
         self._thread: threading.Thread | None = None
 
     def start(self) -> "SlackStandIn":
-        self._thread = threading.Thread(target=self.httpd.serve_forever, name="slack-stand-in", daemon=True)
+        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": STOP_POLL},
+                                        name="slack-stand-in", daemon=True)
         self._thread.start()
         return self
 

@@ -34,6 +34,7 @@
     thumbsdown: '\u{1F44E}',
     '-1': '\u{1F44E}',
     bulb: '\u{1F4A1}',
+    arrows_counterclockwise: '\u{1F504}',
     rocket: '\u{1F680}',
     mag: '\u{1F50D}',
     warning: '\u26A0\uFE0F',
