@@ -95,7 +95,24 @@ class FakeWebApi:
                               thread_ts=p.get("thread_ts") or None, as_bot=True)
             return {"message_ts": message.ts}
         if method == "views.publish":
-            return {"view": p.get("view")}
+            view = _json_arg(p.get("view"))
+            if not isinstance(view, dict):
+                raise WebApiError("invalid_arguments")
+            return {"view": ws.publish_view(str(p.get("user_id") or ""), view)}
+        if method == "conversations.open":
+            users = [u for u in str(p.get("users") or "").split(",") if u]
+            if not users:
+                raise WebApiError("users_list_not_supplied")
+            if len(users) > 1:
+                raise WebApiError("not_supported")  # group DMs: the bot never opens one
+            if users[0] not in ws.users or users[0] == ws.bot_user_id:
+                raise WebApiError("user_not_found")
+            return {"channel": {"id": ws.dm_with(users[0]).id}}
+        if method == "assistant.threads.setSuggestedPrompts":
+            ws.set_prompts(str(p.get("channel_id") or ""), str(p.get("thread_ts") or ""),
+                           p.get("title") if isinstance(p.get("title"), str) else None,
+                           _json_arg(p.get("prompts")))
+            return {}
         if method == "apps.connections.open":
             if not self.socket_url:
                 raise WebApiError("not_allowed_token_type")
@@ -127,6 +144,16 @@ def parse_params(body: bytes, content_type: str) -> dict:
 
 def _text(p: dict) -> str:
     return str(p.get("text") or "")
+
+
+def _json_arg(value):
+    """An argument that is JSON in a form (a view, prompts), or already parsed in a JSON body."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value
 
 
 def _blocks(p: dict) -> list:
