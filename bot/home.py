@@ -142,7 +142,7 @@ def build_home(catalog: Catalog, page: int = 0, notice: str | None = None) -> di
             section(
                 f"*{escape(goal.name)}*{' (continued)' if card.offset else ''} · {shown}\n{escape(goal.summary)}",
                 button(goal_button_text(goal), "homegoal", advisor.encode_flow(catalog, Flow(goal.id)),
-                       arg=index, label=goal_label(goal)),
+                       arg=index, style="primary", label=goal_label(goal)),
             )
         )
         index += 1
