@@ -10,18 +10,11 @@ import pytest
 from bot import home
 from bot.catalog import load_catalog
 from bot.matcher import Matcher
-from tests.test_sandbox_browser import (  # noqa: F401 - fixtures
-    ARTIFACTS,
-    bot_said_last,
-    browser,
-    button,
-    page,
-    pinned,
-    renderer,
-    sandbox,
-    send,
-    thread_messages,
-)
+from tests import test_sandbox_browser as base
+from tests.test_sandbox_browser import ARTIFACTS, bot_said_last, button, pinned, send, thread_messages
+
+# the page, its browser and sandbox, and the renderer page: the fixtures of test_sandbox_browser
+browser, sandbox, page, renderer = base.browser, base.sandbox, base.page, base.renderer
 
 try:
     from playwright.sync_api import expect
