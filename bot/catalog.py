@@ -858,7 +858,6 @@ def _check_goal_entries(use_cases: dict[str, _ParsedUseCase], goals: list[_Parse
 class _ParsedNextSteps:
     next_steps: NextSteps
     reader: _Reader
-    sections_node: Node | None  # reference_sections, for "goal … has no entry"
     section_keys: list[Node]  # each goal named in reference_sections
     type_keys: list[Node]  # each destination type named in destination_examples
     add_on_keys: list[tuple[str, Node]]  # (add-on name, a use case it names)
@@ -919,23 +918,17 @@ def _read_next_steps(r: _Reader) -> _ParsedNextSteps:
         destination_examples=MappingProxyType(examples),
         add_ons=tuple(add_ons),
     )
-    return _ParsedNextSteps(next_steps, r, f.get("reference_sections"), section_keys, type_keys, add_on_keys)
+    return _ParsedNextSteps(next_steps, r, section_keys, type_keys, add_on_keys)
 
 
 def _check_next_steps(parsed: _ParsedNextSteps, guide: Guide, goal_ids: set[str] | None,
                       use_cases: dict[str, _ParsedUseCase], unreadable: set[str]) -> None:
     """next-steps.yml names goals (None: goals.yml did not load), destination types and use
-    cases that exist, and gives a Reference section for every goal."""
+    cases that exist. A goal without a Reference section links its use cases' own docs_url."""
     r = parsed.reader
     for key in parsed.section_keys:
         if goal_ids is not None and key.value not in goal_ids:
             r.problem(key, f"reference_sections names unknown goal '{key.value}'")
-    if parsed.sections_node is not None:
-        for goal_id in sorted(goal_ids or ()):
-            if goal_id not in parsed.next_steps.reference_sections:
-                r.problem(parsed.sections_node,
-                          f"goal '{goal_id}' has no entry in reference_sections (the Use Cases "
-                          f"Reference's section for it)")
     for key in parsed.type_keys:
         if guide.destination_types and key.value not in guide.destination_types:
             r.problem(key, f"unknown destination type '{key.value}' in destination_examples (known: "

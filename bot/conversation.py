@@ -11,11 +11,11 @@ import dataclasses
 import re
 from dataclasses import dataclass, replace
 
-from bot import action_ids, advisor, blocks
+from bot import action_ids, advisor, blocks, home
 from bot import plan as plans
 from bot.advisor import AskConsideration, AskGoal, ChooseAmong, Choice, Flow, PlanRequest, Recommend
 from bot.blocks import Message, escape
-from bot.catalog import Catalog
+from bot.catalog import Catalog, Goal
 from bot.matcher import MatchResult, Matcher, normalize
 from bot.next_steps import advice
 
@@ -24,6 +24,7 @@ LIST_WORDS = frozenset({"list", "ls", "all", "catalog"})
 LIST_CUES = frozenset({"what", "which", "list", "show", "all", "available", "know", "every"})
 DID_YOU_MEAN_MAX = 3
 STEP = "step"  # the once-group of the guided flow's steps
+CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,20}")
 LEADING_MENTIONS = re.compile(r"^\s*(?:<@[A-Z0-9]+(?:\|[^>]*)?>[\s,:]*)+")
 
 
@@ -125,6 +126,8 @@ class Conversation:
             return Reply(post=blocks.build_help(self.catalog))
         if words in LIST_WORDS or asks_for_the_list(words):
             return Reply(post=blocks.build_list(self.catalog))
+        if (goal := self._goal_named(words)) is not None:  # a suggested prompt of the Messages tab
+            return Reply(post=self.render(Flow(goal.id), user_id))
         result = self.matcher.match(text, limit=DID_YOU_MEAN_MAX + 1)
         if result.verdict == "confident":
             return Reply(post=self._recommend_text(result, user_id, text))
@@ -285,7 +288,7 @@ class Conversation:
 
     def _on_sharepick(self, click: Click) -> Reply | None:
         state, user_id = click.state, click.user_id
-        if not (isinstance(state, Choice) and click.picked_channel):
+        if not (isinstance(state, Choice) and click.picked_channel and CHANNEL_ID.fullmatch(click.picked_channel)):
             return None
         return Reply(share=blocks.build_shared(self.catalog, state, user_id), share_to=click.picked_channel,
                      update=blocks.build_notice(f"Shared to <#{click.picked_channel}>."), once="share")
@@ -367,7 +370,7 @@ class Conversation:
         if not self._may_create(click.user_id):
             return Reply(private=blocks.build_notice(blocks.ADMINS_ONLY))
         rules = plans.protocols(self._plan(click.state))["rules"]
-        return Reply(create=CreatePlan(self._plan_name(click.state), click.state, rules), once=True)
+        return Reply(create=CreatePlan(self._plan_name(click.state), click.state, rules), once="create")
 
     def _on_cancel(self, click: Click) -> Reply | None:
         return Reply(update=blocks.build_notice("Cancelled: nothing was created in Segment."))
@@ -392,6 +395,76 @@ class Conversation:
 
     def _on_unhelpful(self, click: Click) -> Reply | None:
         return self._on_feedback(click, helpful=False)
+
+    # ------------------------------------------------------------------ the Home tab, the Messages tab, the shortcut
+
+    def home(self, user_id: str | None, page: int = 0, notice: str | None = None) -> dict:
+        """The Home tab view for a person (the same for everyone: nothing is stored about them)."""
+        return home.build_home(self.catalog, page=page, notice=notice)
+
+    def home_click(self, action_id: str, value: object, user_id: str | None, page: int = 0) -> HomeReply:
+        """A button of the Home tab. It has no conversation of its own: what it starts goes to the
+        person's DM with the bot, and the Home view is published again, saying what was done."""
+        reply = self.click(action_id, value, user_id, in_thread=False)
+        if not isinstance(reply, HomeReply):  # a value that no longer decodes: a fresh Home view
+            return HomeReply(view=self.home(user_id, page, notice=blocks.EXPIRED))
+        return HomeReply(dm=reply.dm, then=reply.then,
+                         view=self.home(user_id, page if reply.page is None else reply.page, reply.note))
+
+    def suggested_prompts(self) -> tuple[str, list[dict]]:
+        """The Messages tab's suggested prompts (title, prompts), from the catalog's goals."""
+        return home.PROMPTS_TITLE, home.suggested_prompts(self.catalog)
+
+    def shortcut(self, text: str, user_id: str | None, *, author: str | None = None,
+                 has_files: bool = False) -> Reply:
+        """The message shortcut: what the bot makes of someone's message, told privately, as
+        `/usecase <that text>` would (help and list words included)."""
+        text = LEADING_MENTIONS.sub("", text)
+        if not normalize(text):
+            return Reply(private=home.build_no_text(has_files))
+        words = text.strip().lower()
+        if words in HELP_WORDS or words in LIST_WORDS:
+            return Reply(private=self.command(words, user_id).private)
+        result = self.matcher.match(text, limit=DID_YOU_MEAN_MAX + 1)
+        if result.verdict == "confident":
+            answer = self._recommendation(self._choice_from(result, 0), asked_by=author, query=text)
+            return Reply(private=home.with_full_share(answer))
+        return Reply(private=self._not_sure(result, text))
+
+    def _goal_named(self, words: str) -> Goal | None:
+        return next((g for g in self.catalog.goals if normalize(g.name) == words), None)
+
+    def _on_home_goal(self, click: Click) -> HomeReply | None:
+        state = click.state
+        if not (isinstance(state, Flow) and state.goal and not state.answers):
+            return None
+        # the intro /usecase posts, then what its button for this goal does, in its thread
+        started = self._on_goal(Click(state, "", click.user_id, True, None))
+        return HomeReply(dm=blocks.build_intro(self.catalog, started_by=click.user_id), then=started,
+                         note=home.started_note(self.catalog.goal(state.goal)))
+
+    def _on_home_pick(self, click: Click) -> HomeReply | None:
+        state = click.state
+        if not isinstance(state, Choice):
+            return None
+        name = self.catalog.use_cases[state.use_case].name
+        return HomeReply(dm=self._recommendation(state), note=home.posted_note(name))
+
+    def _on_home_page(self, click: Click) -> HomeReply | None:
+        if not (click.arg.isdigit() and len(click.arg) < 6):
+            return None
+        return HomeReply(page=int(click.arg))
+
+    def _on_share_full(self, click: Click) -> Reply | None:
+        """"Share to channel" on a recommendation told privately: the whole of it, for everyone."""
+        state = click.state
+        if not isinstance(state, Choice):
+            return None
+        name = self.catalog.use_cases[state.use_case].name
+        note = home.shared_note(name, blocks.mention(click.user_id))
+        return Reply(update=blocks.build_picked(f"Shared {name}", note),
+                     post=self._recommendation(state, asked_by=click.user_id, shareable=False),
+                     once="share", public=True)
 
 
 _CLICKS = {
@@ -418,4 +491,21 @@ _CLICKS = {
     "create": Conversation._on_create,
     "confirm": Conversation._on_confirm,
     "cancel": Conversation._on_cancel,
+    "homegoal": Conversation._on_home_goal,
+    "homepick": Conversation._on_home_pick,
+    "homepage": Conversation._on_home_page,
+    "sharefull": Conversation._on_share_full,
 }
+
+
+@dataclass(frozen=True)
+class HomeReply(Reply):
+    """What a click on the Home tab asks for: a message posted in the person's DM with the bot
+    (`dm`, a new thread root), then what happens to it as if its own button had been clicked
+    (`then`), and the Home view published again (`view`; `page` and `note` say which and why)."""
+
+    dm: Message | None = None
+    then: Reply | None = None
+    view: dict | None = None
+    page: int | None = None
+    note: str | None = None

@@ -428,12 +428,6 @@ def reference_section_of_an_unknown_goal(c):
     return "next-steps.yml", line, ["reference_sections names unknown goal 'no-such-goal'"]
 
 
-def goal_without_a_reference_section(c):
-    c.delete("next-steps.yml", r"^  optimize-advertising: ", after=r"^reference_sections:")
-    line = c.find("next-steps.yml", r"^  personalize-first-conversion: ", after=r"^reference_sections:")
-    return "next-steps.yml", line, ["goal 'optimize-advertising' has no entry in reference_sections"]
-
-
 def tools_for_an_unknown_destination_type(c):
     line = c.replace("next-steps.yml", r"^  Analytics:$", "  Carrier Pigeons:")
     return "next-steps.yml", line, ["unknown destination type 'Carrier Pigeons' in destination_examples",
@@ -597,7 +591,7 @@ CASES: list[Case] = [
     unknown_property_type, property_without_a_description, property_given_by_name_only,
     property_example_of_the_wrong_type, nested_example_of_the_wrong_type, unknown_property_basis,
     required_is_not_a_boolean, items_on_a_property_that_is_not_an_array, duplicate_property,
-    reference_section_of_an_unknown_goal, goal_without_a_reference_section,
+    reference_section_of_an_unknown_goal,
     tools_for_an_unknown_destination_type, tool_with_a_malformed_url, tool_without_a_name,
     add_on_for_an_unknown_use_case, add_on_inferred_is_not_a_boolean, missing_next_steps_file,
     onboarding_without_eligibility, onboarding_setup_url_malformed,

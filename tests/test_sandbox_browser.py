@@ -188,7 +188,7 @@ def test_guided_flow_from_usecase_to_recommendation(page, sandbox, catalog):
         expect(question).to_contain_text(consideration.question)
         button(question, "Yes" if index == 0 else "No").click()
         expect(question).to_contain_text("answered Yes" if index == 0 else "answered No")
-        expect(question.locator("button")).to_have_count(0)
+        expect(question.locator("button.bk-button")).to_have_count(0)
         expect(question.locator(".edited")).to_have_count(0)  # as in Slack: no label on apps' blocks
 
     recommendation = bot_said_last(page, f"Recommended: {expected.name}")
@@ -288,7 +288,7 @@ def test_start_over_from_a_recommendation_begins_again_in_the_thread(page, catal
 
     button(question, "Start over").click()  # from a question: it closes, the goals come back
     expect(question).to_contain_text("started over")
-    expect(question.locator("button")).to_have_count(0)
+    expect(question.locator("button.bk-button")).to_have_count(0)
     bot_said_last(page, "What is your main business goal?")
     expect(thread_messages(page)).to_have_count(5)  # mention, answer, goals, question, goals
 

@@ -13,7 +13,7 @@ from slack_bolt import App
 
 from bot.conversation import Conversation
 from bot.dedupe import SeenOnce
-from bot.listeners import actions, commands, events
+from bot.listeners import actions, commands, events, home, shortcuts
 
 log = logging.getLogger("usecase_bot")
 
@@ -40,4 +40,6 @@ def register(app: App, conversation: Conversation, seen: SeenOnce, executor: Exe
     background = Background(executor)
     commands.register(app, conversation, background)
     events.register(app, conversation, seen, background)
+    home.register(app, conversation, seen, background)  # before actions: Home buttons are usecase.* too
     actions.register(app, conversation, seen, background, segment)
+    shortcuts.register(app, conversation, background)

@@ -184,6 +184,96 @@ class SlackSide:
         return self.signed(self.click_body(message, action, user, state), "application/x-www-form-urlencoded")
 
 
+    def open_home(self, tab: str = "home", user: str | None = None) -> Sent:
+        """A person opens the app's Home (or Messages) tab: the app_home_opened event."""
+        user = user or self.workspace.human_id
+        event = {"type": "app_home_opened", "user": user, "channel": self.workspace.dm_with(user).id,
+                 "tab": tab, "event_ts": f"{time.time():.6f}"}
+        if tab == "home" and user in self.workspace.views:
+            event["view"] = self.workspace.views[user]
+        return self.signed(self.event_body(event), "application/json")
+
+    def click_view_body(self, action: dict, user: str | None = None) -> bytes:
+        """A button on the person's Home tab, as Slack sends it: a view, and no channel."""
+        user = user or self.workspace.human_id
+        view = self.workspace.views.get(user) or {"id": "V0NONE", "type": "home", "blocks": []}
+        payload = {
+            "type": "block_actions",
+            "user": {"id": user, "username": self.workspace.users.get(user, user),
+                     "name": self.workspace.users.get(user, user), "team_id": self.workspace.team_id},
+            "api_app_id": APP_ID,
+            "token": "sandbox-verification-token",
+            "container": {"type": "view", "view_id": view.get("id")},
+            "trigger_id": f"{next(self._ids)}.{int(time.time())}.sandbox",
+            "team": {"id": self.workspace.team_id, "domain": "sandbox"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "view": view,
+            "state": {"values": {}},
+            "actions": [{**action, "type": "button", "action_ts": f"{time.time():.6f}"}],
+        }
+        return b"payload=" + quote(json.dumps(payload)).encode()
+
+    def click_home(self, label_or_action: str, user: str | None = None) -> Sent:
+        """Click the button whose text, action_id or accessibility label this is on the Home tab."""
+        user = user or self.workspace.human_id
+        blocks = (self.workspace.views.get(user) or {}).get("blocks") or []
+        action = find_button(blocks, label_or_action)
+        if action is None:
+            raise LookupError(f"no button {label_or_action!r} on the Home tab: {buttons(blocks)}")
+        return self.click_view_action(action, user)
+
+    def click_view_action(self, action: dict, user: str | None = None) -> Sent:
+        return self.signed(self.click_view_body(action, user), "application/x-www-form-urlencoded")
+
+    def start_assistant_thread(self, user: str | None = None,
+                               context_channel: str | None = None) -> tuple[Message, Sent]:
+        """A person opens the app's Messages tab as an assistant: Slack starts a thread in their
+        DM with the app (its root is Slack's, not the person's) and tells the app."""
+        user = user or self.workspace.human_id
+        dm = self.workspace.dm_with(user)
+        root = self.workspace.post(dm.id, self.workspace.bot_user_id, "New chat", [], as_bot=True,
+                                   subtype="assistant_app_thread")
+        context = {"team_id": self.workspace.team_id, "enterprise_id": None}
+        if context_channel:
+            context["channel_id"] = context_channel
+        event = {"type": "assistant_thread_started",
+                 "assistant_thread": {"user_id": user, "context": context, "channel_id": dm.id,
+                                      "thread_ts": root.ts},
+                 "event_ts": f"{time.time():.6f}"}
+        return root, self.signed(self.event_body(event), "application/json")
+
+    def shortcut_body(self, message: Message, callback_id: str, user: str | None = None) -> bytes:
+        user = user or self.workspace.human_id
+        channel = self.workspace.channel(message.channel)
+        shown = message.slack_shape()
+        if not message.blocks:  # a person's plain message has no blocks here
+            shown.pop("blocks")
+        payload = {
+            "type": "message_action",
+            "token": "sandbox-verification-token",
+            "action_ts": f"{time.time():.6f}",
+            "team": {"id": self.workspace.team_id, "domain": "sandbox"},
+            "user": {"id": user, "name": self.workspace.users.get(user, user),
+                     "username": self.workspace.users.get(user, user), "team_id": self.workspace.team_id},
+            "channel": {"id": message.channel, "name": channel.name if channel else "unknown"},
+            "is_enterprise_install": False,
+            "enterprise": None,
+            "callback_id": callback_id,
+            "trigger_id": f"{next(self._ids)}.{int(time.time())}.sandbox",
+            # the answer shows where the person is looking: in the thread, for a reply
+            "response_url": self.workspace.new_response_url(
+                self.response_base_url, message.channel, user, thread_ts=message.thread_ts),
+            "message_ts": message.ts,
+            "message": shown,
+        }
+        return b"payload=" + quote(json.dumps(payload)).encode()
+
+    def shortcut(self, message: Message, callback_id: str, user: str | None = None) -> Sent:
+        """A person runs the app's message shortcut from the message's "More actions" menu."""
+        return self.signed(self.shortcut_body(message, callback_id, user), "application/x-www-form-urlencoded")
+
+
 _MARKUP = re.compile(r"(<(?:[@#!][^<>\s]*|https?://[^<>\s]+|mailto:[^<>\s]+)>|&(?:amp|lt|gt);)")
 
 
@@ -193,6 +283,8 @@ def _escape_outside_markup(text: str) -> str:
     parts = _MARKUP.split(text)
     return "".join(part if i % 2 else part.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                    for i, part in enumerate(parts))
+
+    # ------------------------------------------------------------------ the App Home, shortcuts
 
 
 def buttons(blocks: list) -> list[dict]:

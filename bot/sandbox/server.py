@@ -2,7 +2,8 @@
 
 `SlackStandIn` is one loopback HTTP server holding a Workspace. The bot's WebClient points
 at `/api/`; response_urls point at `/response/…`. With a `SlackSide` attached it also serves
-the sandbox page: `/` (static), `/state`, `/events` (server-sent events), `/send`, `/click`.
+the sandbox page: `/` (static), `/state`, `/events` (server-sent events), `/send`, `/click`,
+and for the app's own surfaces `/home-opened`, `/click-view`, `/assistant-thread`, `/shortcut`.
 """
 
 from __future__ import annotations
@@ -116,6 +117,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, _send(stand_in.people, _loads(body)))
         elif path == "/click" and stand_in.people:
             self._json(200, _click(stand_in.people, _loads(body)))
+        elif path == "/home-opened" and stand_in.people:
+            self._json(200, _home_opened(stand_in.people, _loads(body)))
+        elif path == "/click-view" and stand_in.people:
+            self._json(200, _click_view(stand_in.people, _loads(body)))
+        elif path == "/assistant-thread" and stand_in.people:
+            self._json(200, _assistant_thread(stand_in.people, _loads(body)))
+        elif path == "/shortcut" and stand_in.people:
+            self._json(200, _shortcut(stand_in.people, _loads(body)))
         else:
             self._json(404, {"ok": False, "error": "not_found"})
 
@@ -223,3 +232,45 @@ def _click(people: SlackSide, request: dict) -> dict:
     if sent.status >= 400:
         return {"ok": False, "error": f"The bot answered HTTP {sent.status}."}
     return {"ok": True}
+
+
+def _answered(sent) -> dict:
+    if sent.status >= 400:
+        return {"ok": False, "error": f"The bot answered HTTP {sent.status}."}
+    return {"ok": True}
+
+
+def _home_opened(people: SlackSide, request: dict) -> dict:
+    """The person opened the Home or the Messages tab of the app."""
+    tab = request.get("tab")
+    if tab not in ("home", "messages"):
+        return {"ok": False, "error": "No such tab."}
+    return _answered(people.open_home(tab))
+
+
+def _click_view(people: SlackSide, request: dict) -> dict:
+    """A button on the person's Home tab."""
+    action = {"action_id": str(request.get("action_id") or ""), "block_id": str(request.get("block_id") or "")}
+    if request.get("value") is not None:
+        action["value"] = str(request["value"])
+    return _answered(people.click_view_action(action))
+
+
+def _assistant_thread(people: SlackSide, request: dict) -> dict:
+    """A new chat in the Messages tab: an assistant thread in the person's DM with the app."""
+    channel = people.workspace.channel(str(request.get("channel") or ""))
+    if channel is None or channel.kind != "im" or people.workspace.bot_user_id not in channel.members:
+        return {"ok": False, "error": "Chats start in the DM with the app."}
+    root, sent = people.start_assistant_thread()
+    return {**_answered(sent), "ts": root.ts}
+
+
+def _shortcut(people: SlackSide, request: dict) -> dict:
+    """A message shortcut, from a message's "More actions" menu."""
+    message = people.workspace.find(str(request.get("channel") or ""), str(request.get("ts") or ""))
+    if message is None or message.ephemeral:
+        return {"ok": False, "error": "That message is gone."}
+    callback_id = str(request.get("callback_id") or "")
+    if callback_id not in {s["callback_id"] for s in people.workspace.shortcuts}:
+        return {"ok": False, "error": "The app has no such shortcut."}
+    return _answered(people.shortcut(message, callback_id))

@@ -104,7 +104,24 @@ class FakeWebApi:
                 raise WebApiError("message_not_found")
             return {"channel": channel, "permalink": f"https://sandbox.slack.local/archives/{channel}/p{ts.replace('.', '')}"}
         if method == "views.publish":
-            return {"view": p.get("view")}
+            view = _json_arg(p.get("view"))
+            if not isinstance(view, dict):
+                raise WebApiError("invalid_arguments")
+            return {"view": ws.publish_view(str(p.get("user_id") or ""), view)}
+        if method == "conversations.open":
+            users = [u for u in str(p.get("users") or "").split(",") if u]
+            if not users:
+                raise WebApiError("users_list_not_supplied")
+            if len(users) > 1:
+                raise WebApiError("not_supported")  # group DMs: the bot never opens one
+            if users[0] not in ws.users or users[0] == ws.bot_user_id:
+                raise WebApiError("user_not_found")
+            return {"channel": {"id": ws.dm_with(users[0]).id}}
+        if method == "assistant.threads.setSuggestedPrompts":
+            ws.set_prompts(str(p.get("channel_id") or ""), str(p.get("thread_ts") or ""),
+                           p.get("title") if isinstance(p.get("title"), str) else None,
+                           _json_arg(p.get("prompts")))
+            return {}
         if method == "views.open":
             if not p.get("trigger_id"):
                 raise WebApiError("invalid_trigger_id")
@@ -185,6 +202,16 @@ def _json_arg(value):
 
 def _text(p: dict) -> str:
     return str(p.get("text") or "")
+
+
+def _json_arg(value):
+    """An argument that is JSON in a form (a view, prompts), or already parsed in a JSON body."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value
 
 
 def _blocks(p: dict) -> list:

@@ -8,6 +8,7 @@ tests use it as the local fake Web API and read what a person would see.
 from __future__ import annotations
 
 import itertools
+import json
 import queue
 import secrets
 import threading
@@ -24,6 +25,13 @@ DM_ID = "D0LAN0Z89"
 
 RESPONSE_URL_USES = 5  # Slack allows five uses of a response_url
 SUBSCRIBER_QUEUE_MAX = 1000
+PROMPTS_MAX = 4  # assistant.threads.setSuggestedPrompts takes four prompts at most
+HOME_BLOCKS_MAX = 100
+VIEW_BYTES_MAX = 250_000  # views.publish answers view_too_large above this
+
+# The app's message shortcuts, as its manifest declares them (Slack lists them in a message's
+# "More actions" menu); tests/test_manifest.py keeps this and manifest.yml the same.
+APP_SHORTCUTS = ({"type": "message", "callback_id": "find_use_case", "name": "Find a Segment use case"},)
 
 
 class WebApiError(Exception):
@@ -53,13 +61,14 @@ class Message:
     ephemeral: bool = False
     edited: bool = False
     bot_id: str | None = None
+    subtype: str | None = None  # "assistant_app_thread": the root of an assistant thread
     files: list = field(default_factory=list)  # [{id, name, title, content}] shared with the message
 
     def to_json(self) -> dict:
         return {
             "channel": self.channel, "ts": self.ts, "thread_ts": self.thread_ts, "user": self.user,
             "text": self.text, "blocks": self.blocks, "ephemeral": self.ephemeral,
-            "edited": self.edited, "files": self.files,
+            "edited": self.edited, "subtype": self.subtype, "files": self.files,
         }
 
     def slack_shape(self) -> dict:
@@ -70,6 +79,10 @@ class Message:
             shape["bot_id"] = self.bot_id
         if self.thread_ts:
             shape["thread_ts"] = self.thread_ts
+        if self.subtype:
+            shape["subtype"] = self.subtype
+        if self.files:
+            shape["files"] = self.files
         return shape
 
 
@@ -95,6 +108,9 @@ class Workspace:
             DM_ID: Channel(DM_ID, "usecase-bot", "im", {HUMAN_ID, BOT_USER_ID}),
         }
         self.messages: list[Message] = []
+        self.views: dict[str, dict] = {}  # user id -> the Home view the app published for them
+        self.prompts: dict[tuple[str, str], dict] = {}  # (channel, thread_ts) -> {title, prompts}
+        self.shortcuts = [dict(s) for s in APP_SHORTCUTS]
         self.calls: list[tuple[str, dict]] = []  # every Web API call and response_url use
         self._response_urls: dict[str, ResponseUrl] = {}
         self._lock = threading.RLock()
@@ -113,6 +129,18 @@ class Workspace:
         with self._lock:
             channel = Channel(channel_id, name, kind, set(members or {self.human_id}))
             self.channels[channel_id] = channel
+            return channel
+
+    def dm_with(self, user: str) -> Channel:
+        """The DM between a person and the bot (opened when there is none yet)."""
+        with self._lock:
+            for channel in self.channels.values():
+                if channel.kind == "im" and channel.members == {user, self.bot_user_id}:
+                    return channel
+            channel_id = "D0" + format(len(self.channels) + 1, "07d")
+            channel = Channel(channel_id, self.users.get(self.bot_user_id, "bot"), "im", {user, self.bot_user_id})
+            self.channels[channel_id] = channel
+            self._notify({"type": "reset"})
             return channel
 
     def find(self, channel: str, ts: str) -> Message | None:
@@ -148,7 +176,7 @@ class Workspace:
 
     def post(self, channel: str, user: str, text: str, blocks: list | None = None, *,
              thread_ts: str | None = None, ephemeral: bool = False, as_bot: bool = False,
-             files: list | None = None) -> Message:
+             subtype: str | None = None, files: list | None = None) -> Message:
         with self._lock:
             if channel not in self.channels:
                 raise WebApiError("channel_not_found")
@@ -160,7 +188,8 @@ class Workspace:
                     thread_ts = None  # Slack posts to the channel when thread_ts matches nothing
             message = Message(channel=channel, ts=self.next_ts(), user=user, text=text,
                               blocks=list(blocks or []), thread_ts=thread_ts, ephemeral=ephemeral,
-                              bot_id=self.bot_id if as_bot else None, files=list(files or []))
+                              bot_id=self.bot_id if as_bot else None, subtype=subtype,
+                              files=list(files or []))
             self.messages.append(message)
             self._notify({"type": "message", "message": message.to_json()})
             return message
@@ -180,6 +209,38 @@ class Workspace:
         with self._lock:
             self.messages = [m for m in self.messages if not (m.channel == channel and m.ts == ts)]
             self._notify({"type": "delete", "channel": channel, "ts": ts})
+
+    def publish_view(self, user: str, view: dict) -> dict:
+        """views.publish: the Home tab `user` sees from now on."""
+        with self._lock:
+            if user not in self.users:
+                raise WebApiError("user_not_found")
+            blocks = view.get("blocks") if isinstance(view, dict) else None
+            if view.get("type") != "home" or not isinstance(blocks, list) or len(blocks) > HOME_BLOCKS_MAX:
+                raise WebApiError("invalid_arguments")
+            if len(json.dumps(view, ensure_ascii=False).encode("utf-8")) > VIEW_BYTES_MAX:
+                raise WebApiError("view_too_large")
+            published = {**view, "id": f"V0HOME{user[-4:]}", "team_id": self.team_id,
+                         "hash": f"{time.time():.6f}.sandbox", "app_id": APP_ID, "bot_id": self.bot_id}
+            self.views[user] = published
+            self._notify({"type": "view", "user": user, "view": published})
+            return published
+
+    def set_prompts(self, channel: str, thread_ts: str, title: str | None, prompts: list) -> None:
+        """assistant.threads.setSuggestedPrompts: the prompts shown in an assistant thread."""
+        with self._lock:
+            if channel not in self.channels or self.channels[channel].kind != "im":
+                raise WebApiError("channel_not_found")
+            if self.find(channel, thread_ts) is None:
+                raise WebApiError("invalid_thread_ts")
+            if not (isinstance(prompts, list) and 0 < len(prompts) <= PROMPTS_MAX and all(
+                    isinstance(p, dict) and isinstance(p.get("title"), str) and p["title"]
+                    and isinstance(p.get("message"), str) and p["message"] for p in prompts)):
+                raise WebApiError("invalid_arguments")
+            shown = {"title": title or "", "prompts": [{"title": p["title"], "message": p["message"]}
+                                                       for p in prompts]}
+            self.prompts[(channel, thread_ts)] = shown
+            self._notify({"type": "prompts", "channel": channel, "thread_ts": thread_ts, **shown})
 
     def new_response_url(self, base_url: str, channel: str, user: str, *, thread_ts: str | None = None,
                          original_ts: str | None = None, original_ephemeral: bool = False) -> str:
@@ -239,4 +300,7 @@ class Workspace:
                 "users": dict(self.users),
                 "channels": [{"id": c.id, "name": c.name, "kind": c.kind} for c in self.channels.values()],
                 "messages": [m.to_json() for m in self.messages],
+                "home": self.views.get(self.human_id),
+                "prompts": [{"channel": c, "thread_ts": t, **shown} for (c, t), shown in self.prompts.items()],
+                "shortcuts": [dict(s) for s in self.shortcuts],
             }

@@ -28,6 +28,7 @@ class BlockKitSchema:
         top = {k: v for k, v in schema.items() if k not in ("$schema", "$id", "title", "description", "$defs")}
         assert top == {"type": "array", "minItems": 1, "maxItems": 100, "items": {"$ref": "#/$defs/block"}}, top
         Draft202012Validator.check_schema(schema)
+        self.schema = schema  # for checks of other surfaces ($defs/home_view, $defs/modal_view…)
         self.whole = Draft202012Validator(schema)
         self.block = Draft202012Validator({"$schema": schema["$schema"], "$ref": "#/$defs/block",
                                            "$defs": schema["$defs"]})

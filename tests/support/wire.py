@@ -229,7 +229,14 @@ class Wire:
         """Markup the bot writes itself: mentions of the person who acted, and its own links."""
         tokens = [f"<@{u}>" for u in user_ids if isinstance(u, str) and u.isalnum()]
         urls = list(self.catalog.guide.docs.values()) + [uc.docs_url for uc in self.catalog.use_cases.values()]
-        return tokens + [f"<{url}|" for url in urls]
+        steps, onboarding = self.catalog.next_steps, self.catalog.guide.onboarding
+        if steps:
+            urls += list(steps.reference_sections.values()) + [a.docs_url for a in steps.add_ons]
+            urls += [tool.url for tools in steps.destination_examples.values() for tool in tools]
+        if onboarding and onboarding.setup_url:
+            urls.append(onboarding.setup_url)
+        # chat.getPermalink's answers, from the stand-in: a shared post links back to its thread
+        return tokens + [f"<{url}|" for url in urls] + ["<https://sandbox.slack.local/archives/"]
 
     def message_problems(self, text, message_blocks, user_ids) -> list[str]:
         """Why Slack would refuse this message, or why a person's markup would come alive."""

@@ -33,6 +33,20 @@
     buffer: []             // events received while /state is loading
   };
 
+  // The app's own surfaces: its Home tab, assistant threads' suggested prompts, shortcuts.
+  var A = {
+    home: null,            // the Home view the app published for me
+    prompts: {},           // channel + '|' + thread_ts -> {title, prompts: [{title, message}]}
+    shortcuts: [],         // [{type, callback_id, name}] (the app's message shortcuts)
+    tab: 'home',           // the tab shown in the DM with the app: 'home' or 'messages'
+    tabUnread: false,      // a message arrived in Messages while Home was shown
+    follow: null,          // {channel, ts}: a thread a Home button started, opened with Messages
+    homeClickedAt: 0,
+    pendingOpen: null,     // {channel, ts}: an assistant thread to open once its root arrives
+    startedChat: {},       // channel id -> true once a chat was started there from this page
+    menuFor: null          // the message whose shortcut menu is open
+  };
+
   // -------------------------------------------------------------- DOM refs
 
   function $(id) { return document.getElementById(id); }
@@ -59,7 +73,18 @@
     threadMessages: $('thread-messages'),
     threadComposer: $('thread-composer'),
     threadComposerError: $('thread-composer-error'),
-    threadSendButton: $('thread-send-button')
+    threadSendButton: $('thread-send-button'),
+    appTabs: $('app-tabs'),
+    tabHome: $('tab-home'),
+    tabMessages: $('tab-messages'),
+    newChat: $('new-chat'),
+    homePane: $('home-pane'),
+    homeView: $('home-view'),
+    mainComposerWrap: $('main-composer-wrap'),
+    threadPrompts: $('thread-prompts'),
+    threadPromptsTitle: $('thread-prompts-title'),
+    threadPromptsList: $('thread-prompts-list'),
+    shortcutMenu: $('shortcut-menu')
   };
 
   // ---------------------------------------------------------------- helpers
@@ -245,11 +270,11 @@
     });
     body.appendChild(content);
 
+    var tools = el('div', 'message-actions');
     if (pane === 'main' && !isReply(m)) {
       var summary = buildSummary(m);
       if (summary) body.appendChild(summary);
       if (!m.ephemeral) {
-        var tools = el('div', 'message-actions');
         var replyBtn = el('button', 'message-action', '\u{1F4AC}');
         replyBtn.type = 'button';
         replyBtn.setAttribute('aria-label', 'Reply in thread');
@@ -258,9 +283,21 @@
           openThread(m.channel, m.ts, true);
         });
         tools.appendChild(replyBtn);
-        item.appendChild(tools);
       }
     }
+    if (!m.ephemeral && A.shortcuts.length) {
+      var moreBtn = el('button', 'message-action message-more', '\u22EF');
+      moreBtn.type = 'button';
+      moreBtn.setAttribute('aria-label', 'More actions');
+      moreBtn.setAttribute('aria-haspopup', 'menu');
+      moreBtn.title = 'More actions';
+      moreBtn.addEventListener('click', function (ev) {
+        ev.stopPropagation();
+        openShortcutMenu(m, moreBtn, pane);
+      });
+      tools.appendChild(moreBtn);
+    }
+    if (tools.children.length) item.appendChild(tools);
     return item;
   }
 
@@ -362,6 +399,7 @@
     renderHeader();
     if (changed) hideError(D.composerError);
     renderMain();
+    if (changed) showAppTab(isAppDm(channelById(id)) ? A.tab : null, true);
   }
 
   function renderHeader() {
@@ -451,6 +489,7 @@
       D.threadMessages.appendChild(buildMessage(r, 'thread'));
     });
     scrollToBottom(D.threadScroller);
+    renderThreadPrompts();
   }
 
   function buildSeparator(n) {
@@ -484,6 +523,15 @@
     return JSON.stringify([st.team, st.me, st.bot, st.users, st.channels, st.messages]);
   }
 
+  function applyAppState(st) {
+    A.home = st.home && typeof st.home === 'object' ? st.home : null;
+    A.shortcuts = Array.isArray(st.shortcuts) ? st.shortcuts.filter(function (x) {
+      return x && typeof x.callback_id === 'string' && typeof x.name === 'string';
+    }) : [];
+    A.prompts = {};
+    (Array.isArray(st.prompts) ? st.prompts : []).forEach(setPrompts);
+  }
+
   function applyState(st) {
     if (!st || typeof st !== 'object') throw new Error('bad /state');
     var next = {
@@ -495,6 +543,10 @@
       messages: (Array.isArray(st.messages) ? st.messages : []).map(normalizeMessage).filter(Boolean)
     };
     var unchanged = S.loaded && snapshot(next) === snapshot(S);
+    var firstLoad = !S.loaded;
+    applyAppState(st);
+    renderHome();
+    renderThreadPrompts();
     S.team = next.team; S.me = next.me; S.bot = next.bot;
     S.users = next.users; S.channels = next.channels; S.messages = next.messages;
     S.loaded = true;
@@ -520,6 +572,8 @@
       if (findMessage(S.thread.channel, S.thread.ts)) { renderThread(); markThreadRoot(); }
       else closeThread();
     }
+    if (firstLoad) showAppTab(isAppDm(channelById(S.current)) ? A.tab : null, true);
+    else renderAppTab();
   }
 
   function loadState() {
@@ -557,6 +611,8 @@
     if (ev.type === 'message') onMessage(normalizeMessage(ev.message));
     else if (ev.type === 'delete') onDelete(ev.channel, ev.ts);
     else if (ev.type === 'reset') loadState();
+    else if (ev.type === 'view') onView(ev);
+    else if (ev.type === 'prompts') { setPrompts(ev); renderThreadPrompts(); }
   }
 
   function onMessage(m) {
@@ -578,6 +634,7 @@
     }
 
     S.messages.push(m);
+    noticeInApp(m);
     if (!isReply(m)) {
       if (m.channel === S.current) {
         D.messages.appendChild(buildMessage(m, 'main'));
@@ -627,6 +684,213 @@
       refreshSeparator();
     }
     if (isReply(m)) refreshSummary(channel, m.thread_ts);
+  }
+
+  // -------------------------------------------- the app: Home tab, prompts
+
+  function isAppDm(ch) {
+    return !!ch && ch.kind === 'im' && ch.name === S.bot.name;
+  }
+
+  function promptKey(channel, ts) {
+    return String(channel) + '|' + String(ts);
+  }
+
+  function setPrompts(p) {
+    if (!p || typeof p.channel !== 'string' || typeof p.thread_ts !== 'string' || !Array.isArray(p.prompts)) return;
+    A.prompts[promptKey(p.channel, p.thread_ts)] = {
+      title: typeof p.title === 'string' ? p.title : '',
+      prompts: p.prompts.filter(function (x) {
+        return x && typeof x.title === 'string' && typeof x.message === 'string';
+      })
+    };
+  }
+
+  /** Shows the DM's Home or Messages tab (null: not the DM with the app). With `opened`,
+   *  Slack's side is told, as Slack does when a person opens a tab. */
+  function showAppTab(tab, opened) {
+    if (tab) A.tab = tab;
+    renderAppTab();
+    if (!tab || !opened) return;
+    postJSON('/home-opened', { tab: tab });
+    if (tab === 'messages') {
+      A.tabUnread = false;
+      renderAppTab();
+      if (A.follow && findMessage(A.follow.channel, A.follow.ts)) {
+        openThread(A.follow.channel, A.follow.ts, false);
+      } else {
+        ensureChat();
+      }
+      A.follow = null;
+    }
+  }
+
+  function renderAppTab() {
+    var inApp = isAppDm(channelById(S.current));
+    var home = inApp && A.tab === 'home';
+    D.appTabs.hidden = !inApp;
+    D.tabHome.setAttribute('aria-selected', home ? 'true' : 'false');
+    D.tabMessages.setAttribute('aria-selected', inApp && !home ? 'true' : 'false');
+    D.tabHome.tabIndex = home ? 0 : -1;
+    D.tabMessages.tabIndex = inApp && !home ? 0 : -1;
+    D.tabMessages.classList.toggle('unread', inApp && home && A.tabUnread);
+    D.newChat.hidden = !inApp || home;
+    D.topic.hidden = inApp;
+    D.homePane.hidden = !home;
+    D.mainScroller.hidden = home;
+    D.mainComposerWrap.hidden = home;
+    document.body.classList.toggle('on-home', home);
+  }
+
+  function renderHome() {
+    D.homeView.replaceChildren();
+    if (!A.home || !Array.isArray(A.home.blocks)) {
+      D.homeView.appendChild(el('p', 'home-empty', 'Opening the Home tab\u2026'));
+      return;
+    }
+    D.homeView.appendChild(BK.renderBlocks(A.home.blocks, {
+      users: S.users,
+      channels: channelNames(),
+      onAction: handleViewAction
+    }));
+  }
+
+  function onView(ev) {
+    if (ev.user !== S.me.id || !ev.view || typeof ev.view !== 'object') return;
+    A.home = ev.view;
+    var top = D.homePane.scrollTop;
+    renderHome();
+    D.homePane.scrollTop = ev.view.private_metadata === (A.shownPage || '0') ? top : 0;
+    A.shownPage = String(ev.view.private_metadata || '0');
+  }
+
+  function handleViewAction(action, button) {
+    if (action.url) openExternal(action.url);
+    A.homeClickedAt = Date.now();
+    hideError(D.composerError);
+    if (button) {
+      button.disabled = true;
+      button.classList.add('is-pending');
+    }
+    postJSON('/click-view', {
+      action_id: action.action_id,
+      block_id: action.block_id,
+      value: action.value === undefined ? null : action.value
+    }).then(function (res) {
+      if (button) {
+        button.disabled = false;
+        button.classList.remove('is-pending');
+      }
+      if (!res.ok) {
+        var box = el('div', 'composer-error', 'Button failed: ' + (res.error || 'unknown error'));
+        box.setAttribute('role', 'alert');
+        D.homeView.prepend(box);
+      }
+    });
+  }
+
+  /** A new message in the DM with the app, seen from the app's point of view. */
+  function noticeInApp(m) {
+    var ch = channelById(m.channel);
+    if (!isAppDm(ch)) return;
+    if (A.pendingOpen && A.pendingOpen.channel === m.channel && A.pendingOpen.ts === m.ts) {
+      A.pendingOpen = null;
+      setTimeout(function () { openThread(m.channel, m.ts, false); }, 0);
+    }
+    if (S.current === m.channel && A.tab === 'home' && !m.ephemeral) {
+      A.tabUnread = true;
+      // what a Home button started waits in its thread: opened with the Messages tab
+      if (isReply(m) && A.homeClickedAt && Date.now() - A.homeClickedAt <= AUTO_OPEN_WINDOW_MS) {
+        A.follow = { channel: m.channel, ts: m.thread_ts };
+      } else if (!isReply(m) && A.homeClickedAt && Date.now() - A.homeClickedAt <= AUTO_OPEN_WINDOW_MS) {
+        A.follow = null;
+      }
+      renderAppTab();
+    }
+  }
+
+  /** Opening the Messages tab of an empty DM starts an assistant thread, as Slack's assistant
+   *  container does; "+ New chat" starts another. */
+  function ensureChat() {
+    var channel = S.current;
+    if (!channel || A.startedChat[channel]) return;
+    if (S.messages.some(function (m) { return m.channel === channel; })) return;
+    startChat();
+  }
+
+  function startChat() {
+    var channel = S.current;
+    if (!isAppDm(channelById(channel))) return;
+    A.startedChat[channel] = true;
+    postJSON('/assistant-thread', { channel: channel }).then(function (res) {
+      if (!res.ok) { showError(D.composerError, 'New chat failed: ' + (res.error || 'unknown error')); return; }
+      if (findMessage(channel, res.ts)) openThread(channel, res.ts, false);
+      else A.pendingOpen = { channel: channel, ts: res.ts };
+    });
+  }
+
+  function renderThreadPrompts() {
+    var shown = S.thread ? A.prompts[promptKey(S.thread.channel, S.thread.ts)] : null;
+    D.threadPromptsList.replaceChildren();
+    D.threadPrompts.hidden = !shown || !shown.prompts.length;
+    if (D.threadPrompts.hidden) return;
+    D.threadPromptsTitle.textContent = shown.title || 'Suggested prompts';
+    var thread = { channel: S.thread.channel, ts: S.thread.ts };
+    shown.prompts.forEach(function (prompt) {
+      var chip = el('button', 'prompt', prompt.title);
+      chip.type = 'button';
+      chip.title = prompt.message;
+      chip.addEventListener('click', function () {
+        S.lastActionAt = Date.now();
+        hideError(D.threadComposerError);
+        postJSON('/send', { channel: thread.channel, text: prompt.message, thread_ts: thread.ts }).then(function (res) {
+          if (!res.ok) showError(D.threadComposerError, 'Not sent: ' + (res.error || 'unknown error'));
+        });
+      });
+      D.threadPromptsList.appendChild(chip);
+    });
+  }
+
+  // -------------------------------------------------------------- shortcuts
+
+  function openShortcutMenu(m, anchor, pane) {
+    var menu = D.shortcutMenu;
+    if (!menu.hidden && A.menuFor === m) { closeShortcutMenu(); return; }
+    A.menuFor = m;
+    menu.replaceChildren();
+    menu.appendChild(el('div', 'shortcut-menu-heading', 'Message shortcuts'));
+    A.shortcuts.forEach(function (sc) {
+      var item = el('button', 'shortcut-item');
+      item.type = 'button';
+      item.setAttribute('role', 'menuitem');
+      item.appendChild(el('span', 'shortcut-name', sc.name));
+      item.appendChild(el('span', 'shortcut-app', S.bot.name));
+      item.addEventListener('click', function () {
+        closeShortcutMenu();
+        runShortcut(m, sc, pane);
+      });
+      menu.appendChild(item);
+    });
+    menu.hidden = false;
+    var r = anchor.getBoundingClientRect();
+    var width = menu.offsetWidth;
+    menu.style.top = Math.min(r.bottom + 4, window.innerHeight - menu.offsetHeight - 8) + 'px';
+    menu.style.left = Math.max(8, r.right - width) + 'px';
+    var first = menu.querySelector('.shortcut-item');
+    if (first) first.focus();
+  }
+
+  function closeShortcutMenu() {
+    D.shortcutMenu.hidden = true;
+    A.menuFor = null;
+  }
+
+  function runShortcut(m, sc, pane) {
+    var errBox = pane === 'thread' ? D.threadComposerError : D.composerError;
+    hideError(errBox);
+    postJSON('/shortcut', { channel: m.channel, ts: m.ts, callback_id: sc.callback_id }).then(function (res) {
+      if (!res.ok) showError(errBox, 'Shortcut failed: ' + (res.error || 'unknown error'));
+    });
   }
 
   // ------------------------------------------------------------------- SSE
@@ -809,6 +1073,26 @@
   wireComposer(D.threadComposer, D.threadSendButton, 'thread');
   wireStickyScroll(D.mainScroller);
   wireStickyScroll(D.threadScroller);
+
+  D.tabHome.addEventListener('click', function () { showAppTab('home', true); });
+  D.tabMessages.addEventListener('click', function () { showAppTab('messages', true); });
+  D.appTabs.addEventListener('keydown', function (e) {
+    if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
+    e.preventDefault();
+    var next = A.tab === 'home' ? 'messages' : 'home';
+    showAppTab(next, true);
+    (next === 'home' ? D.tabHome : D.tabMessages).focus();
+  });
+  D.newChat.addEventListener('click', startChat);
+  document.addEventListener('click', function (e) {
+    if (!D.shortcutMenu.hidden && !(e.target instanceof Element && D.shortcutMenu.contains(e.target))) closeShortcutMenu();
+  });
+  document.addEventListener('keydown', function (e) {
+    if (e.key === 'Escape' && !D.shortcutMenu.hidden) closeShortcutMenu();
+  });
+  window.addEventListener('resize', closeShortcutMenu);
+  D.mainScroller.addEventListener('scroll', closeShortcutMenu);
+  D.threadScroller.addEventListener('scroll', closeShortcutMenu);
 
   D.threadClose.addEventListener('click', function () {
     closeThread();

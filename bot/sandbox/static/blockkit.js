@@ -59,7 +59,8 @@
     question: '\u2753',
     thinking_face: '\u{1F914}',
     heart: '\u2764\uFE0F',
-    robot_face: '\u{1F916}'
+    robot_face: '\u{1F916}',
+    speech_balloon: '\u{1F4AC}'
   };
 
   var LINK_SCHEMES = ['http:', 'https:', 'mailto:'];
