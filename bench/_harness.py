@@ -41,19 +41,27 @@ ACTION_PREFIX = "usecase."
 from bot import signing  # noqa: E402
 from bot.sandbox.people import buttons as all_buttons  # noqa: E402
 from bot.sandbox.webapi import parse_params  # noqa: E402
+
 # serve_http's gunicorn settings, so a bare app can run under the same server
 from bot.server import GUNICORN_SETTINGS  # noqa: E402, F401 - re-exported for the bench scripts
-
 
 # --------------------------------------------------------------------------- the machine
 
 
 def code_version() -> str:
     """The commit, whether bot/ or catalog/ differ from it, and a digest of those working files."""
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                          cwd=str(ROOT)).stdout.strip() or "?"
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "bot", "catalog"], capture_output=True,
-                           text=True, cwd=str(ROOT)).stdout.strip()
+    head = (
+        subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=str(ROOT)
+        ).stdout.strip()
+        or "?"
+    )
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--", "bot", "catalog"],
+        capture_output=True,
+        text=True,
+        cwd=str(ROOT),
+    ).stdout.strip()
     digest = hashlib.sha1()
     for path in sorted(list((ROOT / "bot").rglob("*.py")) + list((ROOT / "catalog").rglob("*.yml"))):
         digest.update(path.read_bytes())
@@ -74,8 +82,10 @@ def machine() -> dict:
 def print_machine(title: str) -> None:
     m = machine()
     print(f"# {title}")
-    print(f"# {m['date']} | {m['cores']} cores | Python {m['python']} | {m['platform']} | "
-          f"load average {m['load']}")
+    print(
+        f"# {m['date']} | {m['cores']} cores | Python {m['python']} | {m['platform']} | "
+        f"load average {m['load']}"
+    )
     print(f"# code: {m['code']}")
 
 
@@ -102,16 +112,18 @@ def ms(seconds: float) -> str:
 # --------------------------------------------------------------------------- signing and bodies
 
 
-def signed_headers(body: bytes, content_type: str, secret: str = SECRET,
-                   timestamp: int | None = None) -> dict[str, str]:
+def signed_headers(
+    body: bytes, content_type: str, secret: str = SECRET, timestamp: int | None = None
+) -> dict[str, str]:
     return signing.signed_headers(secret, body, content_type, timestamp=timestamp)
 
 
 _ids = itertools.count(1)
 
 
-def command_body(channel: str, text: str = "", *, user: str = HUMAN_ID,
-                 response_url: str = "http://127.0.0.1:9/response/x") -> bytes:
+def command_body(
+    channel: str, text: str = "", *, user: str = HUMAN_ID, response_url: str = "http://127.0.0.1:9/response/x"
+) -> bytes:
     form = {
         "token": "bench-verification-token",
         "team_id": TEAM_ID,
@@ -130,14 +142,28 @@ def command_body(channel: str, text: str = "", *, user: str = HUMAN_ID,
     return urlencode(form).encode()
 
 
-def click_body(*, channel: str, message_ts: str, thread_ts: str | None, blocks: list, text: str,
-               action: dict, user: str = HUMAN_ID,
-               response_url: str = "http://127.0.0.1:9/response/x") -> bytes:
+def click_body(
+    *,
+    channel: str,
+    message_ts: str,
+    thread_ts: str | None,
+    blocks: list,
+    text: str,
+    action: dict,
+    user: str = HUMAN_ID,
+    response_url: str = "http://127.0.0.1:9/response/x",
+) -> bytes:
     """A block_actions payload as Slack sends it (the shape of bot/sandbox/people.py click_body)."""
-    container = {"type": "message", "message_ts": message_ts, "channel_id": channel,
-                 "is_ephemeral": False}
-    message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "ts": message_ts,
-               "text": text, "blocks": blocks, "team": TEAM_ID}
+    container = {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": False}
+    message = {
+        "type": "message",
+        "user": BOT_USER_ID,
+        "bot_id": BOT_ID,
+        "ts": message_ts,
+        "text": text,
+        "blocks": blocks,
+        "team": TEAM_ID,
+    }
     if thread_ts:
         container["thread_ts"] = thread_ts
         message["thread_ts"] = thread_ts
@@ -160,45 +186,75 @@ def click_body(*, channel: str, message_ts: str, thread_ts: str | None, blocks: 
     return b"payload=" + quote(json.dumps(payload)).encode()
 
 
-def mention_body(*, channel: str, ts: str, text: str, event_id: str, user: str = HUMAN_ID,
-                 thread_ts: str | None = None) -> bytes:
-    event = {"type": "app_mention", "user": user, "text": f"<@{BOT_USER_ID}> {text}", "ts": ts,
-             "channel": channel, "event_ts": ts, "team": TEAM_ID,
-             "client_msg_id": f"bench-{next(_ids)}"}
+def mention_body(
+    *, channel: str, ts: str, text: str, event_id: str, user: str = HUMAN_ID, thread_ts: str | None = None
+) -> bytes:
+    event = {
+        "type": "app_mention",
+        "user": user,
+        "text": f"<@{BOT_USER_ID}> {text}",
+        "ts": ts,
+        "channel": channel,
+        "event_ts": ts,
+        "team": TEAM_ID,
+        "client_msg_id": f"bench-{next(_ids)}",
+    }
     if thread_ts:
         event["thread_ts"] = thread_ts
     return _envelope(event, event_id)
 
 
 def dm_body(*, channel: str, ts: str, text: str, event_id: str, user: str = HUMAN_ID) -> bytes:
-    event = {"type": "message", "channel_type": "im", "user": user, "text": text, "ts": ts,
-             "channel": channel, "event_ts": ts, "team": TEAM_ID, "client_msg_id": f"bench-{next(_ids)}"}
+    event = {
+        "type": "message",
+        "channel_type": "im",
+        "user": user,
+        "text": text,
+        "ts": ts,
+        "channel": channel,
+        "event_ts": ts,
+        "team": TEAM_ID,
+        "client_msg_id": f"bench-{next(_ids)}",
+    }
     return _envelope(event, event_id)
 
 
 def _envelope(event: dict, event_id: str) -> bytes:
-    return json.dumps({
-        "token": "bench-verification-token",
-        "team_id": TEAM_ID,
-        "api_app_id": APP_ID,
-        "event": event,
-        "type": "event_callback",
-        "event_id": event_id,
-        "event_time": int(time.time()),
-        "authorizations": [{"enterprise_id": None, "team_id": TEAM_ID, "user_id": BOT_USER_ID,
-                            "is_bot": True, "is_enterprise_install": False}],
-        "is_ext_shared_channel": False,
-        "event_context": f"4-bench-{next(_ids)}",
-    }).encode()
+    return json.dumps(
+        {
+            "token": "bench-verification-token",
+            "team_id": TEAM_ID,
+            "api_app_id": APP_ID,
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": TEAM_ID,
+                    "user_id": BOT_USER_ID,
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+            "is_ext_shared_channel": False,
+            "event_context": f"4-bench-{next(_ids)}",
+        }
+    ).encode()
 
 
 def buttons(blocks: list) -> list[dict]:
     """Every button of a message (not link buttons) as the `action` part of a click."""
     return [
-        {"action_id": b["action_id"], "block_id": b["block_id"],
-         **({"value": b["value"]} if b["value"] is not None else {}),
-         "text": {"type": "plain_text", "text": b["text"]}}
-        for b in all_buttons(blocks) if not b["url"]
+        {
+            "action_id": b["action_id"],
+            "block_id": b["block_id"],
+            **({"value": b["value"]} if b["value"] is not None else {}),
+            "text": {"type": "plain_text", "text": b["text"]},
+        }
+        for b in all_buttons(blocks)
+        if not b["url"]
     ]
 
 
@@ -253,9 +309,10 @@ class FakeSlack:
     def response_url(self, channel: str) -> str:
         return f"{self.base_url}/response/{channel}"
 
-    async def start(self) -> "FakeSlack":
-        self._server = await asyncio.start_server(self._serve, self.host, self.port, backlog=1024,
-                                                  reuse_address=True)
+    async def start(self) -> FakeSlack:
+        self._server = await asyncio.start_server(
+            self._serve, self.host, self.port, backlog=1024, reuse_address=True
+        )
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
@@ -276,7 +333,7 @@ class FakeSlack:
         self._waiters.setdefault(channel, []).append((index, future))
         try:
             return await asyncio.wait_for(future, timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return None
         finally:
             waiters = self._waiters.get(channel)
@@ -310,7 +367,8 @@ class FakeSlack:
                 close = headers.get(b"connection", b"").lower() == b"close"
                 writer.write(
                     b"HTTP/1.1 %d OK\r\nContent-Type: application/json; charset=utf-8\r\n"
-                    b"Content-Length: %d\r\n%s\r\n" % (status, len(data), b"Connection: close\r\n" if close else b"")
+                    b"Content-Length: %d\r\n%s\r\n"
+                    % (status, len(data), b"Connection: close\r\n" if close else b"")
                     + data
                 )
                 await writer.drain()
@@ -325,12 +383,12 @@ class FakeSlack:
         if path.startswith("/response/"):
             self.counts["response_url"] = self.counts.get("response_url", 0) + 1
             if self.keep_calls:  # the token names the channel (see response_url())
-                params = {**parse_params(body, content_type), "channel": path[len("/response/"):]}
+                params = {**parse_params(body, content_type), "channel": path[len("/response/") :]}
                 self.calls.append(Call("response_url", at, params))
             return 200, {"ok": True}
         if not path.startswith("/api/"):
             return 404, {"ok": False, "error": "not_found"}
-        method = path[len("/api/"):].split("?", 1)[0]
+        method = path[len("/api/") :].split("?", 1)[0]
         self.counts[method] = self.counts.get(method, 0) + 1
         params = parse_params(body, content_type)
         if self.keep_calls:
@@ -339,16 +397,29 @@ class FakeSlack:
         if channel and channel not in self.first_call:
             self.first_call[channel] = at
         if method == "auth.test":
-            return 200, {"ok": True, "url": "https://bench.slack.local/", "team": "Bench", "user": "usecase-bot",
-                         "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID,
-                         "is_enterprise_install": False}
+            return 200, {
+                "ok": True,
+                "url": "https://bench.slack.local/",
+                "team": "Bench",
+                "user": "usecase-bot",
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "bot_id": BOT_ID,
+                "is_enterprise_install": False,
+            }
         if method == "chat.postMessage":
             ts = f"{1700000000 + next(self._ts) / 1000:.6f}"
             blocks = params.get("blocks") or []
             if isinstance(blocks, str):
                 blocks = json.loads(blocks)
-            post = Post(channel, ts, params.get("thread_ts") or None, str(params.get("text") or ""),
-                        blocks if self.keep_posts else [], at)
+            post = Post(
+                channel,
+                ts,
+                params.get("thread_ts") or None,
+                str(params.get("text") or ""),
+                blocks if self.keep_posts else [],
+                at,
+            )
             found = self.posts.setdefault(channel, [])
             found.append(post)
             for index, future in self._waiters.get(channel, ()):
@@ -453,8 +524,13 @@ def free_port() -> int:
 
 def bot_env(api_url: str, **extra) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
-    env.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=api_url,
-               LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1")
+    env.update(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=api_url,
+        LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+    )
     env.pop("USECASE_CATALOG", None)
     env.update(extra)
     return env
@@ -465,7 +541,11 @@ def start_bot(port: int, api_url: str, workers: int, *, log_path: str | None = N
     out = open(log_path, "ab") if log_path else subprocess.DEVNULL
     return subprocess.Popen(
         [USECASE_BOT, "run", "--mode", "http", "--port", str(port), "--workers", str(workers)],
-        env=bot_env(api_url), stdout=out, stderr=out, cwd=str(ROOT), start_new_session=True,
+        env=bot_env(api_url),
+        stdout=out,
+        stderr=out,
+        cwd=str(ROOT),
+        start_new_session=True,
     )
 
 
@@ -481,8 +561,13 @@ def stop(proc: subprocess.Popen, timeout: float = 15.0) -> None:
         proc.wait()
 
 
-async def wait_healthz(port: int, timeout: float = 30.0, proc: subprocess.Popen | None = None,
-                       path: str = "/healthz", any_status: bool = False) -> float:
+async def wait_healthz(
+    port: int,
+    timeout: float = 30.0,
+    proc: subprocess.Popen | None = None,
+    path: str = "/healthz",
+    any_status: bool = False,
+) -> float:
     """Seconds until GET /healthz answers 200 (any HTTP answer with any_status), polled every 5 ms."""
     start = time.perf_counter()
     while time.perf_counter() - start < timeout:
@@ -493,7 +578,7 @@ async def wait_healthz(port: int, timeout: float = 30.0, proc: subprocess.Popen 
             status, _ = await asyncio.wait_for(conn.get(path), 2.0)
             if status == 200 or any_status:
                 return time.perf_counter() - start
-        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError):
+        except (TimeoutError, OSError, asyncio.IncompleteReadError):
             pass
         finally:
             conn.close()

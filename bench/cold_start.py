@@ -66,13 +66,14 @@ def wall(cmd: list[str]) -> float:
 
 
 def importtime() -> tuple[list[tuple[int, int, str]], set[str]]:
-    run = subprocess.run([PY, "-X", "importtime", h.USECASE_BOT, "match", "x"],
-                         capture_output=True, text=True, cwd=str(h.ROOT))
+    run = subprocess.run(
+        [PY, "-X", "importtime", h.USECASE_BOT, "match", "x"], capture_output=True, text=True, cwd=str(h.ROOT)
+    )
     rows = []
     for line in run.stderr.splitlines():
         if not line.startswith("import time:") or "self [us]" in line:
             continue
-        self_us, cum_us, name = line[len("import time:"):].split("|")
+        self_us, cum_us, name = line[len("import time:") :].split("|")
         rows.append((int(self_us), int(cum_us), name.rstrip()))
     return rows, {name.strip().split(".")[0] for _, _, name in rows}
 
@@ -124,12 +125,15 @@ def main() -> int:
     print(f"## 1. wall time, {args.runs} runs each, alternating (median, min, max)")
     for name, values in times.items():
         print(f"  {name:24} {h.median(values):.3f} s  (min {min(values):.3f}, max {max(values):.3f})")
-    print(f"  match - pass = {match_s - base:.3f} s; match / pass = {match_s / base:.1f}x; "
-          f"{'meets' if match_s < TARGET_S else 'MISSES'} the target < {TARGET_S} s")
+    print(
+        f"  match - pass = {match_s - base:.3f} s; match / pass = {match_s / base:.1f}x; "
+        f"{'meets' if match_s < TARGET_S else 'MISSES'} the target < {TARGET_S} s"
+    )
 
     # 2. no Slack libraries
-    heavy = subprocess.run([PY, "-c", MODULES_AFTER_MATCH], capture_output=True, text=True,
-                           cwd=str(h.ROOT)).stdout.strip()
+    heavy = subprocess.run(
+        [PY, "-c", MODULES_AFTER_MATCH], capture_output=True, text=True, cwd=str(h.ROOT)
+    ).stdout.strip()
     rows, top_level = importtime()
     print()
     print("## 2. imports of `usecase-bot match x`")
@@ -138,34 +142,45 @@ def main() -> int:
     roots = [r for r in rows if not r[2].startswith("  ")]  # top level: one space before the name
     total_us = sum(r[1] for r in roots)
     print(f"  all imports (sum of top-level cumulative): {total_us / 1000:.1f} ms; heaviest top-level:")
-    for self_us, cum_us, name in sorted(roots, key=lambda r: -r[1])[:6]:
+    for _self_us, cum_us, name in sorted(roots, key=lambda r: -r[1])[:6]:
         print(f"    {cum_us / 1000:7.1f} ms  {name.strip()}")
     print("  heaviest single modules (self time):")
-    for self_us, cum_us, name in sorted(rows, key=lambda r: -r[0])[:8]:
+    for self_us, _cum_us, name in sorted(rows, key=lambda r: -r[0])[:8]:
         print(f"    {self_us / 1000:7.1f} ms  {name.strip()}")
 
     # 3. phases
     phases = {"imports": [], "catalog": [], "matcher": [], "query": []}
     for _ in range(max(5, args.runs // 3)):
-        out = json.loads(subprocess.run([PY, "-c", PHASES], capture_output=True, text=True,
-                                        cwd=str(h.ROOT), check=True).stdout)
+        out = json.loads(
+            subprocess.run(
+                [PY, "-c", PHASES], capture_output=True, text=True, cwd=str(h.ROOT), check=True
+            ).stdout
+        )
         for key in phases:
             phases[key].append(out[key])
     print()
     print("## 3. where `match` spends it (fresh process each, median)")
     print(f"  interpreter start (python -c pass): {base * 1000:7.1f} ms")
-    labels = {"imports": "import bot.cli + bot.matcher", "catalog": "load + validate the catalog",
-              "matcher": "build the Matcher", "query": "first query"}
+    labels = {
+        "imports": "import bot.cli + bot.matcher",
+        "catalog": "load + validate the catalog",
+        "matcher": "build the Matcher",
+        "query": "first query",
+    }
     for key, values in phases.items():
         print(f"  {labels[key]:34} {h.median(values) * 1000:7.1f} ms")
 
     # 4. HTTP worker
     starts = [asyncio.run(healthz_once(1)) for _ in range(args.http_runs)]
     print()
-    print(f"## 4. `usecase-bot run --mode http --workers 1`: launch -> first 200 from /healthz ({args.http_runs} runs)")
+    print(
+        f"## 4. `usecase-bot run --mode http --workers 1`: launch -> first 200 from /healthz ({args.http_runs} runs)"
+    )
     totals = [s[0] for s in starts]
     forks = [s[1] for s in starts if s[1] is not None]
-    print(f"  launch -> /healthz 200: median {h.median(totals):.3f} s (min {min(totals):.3f}, max {max(totals):.3f})")
+    print(
+        f"  launch -> /healthz 200: median {h.median(totals):.3f} s (min {min(totals):.3f}, max {max(totals):.3f})"
+    )
     if forks:
         print(f"  of which after the worker's fork (±10 ms): median {h.median(forks):.3f} s")
     return 0

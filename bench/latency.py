@@ -97,7 +97,9 @@ def build_bare_wsgi(api_url: str, style: str, message: str = "text"):
 
     def on_click(body, client):
         container = body.get("container") or {}
-        post_fixed(client, container.get("channel_id"), container.get("thread_ts") or container.get("message_ts"))
+        post_fixed(
+            client, container.get("channel_id"), container.get("thread_ts") or container.get("message_ts")
+        )
 
     def on_mention(event, client):
         post_fixed(client, event["channel"], event.get("thread_ts") or event["ts"])
@@ -114,6 +116,7 @@ def build_bare_wsgi(api_url: str, style: str, message: str = "text"):
             def ack_then_submit(ack, body, client):
                 ack()
                 pool.submit(work, body, client)
+
             return ack_then_submit
 
         app.command("/usecase")(direct(lambda body, client: on_command(body, client)))
@@ -124,6 +127,7 @@ def build_bare_wsgi(api_url: str, style: str, message: str = "text"):
         app.action(re.compile(".*"))(ack=just_ack, lazy=[on_click])
         app.event("app_mention")(ack=just_ack, lazy=[on_mention])
     else:  # Bolt's everyday pattern: ack() first in the listener, then the work
+
         @app.command("/usecase")
         def command(ack, command, client):
             ack()
@@ -146,8 +150,12 @@ def serve_bare(port: int, api_url: str, workers: int, style: str, message: str) 
 
     class Server(BaseApplication):
         def load_config(self):
-            settings = {"bind": f"127.0.0.1:{port}", "workers": workers, "proc_name": "bare-bolt",
-                        **h.GUNICORN_SETTINGS}
+            settings = {
+                "bind": f"127.0.0.1:{port}",
+                "workers": workers,
+                "proc_name": "bare-bolt",
+                **h.GUNICORN_SETTINGS,
+            }
             for key, value in settings.items():
                 self.cfg.set(key, value)
 
@@ -159,9 +167,23 @@ def serve_bare(port: int, api_url: str, workers: int, style: str, message: str) 
 
 def start_bare(port: int, api_url: str, workers: int, style: str, message: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, __file__, "--serve-bare", str(port), "--api-url", api_url,
-         "--workers", str(workers), "--bare-style", style, "--bare-message", message],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [
+            sys.executable,
+            __file__,
+            "--serve-bare",
+            str(port),
+            "--api-url",
+            api_url,
+            "--workers",
+            str(workers),
+            "--bare-style",
+            style,
+            "--bare-message",
+            message,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
 
 
@@ -186,8 +208,14 @@ async def prepare_click(fake: h.FakeSlack, bot: Target) -> dict:
     intro = await fake.wait_post(channel, 0)
     assert status == 200 and intro is not None, "the bot did not post the goal chooser"
     goal = next(b for b in h.buttons(intro.blocks) if b["action_id"].startswith(h.ACTION_PREFIX + "goal."))
-    body = h.click_body(channel=channel, message_ts=intro.ts, thread_ts=None, blocks=intro.blocks,
-                        text=intro.text, action=goal)
+    body = h.click_body(
+        channel=channel,
+        message_ts=intro.ts,
+        thread_ts=None,
+        blocks=intro.blocks,
+        text=intro.text,
+        action=goal,
+    )
     status, _ = await h.post_signed(bot.conn, body, h.FORM)
     question = await fake.wait_post(channel, 1)
     assert status == 200 and question is not None, "the bot did not post the first question"
@@ -201,13 +229,23 @@ async def one(fake: h.FakeSlack, target: Target, kind: str, i: int, click: dict,
     if kind == "slash":
         body, ctype = h.command_body(channel), h.FORM
     elif kind == "click":
-        body = h.click_body(channel=channel, message_ts=f"1600000000.{i:06d}", thread_ts=click["thread_ts"],
-                            blocks=click["blocks"], text=click["text"], action=click["action"])
+        body = h.click_body(
+            channel=channel,
+            message_ts=f"1600000000.{i:06d}",
+            thread_ts=click["thread_ts"],
+            blocks=click["blocks"],
+            text=click["text"],
+            action=click["action"],
+        )
         ctype = h.FORM
     else:
         ts = f"1600000000.{i:06d}"
-        body = h.mention_body(channel=channel, ts=ts, text=MENTIONS[i % len(MENTIONS)],
-                              event_id=f"Ev{target.name.replace('-', '')}{i:08d}{'' if record else 'W'}")
+        body = h.mention_body(
+            channel=channel,
+            ts=ts,
+            text=MENTIONS[i % len(MENTIONS)],
+            event_id=f"Ev{target.name.replace('-', '')}{i:08d}{'' if record else 'W'}",
+        )
         ctype = h.JSON
     headers = h.signed_headers(body, ctype)
     t0 = time.perf_counter()
@@ -258,12 +296,16 @@ async def run(args) -> int:
         await fake.stop()
 
     bares = targets[1:]
-    print(f"# {args.requests} requests per kind per app, rotating order; {args.workers} gunicorn workers "
-          f"each (serve_http's settings); measured in {elapsed:.1f} s")
-    print("# bare apps: plain = ack() then post in one listener (Bolt's defaults); lazy = the bot's pattern "
-          "(process_before_response, an ack listener + a lazy listener); direct = process_before_response, "
-          "the ack listener acks then submits the post to its own pool; each posts one line of text, "
-          "or with -big a fixed recommendation as big as the bot's (~4 KB of blocks)")
+    print(
+        f"# {args.requests} requests per kind per app, rotating order; {args.workers} gunicorn workers "
+        f"each (serve_http's settings); measured in {elapsed:.1f} s"
+    )
+    print(
+        "# bare apps: plain = ack() then post in one listener (Bolt's defaults); lazy = the bot's pattern "
+        "(process_before_response, an ack listener + a lazy listener); direct = process_before_response, "
+        "the ack listener acks then submits the post to its own pool; each posts one line of text, "
+        "or with -big a fixed recommendation as big as the bot's (~4 KB of blocks)"
+    )
     print()
     head = f"{'kind':8} {'metric':15} {'pct':>4} {'bot':>9}"
     for b in bares:
@@ -288,26 +330,35 @@ async def run(args) -> int:
     print("failures per kind: " + ", ".join(f"{t.name} {t.failures}" for t in targets))
     for name, ratio in worst.items():
         verdict = "meets" if ratio <= TARGET_RATIO else "MISSES"
-        print(f"worst first-post p50 ratio bot/{name}: {ratio:.2f} ({verdict} the target <= {TARGET_RATIO:.2f})")
+        print(
+            f"worst first-post p50 ratio bot/{name}: {ratio:.2f} ({verdict} the target <= {TARGET_RATIO:.2f})"
+        )
     return 0
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=300, help="requests per kind per app (default 300)")
-    parser.add_argument("--warmup", type=int, default=20, help="warm-up requests per kind per app (default 20)")
+    parser.add_argument(
+        "--warmup", type=int, default=20, help="warm-up requests per kind per app (default 20)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for each app (default 2)")
     parser.add_argument("--gap", type=float, default=2.0, help="pause between requests, ms (default 2)")
-    parser.add_argument("--bare", nargs="+",
-                        choices=["plain", "lazy", "plain-big", "lazy-big", "direct", "direct-big"],
-                        default=["plain", "lazy", "lazy-big", "direct"],
-                        help="bare apps to compare with (default: plain lazy lazy-big direct). plain: ack() then "
-                             "post in one listener (Bolt's usual way); lazy: an ack listener plus a lazy "
-                             "listener, as the bot does; -big: the fixed message is a recommendation as "
-                             "big as the bot's (~4 KB of blocks) instead of one line of text; direct: "
-                             "process_before_response with an ack listener that acks and submits the "
-                             "work to its own thread pool (no lazy listener)")
-    parser.add_argument("--bare-style", choices=["plain", "lazy", "direct"], default="plain", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--bare",
+        nargs="+",
+        choices=["plain", "lazy", "plain-big", "lazy-big", "direct", "direct-big"],
+        default=["plain", "lazy", "lazy-big", "direct"],
+        help="bare apps to compare with (default: plain lazy lazy-big direct). plain: ack() then "
+        "post in one listener (Bolt's usual way); lazy: an ack listener plus a lazy "
+        "listener, as the bot does; -big: the fixed message is a recommendation as "
+        "big as the bot's (~4 KB of blocks) instead of one line of text; direct: "
+        "process_before_response with an ack listener that acks and submits the "
+        "work to its own thread pool (no lazy listener)",
+    )
+    parser.add_argument(
+        "--bare-style", choices=["plain", "lazy", "direct"], default="plain", help=argparse.SUPPRESS
+    )
     parser.add_argument("--bare-message", choices=["text", "big"], default="text", help=argparse.SUPPRESS)
     parser.add_argument("--serve-bare", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--api-url", default=None, help=argparse.SUPPRESS)

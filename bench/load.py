@@ -111,9 +111,15 @@ async def flow(k: int, args, fake: h.FakeSlack, port: int, results: Results) -> 
                 return
             if args.think:
                 await asyncio.sleep(rng.uniform(0, 2 * args.think))
-            body = h.click_body(channel=channel, message_ts=message.ts, thread_ts=message.thread_ts,
-                                blocks=message.blocks, text=message.text, action=action,
-                                response_url=fake.response_url(channel))
+            body = h.click_body(
+                channel=channel,
+                message_ts=message.ts,
+                thread_ts=message.thread_ts,
+                blocks=message.blocks,
+                text=message.text,
+                action=action,
+                response_url=fake.response_url(channel),
+            )
             if not await send(body):
                 return
             message = await fake.wait_post(channel, results.requests[channel] - 1, timeout=args.step_timeout)
@@ -159,22 +165,36 @@ async def run(args) -> int:
             notices[text] = notices.get(text, 0) + 1
     acks = results.acks
     over = sum(1 for a in acks if a >= ACK_LIMIT)
-    print(f"# {args.flows} flows, {args.workers} workers, ramp {args.ramp} s, think {args.think} s; "
-          f"{len(acks)} requests in {elapsed:.1f} s ({len(acks) / elapsed:.0f} req/s); "
-          f"Web API calls: {dict(sorted(fake.counts.items()))}")
-    print(f"flows completed: {results.completed} / {args.flows}; lost: {sum(results.lost.values())} "
-          f"{results.lost or ''}")
-    print(f"duplicate posts: {duplicates}; private notices: {sum(notices.values())} {notices or ''}; "
-          f"HTTP errors: {results.http_errors}; workers alive at the end: {workers_alive}")
-    print(f"acks: p50 {h.ms(h.pct(acks, 50))}, p99 {h.ms(h.pct(acks, 99))}, max {h.ms(max(acks))}; "
-          f"over {ACK_LIMIT:.0f} s: {over}")
+    print(
+        f"# {args.flows} flows, {args.workers} workers, ramp {args.ramp} s, think {args.think} s; "
+        f"{len(acks)} requests in {elapsed:.1f} s ({len(acks) / elapsed:.0f} req/s); "
+        f"Web API calls: {dict(sorted(fake.counts.items()))}"
+    )
+    print(
+        f"flows completed: {results.completed} / {args.flows}; lost: {sum(results.lost.values())} "
+        f"{results.lost or ''}"
+    )
+    print(
+        f"duplicate posts: {duplicates}; private notices: {sum(notices.values())} {notices or ''}; "
+        f"HTTP errors: {results.http_errors}; workers alive at the end: {workers_alive}"
+    )
+    print(
+        f"acks: p50 {h.ms(h.pct(acks, 50))}, p99 {h.ms(h.pct(acks, 99))}, max {h.ms(max(acks))}; "
+        f"over {ACK_LIMIT:.0f} s: {over}"
+    )
     if results.durations:
         d = results.durations
-        print(f"flow duration: p50 {h.pct(d, 50):.2f} s, p99 {h.pct(d, 99):.2f} s, max {max(d):.2f} s "
-              f"({results.steps / max(1, args.flows):.1f} requests per flow)")
-    print(f"client event-loop lag: p50 {h.ms(h.pct(lags, 50))}, p99 {h.ms(h.pct(lags, 99))}, max {h.ms(max(lags))}")
+        print(
+            f"flow duration: p50 {h.pct(d, 50):.2f} s, p99 {h.pct(d, 99):.2f} s, max {max(d):.2f} s "
+            f"({results.steps / max(1, args.flows):.1f} requests per flow)"
+        )
+    print(
+        f"client event-loop lag: p50 {h.ms(h.pct(lags, 50))}, p99 {h.ms(h.pct(lags, 99))}, max {h.ms(max(lags))}"
+    )
     ok = not results.lost and results.completed == args.flows and duplicates == 0 and over == 0
-    print(f"{'meets' if ok else 'MISSES'} the target: {args.flows} flows, 0 lost, 0 duplicates, every ack under 3 s")
+    print(
+        f"{'meets' if ok else 'MISSES'} the target: {args.flows} flows, 0 lost, 0 duplicates, every ack under 3 s"
+    )
     return 0
 
 
@@ -182,11 +202,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--flows", type=int, default=500, help="concurrent flows (default 500)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
-    parser.add_argument("--ramp", type=float, default=1.0, help="flows start within this many seconds (default 1)")
-    parser.add_argument("--think", type=float, default=0.0,
-                        help="mean pause before each click, seconds (default 0: click as soon as the post lands)")
-    parser.add_argument("--step-timeout", type=float, default=30.0, help="wait for a post, seconds (default 30)")
-    parser.add_argument("--settle", type=float, default=2.0, help="wait for stray posts at the end (default 2)")
+    parser.add_argument(
+        "--ramp", type=float, default=1.0, help="flows start within this many seconds (default 1)"
+    )
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean pause before each click, seconds (default 0: click as soon as the post lands)",
+    )
+    parser.add_argument(
+        "--step-timeout", type=float, default=30.0, help="wait for a post, seconds (default 30)"
+    )
+    parser.add_argument(
+        "--settle", type=float, default=2.0, help="wait for stray posts at the end (default 2)"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--log", default=None, help="append the bot's output to this file")
     args = parser.parse_args()

@@ -68,23 +68,46 @@ class Mix:
         elif roll < 0.70:
             if self.rng.random() < 0.5:
                 intro = self.intro
-                action = self.rng.choice([b for b in h.buttons(intro.blocks)
-                                          if b["action_id"].startswith(h.ACTION_PREFIX + "goal.")])
-                body = h.click_body(channel=channel, message_ts=self.ts(), thread_ts=None,
-                                    blocks=intro.blocks, text=intro.text, action=action)
+                action = self.rng.choice(
+                    [
+                        b
+                        for b in h.buttons(intro.blocks)
+                        if b["action_id"].startswith(h.ACTION_PREFIX + "goal.")
+                    ]
+                )
+                body = h.click_body(
+                    channel=channel,
+                    message_ts=self.ts(),
+                    thread_ts=None,
+                    blocks=intro.blocks,
+                    text=intro.text,
+                    action=action,
+                )
             else:
                 q = self.question
-                action = self.rng.choice([b for b in h.buttons(q["blocks"])
-                                          if b["action_id"].startswith(h.ACTION_PREFIX + "answer.")])
-                body = h.click_body(channel=channel, message_ts=self.ts(), thread_ts=q["thread_ts"],
-                                    blocks=q["blocks"], text=q["text"], action=action)
+                action = self.rng.choice(
+                    [
+                        b
+                        for b in h.buttons(q["blocks"])
+                        if b["action_id"].startswith(h.ACTION_PREFIX + "answer.")
+                    ]
+                )
+                body = h.click_body(
+                    channel=channel,
+                    message_ts=self.ts(),
+                    thread_ts=q["thread_ts"],
+                    blocks=q["blocks"],
+                    text=q["text"],
+                    action=action,
+                )
             ctype = h.FORM
         else:
             text = self.rng.choice(self.texts)
             if self.rng.random() < self.typos:
                 text += " " + self.made_up_word()
-            body = h.mention_body(channel=channel, ts=self.ts(), text=text,
-                                  event_id=f"Ev{self.rng.getrandbits(48):012X}{i:06d}")
+            body = h.mention_body(
+                channel=channel, ts=self.ts(), text=text, event_id=f"Ev{self.rng.getrandbits(48):012X}{i:06d}"
+            )
             ctype = h.JSON
         status, _ = await h.post_signed(conn, body, ctype)
         if status != 200:
@@ -101,8 +124,18 @@ class Mix:
         await h.post_signed(conn, h.command_body(channel), h.FORM)
         self.intro = await self.fake.wait_post(channel, 0)
         goal = h.buttons(self.intro.blocks)[0]
-        await h.post_signed(conn, h.click_body(channel=channel, message_ts=self.intro.ts, thread_ts=None,
-                                               blocks=self.intro.blocks, text=self.intro.text, action=goal), h.FORM)
+        await h.post_signed(
+            conn,
+            h.click_body(
+                channel=channel,
+                message_ts=self.intro.ts,
+                thread_ts=None,
+                blocks=self.intro.blocks,
+                text=self.intro.text,
+                action=goal,
+            ),
+            h.FORM,
+        )
         question = await self.fake.wait_post(channel, 1)
         self.question = {"blocks": question.blocks, "text": question.text, "thread_ts": self.intro.ts}
         self.fake.forget(channel)
@@ -132,8 +165,9 @@ def serve_diagnostic(port: int, api_url: str, seen_kind: str, trace: bool) -> No
         def first(self, key: str) -> bool:
             return True
 
-    settings = Settings(mode="http", bot_token=h.BOT_TOKEN, signing_secret=h.SECRET, api_url=api_url,
-                        port=port, workers=1)
+    settings = Settings(
+        mode="http", bot_token=h.BOT_TOKEN, signing_secret=h.SECRET, api_url=api_url, port=port, workers=1
+    )
     catalog = load_catalog()
     identity = Identity(team_id=h.TEAM_ID, user_id=h.BOT_USER_ID, bot_id=h.BOT_ID)
     seen_path = os.path.join(tempfile.mkdtemp(prefix="bench-memory-"), "seen.sqlite3")
@@ -141,7 +175,9 @@ def serve_diagnostic(port: int, api_url: str, seen_kind: str, trace: bool) -> No
     def build():
         if trace:
             tracemalloc.start(1)
-        seen = {"sqlite": lambda: SqliteSeenOnce(seen_path), "memory": MemorySeenOnce, "none": NoSeen}[seen_kind]()
+        seen = {"sqlite": lambda: SqliteSeenOnce(seen_path), "memory": MemorySeenOnce, "none": NoSeen}[
+            seen_kind
+        ]()
         inner = make_wsgi_app(build_app(settings, catalog, identity=identity, seen=seen), h.SECRET)
         previous = [tracemalloc.take_snapshot() if trace else None]
 
@@ -151,15 +187,24 @@ def serve_diagnostic(port: int, api_url: str, seen_kind: str, trace: bool) -> No
             rows = []
             if trace:
                 snapshot = tracemalloc.take_snapshot().filter_traces(
-                    [tracemalloc.Filter(False, tracemalloc.__file__)])
+                    [tracemalloc.Filter(False, tracemalloc.__file__)]
+                )
                 for stat in snapshot.compare_to(previous[0], "lineno")[:12]:
                     frame = stat.traceback[0]
-                    rows.append([f"{frame.filename.split('site-packages/')[-1]}:{frame.lineno}",
-                                 stat.size_diff, stat.count_diff])
+                    rows.append(
+                        [
+                            f"{frame.filename.split('site-packages/')[-1]}:{frame.lineno}",
+                            stat.size_diff,
+                            stat.count_diff,
+                        ]
+                    )
                 previous[0] = snapshot
-            body = json.dumps({"traced": tracemalloc.get_traced_memory()[0] if trace else None,
-                               "top": rows}).encode()
-            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            body = json.dumps(
+                {"traced": tracemalloc.get_traced_memory()[0] if trace else None, "top": rows}
+            ).encode()
+            start_response(
+                "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+            )
             return [body]
 
         return wsgi
@@ -194,17 +239,32 @@ async def run(args) -> int:
     fake = await h.FakeSlack(keep_calls=False).start()
     port = h.free_port()
     if args.diagnose:
-        print(f"# DIAGNOSIS: the bot's app in a bench-built gunicorn (serve_http's settings), "
-              f"first-time table: {args.seen}, tracemalloc: {'on' if args.tracemalloc else 'off'}")
+        print(
+            f"# DIAGNOSIS: the bot's app in a bench-built gunicorn (serve_http's settings), "
+            f"first-time table: {args.seen}, tracemalloc: {'on' if args.tracemalloc else 'off'}"
+        )
         import subprocess
 
-        proc = subprocess.Popen([sys.executable, __file__, "--serve-diagnostic", str(port), "--api-url",
-                                 fake.api_url, "--seen", args.seen] + (["--tracemalloc"] if args.tracemalloc else []),
-                                env=h.bot_env(fake.api_url), start_new_session=True)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                __file__,
+                "--serve-diagnostic",
+                str(port),
+                "--api-url",
+                fake.api_url,
+                "--seen",
+                args.seen,
+            ]
+            + (["--tracemalloc"] if args.tracemalloc else []),
+            env=h.bot_env(fake.api_url),
+            start_new_session=True,
+        )
     else:
         proc = h.start_bot(port, fake.api_url, 1)
-    checkpoints = sorted({args.requests // 10, args.requests // 4, args.requests // 2,
-                          3 * args.requests // 4, args.requests})
+    checkpoints = sorted(
+        {args.requests // 10, args.requests // 4, args.requests // 2, 3 * args.requests // 4, args.requests}
+    )
     readings = []
     try:
         await h.wait_healthz(port, proc=proc)
@@ -230,12 +290,17 @@ async def run(args) -> int:
             done = checkpoint
             await asyncio.sleep(0.5)  # let the worker's threads finish and settle
             readings.append((checkpoint, h.proc_status(worker)))
-            print(f"  {checkpoint:6d} requests  VmRSS {readings[-1][1]['VmRSS'] / 1024:7.1f} MB  "
-                  f"VmHWM {readings[-1][1]['VmHWM'] / 1024:7.1f} MB  threads {readings[-1][1]['Threads']:3d}  "
-                  f"({time.perf_counter() - started:.0f} s)", flush=True)
+            print(
+                f"  {checkpoint:6d} requests  VmRSS {readings[-1][1]['VmRSS'] / 1024:7.1f} MB  "
+                f"VmHWM {readings[-1][1]['VmHWM'] / 1024:7.1f} MB  threads {readings[-1][1]['Threads']:3d}  "
+                f"({time.perf_counter() - started:.0f} s)",
+                flush=True,
+            )
             if args.diagnose and args.tracemalloc and checkpoint >= args.requests // 2:
                 report = await mem_report(port)
-                print(f"      Python heap traced: {report['traced'] / 2**20:.1f} MB; top growth since the last report:")
+                print(
+                    f"      Python heap traced: {report['traced'] / 2**20:.1f} MB; top growth since the last report:"
+                )
                 for where, size, count in report["top"][:8]:
                     print(f"        {size / 1024:+9.1f} kB {count:+7d} blocks  {where}")
         elapsed = time.perf_counter() - started
@@ -248,11 +313,15 @@ async def run(args) -> int:
     half, full = by[args.requests // 2], by[args.requests]
     growth = full["VmRSS"] - half["VmRSS"]
     print()
-    print(f"# {args.requests} requests in {elapsed:.0f} s over {args.concurrency} connections; "
-          f"non-200: {mix.non_200}; posts that never came: {mix.posts_missing}; "
-          f"Web API calls: {dict(sorted(fake.counts.items()))}")
-    print(f"worker RSS at start {by[0]['VmRSS'] / 1024:.1f} MB; at {args.requests // 2}: {half['VmRSS'] / 1024:.1f} MB; "
-          f"at {args.requests}: {full['VmRSS'] / 1024:.1f} MB; peak (VmHWM) {full['VmHWM'] / 1024:.1f} MB")
+    print(
+        f"# {args.requests} requests in {elapsed:.0f} s over {args.concurrency} connections; "
+        f"non-200: {mix.non_200}; posts that never came: {mix.posts_missing}; "
+        f"Web API calls: {dict(sorted(fake.counts.items()))}"
+    )
+    print(
+        f"worker RSS at start {by[0]['VmRSS'] / 1024:.1f} MB; at {args.requests // 2}: {half['VmRSS'] / 1024:.1f} MB; "
+        f"at {args.requests}: {full['VmRSS'] / 1024:.1f} MB; peak (VmHWM) {full['VmHWM'] / 1024:.1f} MB"
+    )
     verdict = "flat (meets the target)" if growth <= GROWTH_TOLERANCE_KB else "GROWS (misses the target)"
     print(f"growth {args.requests // 2} -> {args.requests}: {growth / 1024:+.1f} MB: {verdict}")
     return 0
@@ -262,14 +331,24 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=8, help="connections sending at once (default 8)")
-    parser.add_argument("--typos", type=float, default=0.5,
-                        help="share of mentions carrying a made-up word (default 0.5)")
-    parser.add_argument("--diagnose", action="store_true",
-                        help="run the bot's app in a bench-built gunicorn instead of `usecase-bot run`, "
-                             "to try --seen and --tracemalloc")
-    parser.add_argument("--seen", choices=["sqlite", "memory", "none"], default="sqlite",
-                        help="with --diagnose: the first-time table (default sqlite, as serve_http)")
-    parser.add_argument("--tracemalloc", action="store_true", help="with --diagnose: report Python allocation growth")
+    parser.add_argument(
+        "--typos", type=float, default=0.5, help="share of mentions carrying a made-up word (default 0.5)"
+    )
+    parser.add_argument(
+        "--diagnose",
+        action="store_true",
+        help="run the bot's app in a bench-built gunicorn instead of `usecase-bot run`, "
+        "to try --seen and --tracemalloc",
+    )
+    parser.add_argument(
+        "--seen",
+        choices=["sqlite", "memory", "none"],
+        default="sqlite",
+        help="with --diagnose: the first-time table (default sqlite, as serve_http)",
+    )
+    parser.add_argument(
+        "--tracemalloc", action="store_true", help="with --diagnose: report Python allocation growth"
+    )
     parser.add_argument("--serve-diagnostic", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--api-url", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()

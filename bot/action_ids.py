@@ -35,7 +35,7 @@ def parse(action_id: object) -> ActionId | None:
     """What an action id of ours says, or None when it is not one of ours."""
     if not isinstance(action_id, str) or len(action_id) > MAX_LEN or not action_id.startswith(PREFIX):
         return None
-    kind, _, arg = action_id[len(PREFIX):].partition(".")
+    kind, _, arg = action_id[len(PREFIX) :].partition(".")
     if not _KIND.match(kind) or "." in arg:
         return None
     return ActionId(kind, arg)

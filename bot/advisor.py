@@ -32,10 +32,10 @@ class Flow:
     goal: str | None = None
     answers: str = ""
 
-    def answered(self, letter: str) -> "Flow":
+    def answered(self, letter: str) -> Flow:
         return Flow(self.goal, self.answers + letter)
 
-    def back(self) -> "Flow":
+    def back(self) -> Flow:
         return Flow(self.goal, self.answers[:-1]) if self.answers else Flow()
 
 
@@ -108,7 +108,7 @@ class PlanRequest:
     events: tuple[str, ...]
 
     @classmethod
-    def whole(cls, catalog: Catalog, choice: Choice) -> "PlanRequest":
+    def whole(cls, catalog: Catalog, choice: Choice) -> PlanRequest:
         return cls(choice.use_case, choice.goal, catalog.use_cases[choice.use_case].events)
 
 
@@ -135,7 +135,7 @@ def next_step(catalog: Catalog, flow: Flow) -> Step:
             use_case=leaders[0],
             goal=goal.id,
             answers=flow.answers,
-            others=tuple(uc for uc in ranked[1:MAX_OTHERS + 1]),
+            others=tuple(uc for uc in ranked[1 : MAX_OTHERS + 1]),
         )
     )
 
@@ -178,8 +178,9 @@ class Why:
 
 
 def why(catalog: Catalog, choice: Choice) -> Why:
-    return Why(questions=supporting_questions(catalog, choice), words=choice.words,
-               picked_from=choice.picked_from)
+    return Why(
+        questions=supporting_questions(catalog, choice), words=choice.words, picked_from=choice.picked_from
+    )
 
 
 def alternatives(catalog: Catalog, choice: Choice) -> tuple[tuple[str, str], ...]:
@@ -213,8 +214,15 @@ def encode_flow(catalog: Catalog, flow: Flow) -> str:
 def encode_choice(catalog: Catalog, choice: Choice) -> str:
     goal = catalog.goal(choice.goal)
     words = [w[:MAX_WORD_LEN] for w in choice.words[:MAX_WORDS]]
-    parts = ["c", choice.use_case, choice.goal, choice.answers, words, list(choice.others[:MAX_OTHERS]),
-             fingerprint(goal) if goal else ""]
+    parts = [
+        "c",
+        choice.use_case,
+        choice.goal,
+        choice.answers,
+        words,
+        list(choice.others[:MAX_OTHERS]),
+        fingerprint(goal) if goal else "",
+    ]
     if choice.picked_from:
         parts.append(min(choice.picked_from, MAX_PICKED_FROM))
     return _dump(parts)
@@ -279,8 +287,11 @@ def _decode_flow(catalog: Catalog, rest: list) -> Flow | None:
 def _decode_choice(catalog: Catalog, rest: list) -> Choice | None:
     if len(rest) == 7:  # picked by hand from this many options
         *rest, picked_from = rest
-        if not (isinstance(picked_from, int) and not isinstance(picked_from, bool)
-                and 0 < picked_from <= MAX_PICKED_FROM):
+        if not (
+            isinstance(picked_from, int)
+            and not isinstance(picked_from, bool)
+            and 0 < picked_from <= MAX_PICKED_FROM
+        ):
             return None
     else:
         picked_from = 0
@@ -294,11 +305,17 @@ def _decode_choice(catalog: Catalog, rest: list) -> Choice | None:
         return None
     if answers is not None and not (isinstance(answers, str) and _valid_answers(answers, goal)):
         return None
-    if not (isinstance(words, list) and len(words) <= MAX_WORDS
-            and all(isinstance(w, str) and len(w) <= MAX_WORD_LEN for w in words)):
+    if not (
+        isinstance(words, list)
+        and len(words) <= MAX_WORDS
+        and all(isinstance(w, str) and len(w) <= MAX_WORD_LEN for w in words)
+    ):
         return None
-    if not (isinstance(others, list) and len(others) <= MAX_OTHERS
-            and all(isinstance(o, str) and catalog.use_case(o) is not None for o in others)):
+    if not (
+        isinstance(others, list)
+        and len(others) <= MAX_OTHERS
+        and all(isinstance(o, str) and catalog.use_case(o) is not None for o in others)
+    ):
         return None
     return Choice(uc_id, goal_id, answers, tuple(words), tuple(others), picked_from)
 

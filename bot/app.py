@@ -51,9 +51,15 @@ def look_up_identity(client: WebClient) -> Identity:
     )
 
 
-def build_app(settings: Settings, catalog: Catalog, *, identity: Identity | None = None,
-              seen: SeenOnce | None = None, socket_mode: bool = False,
-              matcher: Matcher | None = None) -> App:
+def build_app(
+    settings: Settings,
+    catalog: Catalog,
+    *,
+    identity: Identity | None = None,
+    seen: SeenOnce | None = None,
+    socket_mode: bool = False,
+    matcher: Matcher | None = None,
+) -> App:
     """The Bolt app. Acks come back at once; the work runs after, in Bolt's listener threads."""
     # with a known identity the token comes from `authorize` on each request
     client = build_client(None if identity else settings.bot_token, settings.api_url)
@@ -82,10 +88,15 @@ def build_app(settings: Settings, catalog: Catalog, *, identity: Identity | None
 
         options["authorize"] = authorize
     app = App(**options)
-    conversation = Conversation(catalog, matcher or Matcher(catalog), admins=settings.admins,
-                                can_create_plans=settings.segment_token is not None)
-    listeners.register(app, conversation, seen if seen is not None else MemorySeenOnce(), background,
-                       plan_creator(settings))
+    conversation = Conversation(
+        catalog,
+        matcher or Matcher(catalog),
+        admins=settings.admins,
+        can_create_plans=settings.segment_token is not None,
+    )
+    listeners.register(
+        app, conversation, seen if seen is not None else MemorySeenOnce(), background, plan_creator(settings)
+    )
     return app
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot import action_ids, advisor
-from bot.advisor import AskConsideration, ChooseAmong, Choice, Flow, PlanRequest, Why
+from bot.advisor import AskConsideration, Choice, ChooseAmong, Flow, PlanRequest, Why
 from bot.catalog import Catalog, Goal, UseCase
 from bot.next_steps import Advice
 
@@ -99,9 +99,21 @@ def divider() -> dict:
     return {"type": "divider"}
 
 
-def button(text: str, kind: str, value: str | None = None, *, arg: str | int | None = None,
-           style: str | None = None, url: str | None = None, label: str | None = None) -> dict:
-    element = {"type": "button", "text": _plain(text, BUTTON_TEXT_MAX), "action_id": action_ids.make(kind, arg)}
+def button(
+    text: str,
+    kind: str,
+    value: str | None = None,
+    *,
+    arg: str | int | None = None,
+    style: str | None = None,
+    url: str | None = None,
+    label: str | None = None,
+) -> dict:
+    element = {
+        "type": "button",
+        "text": _plain(text, BUTTON_TEXT_MAX),
+        "action_id": action_ids.make(kind, arg),
+    }
     if value is not None:
         element["value"] = value
     if style:
@@ -143,8 +155,13 @@ def build_intro(catalog: Catalog, started_by: str | None = None) -> Message:
         blocks.append(
             section(
                 f"*{escape(goal.name)}*\n{escape(goal.summary)}",
-                button("Choose", "goal", advisor.encode_flow(catalog, Flow(goal.id)), arg=len(blocks),
-                       label=f"Choose {goal.name}"),
+                button(
+                    "Choose",
+                    "goal",
+                    advisor.encode_flow(catalog, Flow(goal.id)),
+                    arg=len(blocks),
+                    label=f"Choose {goal.name}",
+                ),
             )
         )
     hint = "Or just describe it in your own words: `/usecase we keep losing our biggest spenders`"
@@ -157,16 +174,15 @@ def build_goal_chosen(goal: Goal, user_id: str | None) -> Message:
         f"Goal: {goal.name}",
         [
             section(f":white_check_mark: *Goal:* {escape(goal.name)}\n{escape(goal.about)}"),
-            context(f"Chosen by {mention(user_id)} · {len(goal.considerations)} quick questions follow in the thread"),
+            context(
+                f"Chosen by {mention(user_id)} · {len(goal.considerations)} quick questions follow in the thread"
+            ),
         ],
     )
 
 
 def _question_text(step: AskConsideration) -> str:
-    return (
-        f"*Question {step.index + 1} of {step.total}* · {escape(step.goal.name)}\n"
-        f"{escape(step.question)}"
-    )
+    return f"*Question {step.index + 1} of {step.total}* · {escape(step.goal.name)}\n{escape(step.question)}"
 
 
 def _flow_controls(catalog: Catalog, flow: Flow) -> dict:
@@ -184,8 +200,10 @@ def build_question(catalog: Catalog, step: AskConsideration) -> Message:
         [
             section(_question_text(step)),
             actions(
-                *(button(label, "answer", value, arg=letter, style="primary" if letter == "y" else None)
-                  for letter, label in advisor.ANSWER_LABELS.items()),
+                *(
+                    button(label, "answer", value, arg=letter, style="primary" if letter == "y" else None)
+                    for letter, label in advisor.ANSWER_LABELS.items()
+                ),
             ),
             _flow_controls(catalog, step.flow),
         ],
@@ -234,8 +252,13 @@ def _pick_sections(catalog: Catalog, pairs, make_choice) -> list[dict]:
         blocks.append(
             section(
                 f"*{escape(uc.name)}*{goal_note}\n{escape(helps_you(uc))}",
-                button("Choose", "pick", advisor.encode_choice(catalog, make_choice(uc_id, goal_id)), arg=index,
-                       label=f"Choose {uc.name}"),
+                button(
+                    "Choose",
+                    "pick",
+                    advisor.encode_choice(catalog, make_choice(uc_id, goal_id)),
+                    arg=index,
+                    label=f"Choose {uc.name}",
+                ),
             )
         )
     return blocks
@@ -264,7 +287,12 @@ def _why(why: Why) -> str:
     if why.picked_from:  # chosen by hand: say so, and what the answers or words pointed to
         picked = f"*Why this one:* you picked it from {why.picked_from} options"
         if why.questions:
-            return picked + "; your *Yes* to " + "; ".join(f"“{escape(q)}”" for q in why.questions) + " pointed to it."
+            return (
+                picked
+                + "; your *Yes* to "
+                + "; ".join(f"“{escape(q)}”" for q in why.questions)
+                + " pointed to it."
+            )
         if why.words:
             return picked + " for " + ", ".join(f"“{escape(w)}”" for w in why.words) + "."
         return picked + "."
@@ -287,7 +315,7 @@ def _events_text(catalog: Catalog, use_case: UseCase) -> str:
 
 
 def _one_of(items: tuple[str, ...], word: str) -> str:
-    """"A, B or C" (escaped)."""
+    """ "A, B or C" (escaped)."""
     escaped = [escape(i) for i in items]
     return escaped[0] if len(escaped) == 1 else f"{', '.join(escaped[:-1])} {word} {escaped[-1]}"
 
@@ -304,30 +332,44 @@ def checklist_lines(catalog: Catalog, choice: Choice) -> list[str]:
     return [step.format_map(values) for step in catalog.guide.setup_checklist]
 
 
-def _recommendation_blocks(catalog: Catalog, choice: Choice, why: Why, asked_by: str | None,
-                           query: str | None) -> list[dict]:
+def _recommendation_blocks(
+    catalog: Catalog, choice: Choice, why: Why, asked_by: str | None, query: str | None
+) -> list[dict]:
     """The card: the use case, its goal, why, the events by name and the next action."""
     use_case, goal, fit = _goal_and_fit(catalog, choice)
-    blocks = [header(f"Recommended: {use_case.name}"),
-              section(f"For *{escape(goal.name)}*: {escape(fit.description)}")]
+    blocks = [
+        header(f"Recommended: {use_case.name}"),
+        section(f"For *{escape(goal.name)}*: {escape(fit.description)}"),
+    ]
     if asked_by or query:
         who = mention(asked_by) if asked_by else "Someone"
         blocks.append(context(f"{who} asked: {quote(query)}" if query else f"Asked by {who}"))
     blocks.append(section(_why(why)))
     events = ", ".join(f"`{escape(e)}`" for e in use_case.events)
     sources = _one_of(fit.sources, "or")
-    blocks.append(section(
-        f"*Events to track:* {events}\n"
-        f"*Next:* connect a {sources} source, then give your developers the *Tracking plan*. "
-        "*Setup details* lists the properties, destinations and checklist."
-    ))
+    blocks.append(
+        section(
+            f"*Events to track:* {events}\n"
+            f"*Next:* connect a {sources} source, then give your developers the *Tracking plan*. "
+            "*Setup details* lists the properties, destinations and checklist."
+        )
+    )
     return blocks
 
 
-def build_recommendation(catalog: Catalog, choice: Choice, why: Why, *, shareable: bool = True,
-                         asked_by: str | None = None, query: str | None = None,
-                         feedback: tuple[bool, str | None] | None = None, reason: str | None = None,
-                         docs_url: str | None = None, shared_by: str | None = None) -> Message:
+def build_recommendation(
+    catalog: Catalog,
+    choice: Choice,
+    why: Why,
+    *,
+    shareable: bool = True,
+    asked_by: str | None = None,
+    query: str | None = None,
+    feedback: tuple[bool, str | None] | None = None,
+    reason: str | None = None,
+    docs_url: str | None = None,
+    shared_by: str | None = None,
+) -> Message:
     """The answer, on one screen: the use case, its goal, why, the events and the next action,
     with the details and the tracking plan one click away.
 
@@ -377,8 +419,10 @@ def _feedback_blocks(catalog: Catalog, choice: Choice, helpful: bool, user_id: s
 
 
 def _reason_note(reason: str, user_id: str | None) -> dict:
-    return context(f":thumbsdown: {mention(user_id)} said: {escape(reason)}. Thanks, that goes to the "
-                   "people who run this bot. *Other options* or *Start over* may find a better fit.")
+    return context(
+        f":thumbsdown: {mention(user_id)} said: {escape(reason)}. Thanks, that goes to the "
+        "people who run this bot. *Other options* or *Start over* may find a better fit."
+    )
 
 
 def _shared_note(user_id: str | None) -> dict:
@@ -417,11 +461,16 @@ def build_setup_details(catalog: Catalog, choice: Choice, advice: Advice | None 
     if advice and advice.eligibility:
         page = f" <{advice.setup_url}|Segment's Use Cases Setup page>" if advice.setup_url else ""
         manual = f"\n*Everyone else:* {escape(advice.manual_path)}" if advice.manual_path else ""
-        blocks.append(section(f"*Who can use Segment's guided setup:* {escape(advice.eligibility)}{page}{manual}"))
+        blocks.append(
+            section(f"*Who can use Segment's guided setup:* {escape(advice.eligibility)}{page}{manual}")
+        )
     for add_on, why in advice.add_ons if advice else ():
         guess = " (our reading of Segment's docs)" if add_on.inferred else ""
-        blocks.append(section(
-            f"*Needs <{add_on.docs_url}|{escape(add_on.name)}>* ({escape(add_on.plan)}){guess}: {escape(why)}"))
+        blocks.append(
+            section(
+                f"*Needs <{add_on.docs_url}|{escape(add_on.name)}>* ({escape(add_on.plan)}){guess}: {escape(why)}"
+            )
+        )
     notes = [f"Best for {escape(use_case.fit)}, as Segment's guide says."] if use_case.fit else []
     notes += [escape(n) for n in catalog.guide.before_you_start]
     if notes:
@@ -429,16 +478,28 @@ def build_setup_details(catalog: Catalog, choice: Choice, advice: Advice | None 
     others = [g for g in use_case.goals if g != goal.id]
     if others:
         blocks.append(section("*It also serves other goals:* see it set up for one of them."))
-        blocks.append(actions(*(
-            button(f"For {catalog.goal(g).name}", "under", advisor.encode_choice(catalog, Choice(use_case.id, g)),
-                   arg=i)
-            for i, g in enumerate(others)
-        )))
-    blocks.append(actions(
-        button("Tracking plan", "plan", value, style="primary"),
-        button("What do we already track?", "ready", value),
-        button("Open Segment's docs", "docs", value, url=advice.docs_url if advice else use_case.docs_url),
-    ))
+        blocks.append(
+            actions(
+                *(
+                    button(
+                        f"For {catalog.goal(g).name}",
+                        "under",
+                        advisor.encode_choice(catalog, Choice(use_case.id, g)),
+                        arg=i,
+                    )
+                    for i, g in enumerate(others)
+                )
+            )
+        )
+    blocks.append(
+        actions(
+            button("Tracking plan", "plan", value, style="primary"),
+            button("What do we already track?", "ready", value),
+            button(
+                "Open Segment's docs", "docs", value, url=advice.docs_url if advice else use_case.docs_url
+            ),
+        )
+    )
     return message(f"Setup details: {use_case.name} (for {goal.name})", blocks)
 
 
@@ -447,11 +508,15 @@ def build_plan_formats(catalog: Catalog, plan: PlanRequest, formats: dict[str, s
     use_case = catalog.use_cases[plan.use_case]
     value = advisor.encode_plan(catalog, plan)
     events = ", ".join(f"`{escape(e)}`" for e in plan.events)
-    blocks = [section(f"*Tracking plan for {escape(use_case.name)}:* {events}\n"
-                      "Pick a format and I'll post it in the thread as a file.")]
+    blocks = [
+        section(
+            f"*Tracking plan for {escape(use_case.name)}:* {events}\n"
+            "Pick a format and I'll post it in the thread as a file."
+        )
+    ]
     buttons = [button(label, "planfile", value, arg=fmt) for fmt, label in formats.items()]
     for start in range(0, len(buttons), 5):
-        blocks.append(actions(*buttons[start:start + 5]))
+        blocks.append(actions(*buttons[start : start + 5]))
     return message(f"Tracking plan for {use_case.name}: pick a format", blocks)
 
 
@@ -459,16 +524,20 @@ def build_create_offer(catalog: Catalog, plan: PlanRequest) -> Message:
     """For admins only, privately: the same plan created in the Segment workspace."""
     return message(
         "You can also create this tracking plan in Segment",
-        [section("You can also create this tracking plan in your Segment workspace "
-                 "(you are on the bot's admin list). You will see what it creates first."),
-         actions(button("Create it in Segment…", "create", advisor.encode_plan(catalog, plan)))],
+        [
+            section(
+                "You can also create this tracking plan in your Segment workspace "
+                "(you are on the bot's admin list). You will see what it creates first."
+            ),
+            actions(button("Create it in Segment…", "create", advisor.encode_plan(catalog, plan))),
+        ],
     )
 
 
 def build_plan_modal(title: str, content: str) -> dict:
     """A modal holding a plan too long for a message (up to 100 blocks of code)."""
     chunk = SECTION_TEXT_MAX - 10
-    parts = [content[i:i + chunk] for i in range(0, len(content), chunk)] or [""]
+    parts = [content[i : i + chunk] for i in range(0, len(content), chunk)] or [""]
     return {
         "type": "modal",
         "title": _plain("Tracking plan", 24),
@@ -480,8 +549,10 @@ def build_plan_modal(title: str, content: str) -> dict:
 def build_plan_created(name: str, plan_id: str | None, ok: bool, problem: str = "") -> Message:
     """How creating the plan in Segment went (a plan half created is named with its id)."""
     if ok:
-        text = (f":white_check_mark: Created the tracking plan *{escape(name)}* in Segment "
-                f"(id `{escape(plan_id or '')}`). Find it under Protocols → Tracking Plans.")
+        text = (
+            f":white_check_mark: Created the tracking plan *{escape(name)}* in Segment "
+            f"(id `{escape(plan_id or '')}`). Find it under Protocols → Tracking Plans."
+        )
     else:
         text = f":warning: Segment did not create *{escape(name)}*: {escape(problem)}"
     return message(text, [section(text)])
@@ -490,9 +561,9 @@ def build_plan_created(name: str, plan_id: str | None, ok: bool, problem: str = 
 def build_plan_inline(title: str, content: str, why: str) -> Message:
     """A tracking plan that could not be uploaded as a file, as code blocks in the message."""
     chunk = SECTION_TEXT_MAX - 10
-    parts = [content[i:i + chunk] for i in range(0, len(content), chunk)] or [""]
+    parts = [content[i : i + chunk] for i in range(0, len(content), chunk)] or [""]
     blocks = [section(f"*{escape(title)}* ({escape(why)})")]
-    blocks += [section(f"```{escape(part)}```") for part in parts[:MAX_BLOCKS - 1]]
+    blocks += [section(f"```{escape(part)}```") for part in parts[: MAX_BLOCKS - 1]]
     return message(title, blocks)
 
 
@@ -511,10 +582,17 @@ def build_readiness(catalog: Catalog, choice: Choice) -> Message:
     return message(
         f"Which {use_case.name} events do you already track?",
         [
-            section(f"*Which of these do you already track?* ({escape(use_case.name)})\n"
-                    "Tick what is in place; I'll list what to add and give you the plan for just that."),
-            {"type": "actions", "block_id": READINESS_BLOCK,
-             "elements": [{"type": "checkboxes", "action_id": action_ids.make("tracked"), "options": options}]},
+            section(
+                f"*Which of these do you already track?* ({escape(use_case.name)})\n"
+                "Tick what is in place; I'll list what to add and give you the plan for just that."
+            ),
+            {
+                "type": "actions",
+                "block_id": READINESS_BLOCK,
+                "elements": [
+                    {"type": "checkboxes", "action_id": action_ids.make("tracked"), "options": options}
+                ],
+            },
             actions(button("Show what's missing", "gap", value, style="primary")),
         ],
     )
@@ -528,17 +606,25 @@ def build_gap(catalog: Catalog, choice: Choice, tracked: tuple[str, ...], format
     if not missing:
         return message(
             "Every event is in place",
-            [section(f":white_check_mark: *Already in place:* {have}\n"
-                     "Every event this use case needs is tracked: connect the destinations in "
-                     "*Setup details* and you are ready.")],
+            [
+                section(
+                    f":white_check_mark: *Already in place:* {have}\n"
+                    "Every event this use case needs is tracked: connect the destinations in "
+                    "*Setup details* and you are ready."
+                )
+            ],
         )
     todo = ", ".join(f"`{escape(e)}`" for e in missing)
     plan = advisor.encode_plan(catalog, PlanRequest(choice.use_case, choice.goal, missing))
     buttons = [button(label, "planfile", plan, arg=fmt) for fmt, label in formats.items()]
-    blocks = [section(f"*Already in place:* {have}\n*To add:* {todo}\n"
-                      "Here is the tracking plan for just what is missing:")]
+    blocks = [
+        section(
+            f"*Already in place:* {have}\n*To add:* {todo}\n"
+            "Here is the tracking plan for just what is missing:"
+        )
+    ]
     for start in range(0, len(buttons), 5):
-        blocks.append(actions(*buttons[start:start + 5]))
+        blocks.append(actions(*buttons[start : start + 5]))
     return message(f"To add: {', '.join(missing)}", blocks)
 
 
@@ -549,10 +635,13 @@ def build_create_preview(catalog: Catalog, plan: PlanRequest, name: str) -> Mess
     return message(
         f"Create the tracking plan {name} in Segment?",
         [
-            section(f"*Create a tracking plan in your Segment workspace?*\nName: *{escape(name)}*\n"
-                    f"Rules: {len(plan.events)} track events ({events})"),
-            actions(button("Create it", "confirm", value, style="primary"),
-                    button("Cancel", "cancel", value)),
+            section(
+                f"*Create a tracking plan in your Segment workspace?*\nName: *{escape(name)}*\n"
+                f"Rules: {len(plan.events)} track events ({events})"
+            ),
+            actions(
+                button("Create it", "confirm", value, style="primary"), button("Cancel", "cancel", value)
+            ),
         ],
     )
 
@@ -574,8 +663,11 @@ def _replace_actions(original: list, kind: str, new_blocks) -> list | None:
         if not isinstance(block, dict):
             return None
         elements = block.get("elements")
-        ids = [e.get("action_id") for e in (elements if isinstance(elements, list) else [])
-               if isinstance(e, dict)]
+        ids = [
+            e.get("action_id")
+            for e in (elements if isinstance(elements, list) else [])
+            if isinstance(e, dict)
+        ]
         if block.get("type") == "actions" and any(action_ids.has_kind(i, kind) for i in ids):
             out += new_blocks(block)
             found = True
@@ -584,8 +676,9 @@ def _replace_actions(original: list, kind: str, new_blocks) -> list | None:
     return out if found else None
 
 
-def with_feedback(catalog: Catalog, original: list, helpful: bool, user_id: str | None,
-                  choice: Choice) -> Message | None:
+def with_feedback(
+    catalog: Catalog, original: list, helpful: bool, user_id: str | None, choice: Choice
+) -> Message | None:
     """The recommendation as posted, its feedback buttons replaced by a thank-you (and, for a
     👎, the question of what was missing); None when those buttons are not there."""
     out = _replace_actions(original, "helpful", lambda _: _feedback_blocks(catalog, choice, helpful, user_id))
@@ -602,6 +695,7 @@ def with_reason(original: list, reason: str, user_id: str | None) -> Message | N
 
 def with_shared(original: list, user_id: str | None, _channel: str | None) -> Message | None:
     """The recommendation as posted, its Share button gone and a note of who shared it."""
+
     def without_share(row: dict) -> list[dict]:
         kept = [e for e in row["elements"] if not action_ids.has_kind(e.get("action_id"), "share")]
         return [{**row, "elements": kept}, _shared_note(user_id)]
@@ -624,11 +718,18 @@ def build_share_picker(catalog: Catalog, choice: Choice) -> Message:
         "Share to which channel?",
         [
             section("*Share to which channel?* I'll post a short summary there."),
-            {"type": "actions", "block_id": compact, "elements": [{
-                "type": "conversations_select", "action_id": action_ids.make("sharepick"),
-                "placeholder": _plain("Pick a channel", 150),
-                "filter": {"include": ["public", "private"], "exclude_bot_users": True},
-            }]},
+            {
+                "type": "actions",
+                "block_id": compact,
+                "elements": [
+                    {
+                        "type": "conversations_select",
+                        "action_id": action_ids.make("sharepick"),
+                        "placeholder": _plain("Pick a channel", 150),
+                        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+                    }
+                ],
+            },
         ],
     )
 
@@ -663,13 +764,19 @@ def build_alternatives(catalog: Catalog, choice: Choice, pairs: tuple[tuple[str,
         return message("No other options", [section(f"*{escape(current)}* is the only option here.")])
     blocks = [section(f"*Other options* besides {escape(current)}:")]
     blocks += _pick_sections(
-        catalog, pairs,
-        lambda uc, goal_id: Choice(uc, goal_id, answers=choice.answers, words=choice.words,
-                                   picked_from=len(pairs)),
+        catalog,
+        pairs,
+        lambda uc, goal_id: Choice(
+            uc, goal_id, answers=choice.answers, words=choice.words, picked_from=len(pairs)
+        ),
     )
     value = advisor.encode_choice(catalog, choice)
-    blocks.append(actions(button(f"← Back to {current}", "pick", value, arg=len(pairs)),
-                          button("Start over", "restart", value)))
+    blocks.append(
+        actions(
+            button(f"← Back to {current}", "pick", value, arg=len(pairs)),
+            button("Start over", "restart", value),
+        )
+    )
     return message(f"Other options besides {current}", blocks)
 
 
@@ -679,7 +786,8 @@ def build_alternatives(catalog: Catalog, choice: Choice, pairs: tuple[tuple[str,
 def build_did_you_mean(catalog: Catalog, choices: list[Choice], query: str) -> Message:
     blocks = [section(f"I'm not sure which you mean by {quote(query)}. *Did you mean…?*")]
     blocks += _pick_sections(
-        catalog, [(c.use_case, c.goal) for c in choices],
+        catalog,
+        [(c.use_case, c.goal) for c in choices],
         lambda uc, _goal: next(c for c in choices if c.use_case == uc),
     )
     blocks.append(actions(button("Start the guided flow", "guided", advisor.encode_flow(catalog, Flow()))))
@@ -703,8 +811,11 @@ def build_no_match(catalog: Catalog, query: str) -> Message:
                 f"I couldn't match {quote(query)} to a Segment use case. :thinking_face:\n"
                 f"{WHAT_I_DO} Describe the business problem, or try one of these:\n{WAYS_TO_ASK}"
             ),
-            actions(button("Start the guided flow", "guided", advisor.encode_flow(catalog, Flow()),
-                           style="primary")),
+            actions(
+                button(
+                    "Start the guided flow", "guided", advisor.encode_flow(catalog, Flow()), style="primary"
+                )
+            ),
         ],
     )
 
@@ -720,12 +831,18 @@ def build_help(catalog: Catalog) -> Message:
         WHAT_I_DO,
         [
             section(f"*{WHAT_I_DO}*\n{WAYS_TO_ASK}"),
-            actions(button("Start the guided flow", "guided", advisor.encode_flow(catalog, Flow()),
-                           style="primary")),
+            actions(
+                button(
+                    "Start the guided flow", "guided", advisor.encode_flow(catalog, Flow()), style="primary"
+                )
+            ),
             section(f"*How Segment suggests choosing*\n{steps}"),
             section(f"*Once you have chosen*\n{after}"),
-            context(f"<{guide}|Segment's guide to choosing a use case>" if guide
-                    else "Segment's guide: Choosing a Use Case"),
+            context(
+                f"<{guide}|Segment's guide to choosing a use case>"
+                if guide
+                else "Segment's guide: Choosing a Use Case"
+            ),
         ],
     )
 
@@ -733,20 +850,32 @@ def build_help(catalog: Catalog) -> Message:
 def build_list(catalog: Catalog) -> Message:
     """Every use case by goal, each one pick away from its recommendation (a menu per goal)."""
     blocks = [header("Segment use cases by business goal")]
-    for index, goal in enumerate(catalog.goals[:MAX_BLOCKS - 3]):
+    for index, goal in enumerate(catalog.goals[: MAX_BLOCKS - 3]):
         names = ", ".join(escape(catalog.use_cases[uc].name) for uc in goal.use_cases)
         options = [
-            {"text": _plain(catalog.use_cases[uc].name, 75),
-             "value": advisor.encode_choice(catalog, Choice(uc, goal.id))}
+            {
+                "text": _plain(catalog.use_cases[uc].name, 75),
+                "value": advisor.encode_choice(catalog, Choice(uc, goal.id)),
+            }
             for uc in goal.use_cases[:100]
         ]
-        blocks.append(section(
-            f"*{escape(goal.name)}*\n{names}",
-            {"type": "static_select", "action_id": action_ids.make("browse", index),
-             "placeholder": _plain("See one", 150), "options": options},
-        ))
-    blocks.append(context("Pick a use case to see it, run `/usecase` to choose with a few questions, "
-                          "or describe your goal: `/usecase <your goal>`."))
+        blocks.append(
+            section(
+                f"*{escape(goal.name)}*\n{names}",
+                {
+                    "type": "static_select",
+                    "action_id": action_ids.make("browse", index),
+                    "placeholder": _plain("See one", 150),
+                    "options": options,
+                },
+            )
+        )
+    blocks.append(
+        context(
+            "Pick a use case to see it, run `/usecase` to choose with a few questions, "
+            "or describe your goal: `/usecase <your goal>`."
+        )
+    )
     return message("Segment use cases by business goal", blocks)
 
 
@@ -755,10 +884,14 @@ def build_notice(text: str) -> Message:
     return message(text, [section(text)])
 
 
-ADMINS_ONLY = ("Only the people the bot's operator allows (USECASE_ADMINS) can create tracking plans "
-               "in Segment. Pick a format instead and hand the file to whoever can.")
-NO_SEGMENT_TOKEN = ("Creating tracking plans in Segment is not set up here: the operator sets "
-                    "SEGMENT_PUBLIC_API_TOKEN to turn it on.")
+ADMINS_ONLY = (
+    "Only the people the bot's operator allows (USECASE_ADMINS) can create tracking plans "
+    "in Segment. Pick a format instead and hand the file to whoever can."
+)
+NO_SEGMENT_TOKEN = (
+    "Creating tracking plans in Segment is not set up here: the operator sets "
+    "SEGMENT_PUBLIC_API_TOKEN to turn it on."
+)
 EXPIRED = "This prompt has expired. Run `/usecase` to start again."
 ALREADY_ANSWERED = "That question was already answered. The conversation continues in the thread."
 FAILED = "Sorry, I couldn't post my answer just now (Slack didn't accept it). Please try again in a moment."

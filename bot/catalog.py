@@ -11,10 +11,10 @@ import dataclasses
 import json
 import re
 import string
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Iterable, Mapping
 from urllib.parse import urlparse
 
 import yaml
@@ -305,9 +305,7 @@ class _Reader:
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, ScalarNode) else None
             if key is None or key not in known:
-                self.problem(
-                    key_node, f"unknown key '{key}' in {what} (expected: {', '.join(known)})"
-                )
+                self.problem(key_node, f"unknown key '{key}' in {what} (expected: {', '.join(known)})")
             elif key in out:
                 self.problem(key_node, f"duplicate key '{key}' in {what}")
             else:
@@ -346,8 +344,13 @@ class _Reader:
             self.problem(node, f"{what} must not be empty")
         return list(node.value)
 
-    def text(self, node: Node | None, what: str, max_len: int | None = None,
-             room: str = "Slack allows {max_len} there") -> str:
+    def text(
+        self,
+        node: Node | None,
+        what: str,
+        max_len: int | None = None,
+        room: str = "Slack allows {max_len} there",
+    ) -> str:
         if node is None:
             return ""
         if not isinstance(node, ScalarNode) or node.tag != "tag:yaml.org,2002:str":
@@ -366,9 +369,7 @@ class _Reader:
     def texts(self, node: Node | None, what: str, allow_empty: bool = True) -> tuple[str, ...]:
         if node is None:
             return ()
-        return tuple(
-            self.text(item, f"an item of {what}") for item in self.items(node, what, allow_empty)
-        )
+        return tuple(self.text(item, f"an item of {what}") for item in self.items(node, what, allow_empty))
 
     def identifier(self, node: Node | None, what: str) -> str:
         value = self.text(node, what)
@@ -423,9 +424,9 @@ def _load(directory: Path) -> tuple[Catalog | None, list[Problem]]:
     _check_goals(goals, {uc_id: parsed.use_case for uc_id, parsed in use_cases.items()}, unreadable)
     if goals_reader.loaded:
         _check_goal_entries(use_cases, goals)
-    _check_next_steps(next_steps, guide, {g.goal.id for g in goals} if goals_reader.loaded else None,
-                      use_cases, unreadable)
-
+    _check_next_steps(
+        next_steps, guide, {g.goal.id for g in goals} if goals_reader.loaded else None, use_cases, unreadable
+    )
 
     problems.sort(key=lambda p: (p.path, p.line))
     if problems:
@@ -448,8 +449,14 @@ def _read_guide(r: _Reader) -> Guide:
         r.fields(
             root,
             GUIDE_FILE,
-            ["docs", "source_types", "destination_types", "selection_method", "next_steps",
-             "setup_checklist"],
+            [
+                "docs",
+                "source_types",
+                "destination_types",
+                "selection_method",
+                "next_steps",
+                "setup_checklist",
+            ],
             ["before_you_start", "onboarding"],
         )
         if root is not None
@@ -464,7 +471,10 @@ def _read_guide(r: _Reader) -> Guide:
         try:
             fields = [name for _, name, _, _ in string.Formatter().parse(step)] if step else []
         except ValueError as exc:
-            r.problem(node, f"malformed placeholder in setup_checklist: {exc} (write {{{{ or }}}} for a literal brace)")
+            r.problem(
+                node,
+                f"malformed placeholder in setup_checklist: {exc} (write {{{{ or }}}} for a literal brace)",
+            )
             continue
         for name in fields:
             if name is not None and name not in CHECKLIST_PLACEHOLDERS:
@@ -503,11 +513,11 @@ def _read_events(r: _Reader) -> dict[str, Event]:
     for key, value in r.entries(f["events"], "events"):
         name = key.value
         ef = r.fields(value, f"event '{name}'", ["properties"], ["spec"]) or {}
-        facts = _read_properties(r, ef.get("properties"), f"properties of event '{name}'",
-                                 f"event '{name}'")
+        facts = _read_properties(r, ef.get("properties"), f"properties of event '{name}'", f"event '{name}'")
         spec = r.url(ef["spec"], f"spec of event '{name}'") if "spec" in ef else None
-        events[name] = Event(name=name, properties=tuple(p.name for p in facts), spec=spec,
-                             property_facts=facts)
+        events[name] = Event(
+            name=name, properties=tuple(p.name for p in facts), spec=spec, property_facts=facts
+        )
     return events
 
 
@@ -532,13 +542,17 @@ def _read_properties(r: _Reader, node: Node | None, what: str, owner: str) -> tu
 def _read_property(r: _Reader, node: Node, owner: str, named: bool = True) -> Property | None:
     """One property; `named=False` reads an array's `items` (a type, maybe properties, no name)."""
     if named and isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:str":
-        r.problem(node, f"property '{node.value}' of {owner} needs a type and a description: write "
-                        f"it as a mapping with name, type and description")
+        r.problem(
+            node,
+            f"property '{node.value}' of {owner} needs a type and a description: write "
+            f"it as a mapping with name, type and description",
+        )
         return None
     label = _mapping_value(node, "name") if named else None
     what = (f"property '{label}' of {owner}" if label else f"a property of {owner}") if named else owner
     pf = r.fields(
-        node, what,
+        node,
+        what,
         ["name", "type", "description"] if named else ["type"],
         ["basis", "required", "example", "items", "properties"] + ([] if named else ["description"]),
     )
@@ -556,7 +570,9 @@ def _read_property(r: _Reader, node: Node, owner: str, named: bool = True) -> Pr
         if isinstance(pf["required"], ScalarNode) and pf["required"].tag == "tag:yaml.org,2002:bool":
             required = bool(_construct(pf["required"]))
         else:
-            r.problem(pf["required"], f"required of {what} must be true or false, not {_kind(pf['required'])}")
+            r.problem(
+                pf["required"], f"required of {what} must be true or false, not {_kind(pf['required'])}"
+            )
     items = None
     if "items" in pf:
         if type_ and type_ != "array":
@@ -566,7 +582,9 @@ def _read_property(r: _Reader, node: Node, owner: str, named: bool = True) -> Pr
     properties: tuple[Property, ...] = ()
     if "properties" in pf:
         if type_ and type_ != "object":
-            r.problem(pf["properties"], f"{what} has properties but is of type {type_}: only an object has them")
+            r.problem(
+                pf["properties"], f"{what} has properties but is of type {type_}: only an object has them"
+            )
         else:
             properties = _read_properties(r, pf["properties"], f"properties of {what}", what)
     prop = Property(
@@ -607,15 +625,22 @@ def _construct(node: Node):
     return yaml.constructor.SafeConstructor().construct_document(node)
 
 
-_PYTHON_TYPES = {"string": (str,), "number": (int, float), "integer": (int,), "boolean": (bool,),
-                 "array": (list,), "object": (dict,)}
+_PYTHON_TYPES = {
+    "string": (str,),
+    "number": (int, float),
+    "integer": (int,),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict,),
+}
 
 
 def _example_mismatch(prop: Property, value, path: str = "") -> str | None:
     """Why an example value does not fit a property's type (and its items'), or None when it does."""
     where = path or "the value"
     fits = isinstance(value, _PYTHON_TYPES[prop.type]) and not (
-        isinstance(value, bool) and prop.type in ("number", "integer"))
+        isinstance(value, bool) and prop.type in ("number", "integer")
+    )
     if not fits:
         return f"{where} {json.dumps(value, ensure_ascii=False, default=str)} is not of type {prop.type}"
     if prop.type == "array" and prop.items is not None and prop.items.type:
@@ -714,22 +739,32 @@ def _read_use_cases(directory: Path, problems: list[Problem]) -> tuple[dict[str,
             for key, value in r.entries(f["goals"], "goals"):
                 goal_id = key.value
                 goal_keys[goal_id] = key
-                gf = r.fields(
-                    value, f"goal '{goal_id}' of use case '{uc_id}'",
-                    ["description", "sources", "destinations"],
-                ) or {}
+                gf = (
+                    r.fields(
+                        value,
+                        f"goal '{goal_id}' of use case '{uc_id}'",
+                        ["description", "sources", "destinations"],
+                    )
+                    or {}
+                )
                 description = r.text(gf.get("description"), f"description for goal '{goal_id}'")
                 sources = r.texts(gf.get("sources"), "sources", allow_empty=False)
                 types += [(n, v, "sources") for n, v in _with_nodes(gf.get("sources"), sources)]
                 destinations = r.texts(gf.get("destinations"), "destinations", allow_empty=False)
-                types += [(n, v, "destinations") for n, v in _with_nodes(gf.get("destinations"), destinations)]
+                types += [
+                    (n, v, "destinations") for n, v in _with_nodes(gf.get("destinations"), destinations)
+                ]
                 fits[goal_id] = GoalFit(description=description, sources=sources, destinations=destinations)
         fit = r.text(f["fit"], "fit") if "fit" in f else None
         use_case = UseCase(
             id=uc_id,
             name=name,
-            purpose=r.text(f.get("purpose"), "purpose", max_len=PURPOSE_MAX,
-                           room="a list of choices shows {max_len} under a use case's name"),
+            purpose=r.text(
+                f.get("purpose"),
+                "purpose",
+                max_len=PURPOSE_MAX,
+                room="a list of choices shows {max_len} under a use case's name",
+            ),
             fit=fit,
             docs_url=r.url(f.get("docs_url"), "docs_url"),
             events=event_names,
@@ -738,8 +773,9 @@ def _read_use_cases(directory: Path, problems: list[Problem]) -> tuple[dict[str,
             examples=r.texts(f.get("examples"), "examples"),
         )
         if uc_id:
-            use_cases[uc_id] = _ParsedUseCase(use_case, r, _with_nodes(f.get("events"), event_names),
-                                              types, goal_keys)
+            use_cases[uc_id] = _ParsedUseCase(
+                use_case, r, _with_nodes(f.get("events"), event_names), types, goal_keys
+            )
     return use_cases, unreadable
 
 
@@ -789,15 +825,18 @@ def _read_goals(r: _Reader) -> list[_ParsedGoal]:
 # --------------------------------------------------------------------------- what the files say of each other
 
 
-def _check_use_cases(use_cases: dict[str, _ParsedUseCase], guide: Guide,
-                     events: dict[str, Event] | None) -> None:
+def _check_use_cases(
+    use_cases: dict[str, _ParsedUseCase], guide: Guide, events: dict[str, Event] | None
+) -> None:
     """Each use case's events are in events.yml; its source and destination types in guide.yml."""
     known_types = {"sources": guide.source_types, "destinations": guide.destination_types}
     for parsed in use_cases.values():
         r = parsed.reader
         for node, event in parsed.events:
             if event and events is not None and event not in events:
-                r.problem(node, f"event '{event}' has no properties: add it with its properties to {EVENTS_FILE}")
+                r.problem(
+                    node, f"event '{event}' has no properties: add it with its properties to {EVENTS_FILE}"
+                )
         for node, value, what in parsed.types:
             known = known_types[what]
             if value and known and value not in known:
@@ -867,7 +906,8 @@ def _read_next_steps(r: _Reader) -> _ParsedNextSteps:
     root = r.load()
     f = (
         r.fields(root, NEXT_STEPS_FILE, ["reference_sections", "destination_examples", "add_ons"])
-        if root is not None else None
+        if root is not None
+        else None
     ) or {}
     sections: dict[str, str] = {}
     section_keys: list[Node] = []
@@ -884,10 +924,14 @@ def _read_next_steps(r: _Reader) -> _ParsedNextSteps:
             tools = []
             for item in r.items(value, f"destination_examples of '{kind}'", allow_empty=False):
                 tf = r.fields(item, f"a destination listed under '{kind}'", ["name", "url"]) or {}
-                tools.append(NamedTool(
-                    name=r.text(tf.get("name"), f"name of a destination under '{kind}'", max_len=BUTTON_TEXT_MAX),
-                    url=r.url(tf.get("url"), f"url of a destination under '{kind}'"),
-                ))
+                tools.append(
+                    NamedTool(
+                        name=r.text(
+                            tf.get("name"), f"name of a destination under '{kind}'", max_len=BUTTON_TEXT_MAX
+                        ),
+                        url=r.url(tf.get("url"), f"url of a destination under '{kind}'"),
+                    )
+                )
             examples[kind] = tuple(tools)
     add_ons: list[AddOn] = []
     add_on_keys: list[tuple[str, Node]] = []
@@ -899,20 +943,24 @@ def _read_next_steps(r: _Reader) -> _ParsedNextSteps:
             if isinstance(af["inferred"], ScalarNode) and af["inferred"].tag == "tag:yaml.org,2002:bool":
                 inferred = bool(_construct(af["inferred"]))
             else:
-                r.problem(af["inferred"], f"inferred of add-on '{name}' must be true or false, not "
-                                          f"{_kind(af['inferred'])}")
+                r.problem(
+                    af["inferred"],
+                    f"inferred of add-on '{name}' must be true or false, not {_kind(af['inferred'])}",
+                )
         needs: dict[str, str] = {}
         if "use_cases" in af:
             for key, value in r.entries(af["use_cases"], f"use_cases of add-on '{name}'"):
                 add_on_keys.append((name, key))
                 needs[key.value] = r.text(value, f"what use case '{key.value}' needs {name} for")
-        add_ons.append(AddOn(
-            name=name,
-            plan=r.text(af.get("plan"), f"plan of add-on '{name}'"),
-            docs_url=r.url(af.get("docs_url"), f"docs_url of add-on '{name}'"),
-            inferred=inferred,
-            use_cases=MappingProxyType(needs),
-        ))
+        add_ons.append(
+            AddOn(
+                name=name,
+                plan=r.text(af.get("plan"), f"plan of add-on '{name}'"),
+                docs_url=r.url(af.get("docs_url"), f"docs_url of add-on '{name}'"),
+                inferred=inferred,
+                use_cases=MappingProxyType(needs),
+            )
+        )
     next_steps = NextSteps(
         reference_sections=MappingProxyType(sections),
         destination_examples=MappingProxyType(examples),
@@ -921,8 +969,13 @@ def _read_next_steps(r: _Reader) -> _ParsedNextSteps:
     return _ParsedNextSteps(next_steps, r, section_keys, type_keys, add_on_keys)
 
 
-def _check_next_steps(parsed: _ParsedNextSteps, guide: Guide, goal_ids: set[str] | None,
-                      use_cases: dict[str, _ParsedUseCase], unreadable: set[str]) -> None:
+def _check_next_steps(
+    parsed: _ParsedNextSteps,
+    guide: Guide,
+    goal_ids: set[str] | None,
+    use_cases: dict[str, _ParsedUseCase],
+    unreadable: set[str],
+) -> None:
     """next-steps.yml names goals (None: goals.yml did not load), destination types and use
     cases that exist. A goal without a Reference section links its use cases' own docs_url."""
     r = parsed.reader
@@ -931,8 +984,11 @@ def _check_next_steps(parsed: _ParsedNextSteps, guide: Guide, goal_ids: set[str]
             r.problem(key, f"reference_sections names unknown goal '{key.value}'")
     for key in parsed.type_keys:
         if guide.destination_types and key.value not in guide.destination_types:
-            r.problem(key, f"unknown destination type '{key.value}' in destination_examples (known: "
-                           f"{', '.join(guide.destination_types)})")
+            r.problem(
+                key,
+                f"unknown destination type '{key.value}' in destination_examples (known: "
+                f"{', '.join(guide.destination_types)})",
+            )
     for name, key in parsed.add_on_keys:
         if key.value not in use_cases and key.value not in unreadable:
             r.problem(key, f"add-on '{name}' names unknown use case '{key.value}'")

@@ -50,13 +50,21 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
 
     run = commands.add_parser("run", help="start the bot (the local sandbox when no Slack tokens are set)")
-    run.add_argument("--mode", choices=["auto", "socket", "http", "sandbox"], default="auto",
-                     help="auto: Socket Mode with SLACK_APP_TOKEN, HTTP with SLACK_SIGNING_SECRET "
-                          "and SLACK_BOT_TOKEN, else the sandbox (default: auto)")
+    run.add_argument(
+        "--mode",
+        choices=["auto", "socket", "http", "sandbox"],
+        default="auto",
+        help="auto: Socket Mode with SLACK_APP_TOKEN, HTTP with SLACK_SIGNING_SECRET "
+        "and SLACK_BOT_TOKEN, else the sandbox (default: auto)",
+    )
     run.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
     run.add_argument("--port", type=int, default=None, help="port to listen on (default $PORT or 3000)")
-    run.add_argument("--workers", type=int, default=None,
-                     help="HTTP mode: worker processes (default $WEB_CONCURRENCY or 2 per core)")
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="HTTP mode: worker processes (default $WEB_CONCURRENCY or 2 per core)",
+    )
     run.add_argument("--no-browser", action="store_true", help="sandbox: do not open a browser")
     run.set_defaults(handler=_run)
 
@@ -69,21 +77,30 @@ def _parser() -> argparse.ArgumentParser:
     plan = commands.add_parser("plan", help="a use case's tracking plan: print it, or create it in Segment")
     plan.add_argument("use_case", metavar="USE_CASE", help="the use case id (see `usecase-bot catalog list`)")
     plan.add_argument("--goal", default=None, help="one of the goals the use case serves")
-    plan.add_argument("--format", choices=PLAN_FORMATS, default=None,
-                      help="protocols: Segment's tracking-plan rules as JSON (the default); csv: one "
-                           "row per property; js, node, python, swift, kotlin: one track call per event")
-    plan.add_argument("--create", action="store_true",
-                      help="create the tracking plan in Segment through the Public API "
-                           "(SEGMENT_PUBLIC_API_TOKEN, SEGMENT_PUBLIC_API_URL)")
+    plan.add_argument(
+        "--format",
+        choices=PLAN_FORMATS,
+        default=None,
+        help="protocols: Segment's tracking-plan rules as JSON (the default); csv: one "
+        "row per property; js, node, python, swift, kotlin: one track call per event",
+    )
+    plan.add_argument(
+        "--create",
+        action="store_true",
+        help="create the tracking plan in Segment through the Public API "
+        "(SEGMENT_PUBLIC_API_TOKEN, SEGMENT_PUBLIC_API_URL)",
+    )
     plan.add_argument("--name", default=None, help="with --create: the tracking plan's name in Segment")
     plan.set_defaults(handler=_plan)
 
     catalog = commands.add_parser("catalog", help="check or list the catalog")
-    catalog_commands = catalog.add_subparsers(title="catalog commands", metavar="COMMAND",
-                                              parser_class=_Parser)
+    catalog_commands = catalog.add_subparsers(
+        title="catalog commands", metavar="COMMAND", parser_class=_Parser
+    )
     check = catalog_commands.add_parser("check", help="validate a catalog folder")
-    check.add_argument("dir", nargs="?", default=None,
-                       help="the folder (default $USECASE_CATALOG or the bundled catalog)")
+    check.add_argument(
+        "dir", nargs="?", default=None, help="the folder (default $USECASE_CATALOG or the bundled catalog)"
+    )
     check.set_defaults(handler=_catalog_check)
     listing = catalog_commands.add_parser("list", help="one row per goal/use-case pair")
     listing.add_argument("--json", action="store_true", help="print a JSON array")
@@ -186,7 +203,9 @@ def _plan(args) -> int:
         raise OperatorError(str(exc)) from None
     if not args.create:
         if args.name is not None:
-            raise OperatorError("--name goes with --create (the name of the tracking plan to create in Segment)")
+            raise OperatorError(
+                "--name goes with --create (the name of the tracking plan to create in Segment)"
+            )
         sys.stdout.write(render(plan, args.format or "protocols"))
         return 0
     if not (args.name or "").strip():
@@ -207,8 +226,10 @@ def _plan(args) -> int:
     except PublicAPIError as exc:
         print(f"usecase-bot: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    print(f"created tracking plan {created.id} ({created.name}) with {created.rules} rule(s) "
-          f"for {plan.use_case.name}{goal}")
+    print(
+        f"created tracking plan {created.id} ({created.name}) with {created.rules} rule(s) "
+        f"for {plan.use_case.name}{goal}"
+    )
     return 0
 
 
@@ -216,8 +237,9 @@ def _run(args) -> int:
     from bot.settings import SettingsError, load_settings
 
     try:
-        settings = load_settings(os.environ, mode=args.mode, host=args.host, port=args.port,
-                                 workers=args.workers)
+        settings = load_settings(
+            os.environ, mode=args.mode, host=args.host, port=args.port, workers=args.workers
+        )
     except SettingsError as exc:
         raise OperatorError(str(exc)) from None
     catalog = load_catalog_or_explain()

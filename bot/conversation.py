@@ -13,10 +13,10 @@ from dataclasses import dataclass, replace
 
 from bot import action_ids, advisor, blocks, home
 from bot import plan as plans
-from bot.advisor import AskConsideration, AskGoal, ChooseAmong, Choice, Flow, PlanRequest, Recommend
+from bot.advisor import AskConsideration, AskGoal, Choice, ChooseAmong, Flow, PlanRequest, Recommend
 from bot.blocks import Message, escape
 from bot.catalog import Catalog, Goal
-from bot.matcher import MatchResult, Matcher, normalize
+from bot.matcher import Matcher, MatchResult, normalize
 from bot.next_steps import advice
 
 HELP_WORDS = frozenset({"help", "?", "hi", "hello", "hey", "usage"})
@@ -29,7 +29,7 @@ LEADING_MENTIONS = re.compile(r"^\s*(?:<@[A-Z0-9]+(?:\|[^>]*)?>[\s,:]*)+")
 
 
 def asks_for_the_list(words: str) -> bool:
-    """"what use cases do you know?", "show me all use cases": the catalog, not a match."""
+    """ "what use cases do you know?", "show me all use cases": the catalog, not a match."""
     tokens = set(words.split())
     return ("use case" in words or "usecases" in tokens) and bool(tokens & LIST_CUES)
 
@@ -91,8 +91,14 @@ class Click:
 
 
 class Conversation:
-    def __init__(self, catalog: Catalog, matcher: Matcher, *, admins: frozenset[str] = frozenset(),
-                 can_create_plans: bool = False):
+    def __init__(
+        self,
+        catalog: Catalog,
+        matcher: Matcher,
+        *,
+        admins: frozenset[str] = frozenset(),
+        can_create_plans: bool = False,
+    ):
         self.catalog = catalog
         self.matcher = matcher
         self.admins = admins  # who may create a tracking plan in Segment
@@ -133,16 +139,33 @@ class Conversation:
             return Reply(post=self._recommend_text(result, user_id, text))
         return Reply(post=self._not_sure(result, text))
 
-    def click(self, action_id: str, value: object, user_id: str | None, *, in_thread: bool,
-              message_blocks: list | None = None, selected: tuple[str, ...] = (), in_dm: bool = False,
-              picked_channel: str | None = None) -> Reply:
+    def click(
+        self,
+        action_id: str,
+        value: object,
+        user_id: str | None,
+        *,
+        in_thread: bool,
+        message_blocks: list | None = None,
+        selected: tuple[str, ...] = (),
+        in_dm: bool = False,
+        picked_channel: str | None = None,
+    ) -> Reply:
         """A button: `action_id` says what it does, `value` carries the state it belongs to."""
         parsed = action_ids.parse(action_id)
         if parsed is not None and parsed.kind == "docs":  # a link button: Slack opens the URL
             return Reply()
         handler = _CLICKS.get(parsed.kind) if parsed else None
-        click = Click(advisor.decode(self.catalog, value), parsed.arg if parsed else "", user_id,
-                      in_thread, message_blocks, selected, in_dm, picked_channel)
+        click = Click(
+            advisor.decode(self.catalog, value),
+            parsed.arg if parsed else "",
+            user_id,
+            in_thread,
+            message_blocks,
+            selected,
+            in_dm,
+            picked_channel,
+        )
         reply = handler(self, click) if handler else None
         return reply or Reply(private=blocks.build_notice(blocks.EXPIRED))
 
@@ -159,8 +182,9 @@ class Conversation:
 
     def _recommendation(self, choice: Choice, **options) -> Message:
         docs_url = advice(self.catalog, choice.use_case, choice.goal).docs_url
-        return blocks.build_recommendation(self.catalog, choice, advisor.why(self.catalog, choice),
-                                           docs_url=docs_url, **options)
+        return blocks.build_recommendation(
+            self.catalog, choice, advisor.why(self.catalog, choice), docs_url=docs_url, **options
+        )
 
     def _not_sure(self, result: MatchResult, text: str) -> Message:
         if result.verdict == "ambiguous" and result.matches:
@@ -232,16 +256,25 @@ class Conversation:
             return None
         if not state.goal:
             return Reply(post=intro, once="restart", public=True)
-        return Reply(update=self._closed(state, f"{blocks.mention(user_id)} started over"),
-                     post=intro, update_root=root, once=STEP, public=True)
+        return Reply(
+            update=self._closed(state, f"{blocks.mention(user_id)} started over"),
+            post=intro,
+            update_root=root,
+            once=STEP,
+            public=True,
+        )
 
     def _on_guided(self, click: Click) -> Reply | None:
         state, user_id = click.state, click.user_id
         if not (isinstance(state, Flow) and not state.goal):
             return None
         note = f"{blocks.mention(user_id)} started the guided flow"
-        return Reply(update=blocks.build_picked(note, note),
-                     post=blocks.build_intro(self.catalog, started_by=user_id), once=STEP, public=True)
+        return Reply(
+            update=blocks.build_picked(note, note),
+            post=blocks.build_intro(self.catalog, started_by=user_id),
+            once=STEP,
+            public=True,
+        )
 
     def _on_pick(self, click: Click) -> Reply | None:
         state, user_id = click.state, click.user_id
@@ -263,7 +296,7 @@ class Conversation:
         return Reply(post=blocks.build_alternatives(self.catalog, state, pairs), once="others")
 
     def _on_under(self, click: Click) -> Reply | None:
-        """"Also for <goal>": the same use case, recommended under another of its goals."""
+        """ "Also for <goal>": the same use case, recommended under another of its goals."""
         state = click.state
         if not isinstance(state, Choice):
             return None
@@ -283,29 +316,46 @@ class Conversation:
         if click.in_dm:  # a DM is no place to share to: pick the channel
             return Reply(private=blocks.build_share_picker(self.catalog, state))
         shared = blocks.with_shared(click.message_blocks, user_id, None) if click.message_blocks else None
-        return Reply(share=blocks.build_shared(self.catalog, state, user_id), once="share",
-                     update=shared or self._recommendation(state, shared_by=user_id))
+        return Reply(
+            share=blocks.build_shared(self.catalog, state, user_id),
+            once="share",
+            update=shared or self._recommendation(state, shared_by=user_id),
+        )
 
     def _on_sharepick(self, click: Click) -> Reply | None:
         state, user_id = click.state, click.user_id
-        if not (isinstance(state, Choice) and click.picked_channel and CHANNEL_ID.fullmatch(click.picked_channel)):
+        if not (
+            isinstance(state, Choice) and click.picked_channel and CHANNEL_ID.fullmatch(click.picked_channel)
+        ):
             return None
-        return Reply(share=blocks.build_shared(self.catalog, state, user_id), share_to=click.picked_channel,
-                     update=blocks.build_notice(f"Shared to <#{click.picked_channel}>."), once="share")
+        return Reply(
+            share=blocks.build_shared(self.catalog, state, user_id),
+            share_to=click.picked_channel,
+            update=blocks.build_notice(f"Shared to <#{click.picked_channel}>."),
+            once="share",
+        )
 
     def _on_feedback(self, click: Click, helpful: bool) -> Reply | None:
         state, user_id = click.state, click.user_id
         if not isinstance(state, Choice):
             return None
-        updated = (blocks.with_feedback(self.catalog, click.message_blocks, helpful, user_id, state)
-                   if click.message_blocks else None)
+        updated = (
+            blocks.with_feedback(self.catalog, click.message_blocks, helpful, user_id, state)
+            if click.message_blocks
+            else None
+        )
         if updated is None:
             updated = self._recommendation(state, feedback=(helpful, user_id))
         return Reply(
             update=updated,
-            log={"event": "feedback", "helpful": helpful, "use_case": state.use_case,
-                 "goal": state.goal, "user": user_id,
-                 "basis": "answers" if state.answers is not None else "words"},
+            log={
+                "event": "feedback",
+                "helpful": helpful,
+                "use_case": state.use_case,
+                "goal": state.goal,
+                "user": user_id,
+                "basis": "answers" if state.answers is not None else "words",
+            },
         )
 
     # ------------------------------------------------------------------ from advice to setup
@@ -314,8 +364,11 @@ class Conversation:
         if not isinstance(click.state, Choice):
             return None
         state = click.state
-        return Reply(post=blocks.build_setup_details(self.catalog, state,
-                                                     advice(self.catalog, state.use_case, state.goal)))
+        return Reply(
+            post=blocks.build_setup_details(
+                self.catalog, state, advice(self.catalog, state.use_case, state.goal)
+            )
+        )
 
     def _may_create(self, user_id: str | None) -> bool:
         return self.can_create_plans and user_id is not None and user_id in self.admins
@@ -362,7 +415,9 @@ class Conversation:
             return None
         if not self._may_create(click.user_id):
             return Reply(private=blocks.build_notice(blocks.ADMINS_ONLY))
-        return Reply(private=blocks.build_create_preview(self.catalog, click.state, self._plan_name(click.state)))
+        return Reply(
+            private=blocks.build_create_preview(self.catalog, click.state, self._plan_name(click.state))
+        )
 
     def _on_confirm(self, click: Click) -> Reply | None:
         if not isinstance(click.state, PlanRequest):
@@ -378,15 +433,24 @@ class Conversation:
     def _on_missing(self, click: Click) -> Reply | None:
         """What was missing, after a 👎: kept for the operator, thanked for in place."""
         state = click.state
-        if not (isinstance(state, Choice) and click.arg.isdigit() and int(click.arg) < len(blocks.MISSING_REASONS)):
+        if not (
+            isinstance(state, Choice) and click.arg.isdigit() and int(click.arg) < len(blocks.MISSING_REASONS)
+        ):
             return None
         reason = blocks.MISSING_REASONS[int(click.arg)]
-        updated = (blocks.with_reason(click.message_blocks, reason, click.user_id)
-                   if click.message_blocks else None)
+        updated = (
+            blocks.with_reason(click.message_blocks, reason, click.user_id) if click.message_blocks else None
+        )
         return Reply(
             update=updated or self._recommendation(state, feedback=(False, click.user_id), reason=reason),
-            log={"event": "feedback_reason", "helpful": False, "reason": reason, "use_case": state.use_case,
-                 "goal": state.goal, "user": click.user_id},
+            log={
+                "event": "feedback_reason",
+                "helpful": False,
+                "reason": reason,
+                "use_case": state.use_case,
+                "goal": state.goal,
+                "user": click.user_id,
+            },
             once="missing",
         )
 
@@ -408,15 +472,19 @@ class Conversation:
         reply = self.click(action_id, value, user_id, in_thread=False)
         if not isinstance(reply, HomeReply):  # a value that no longer decodes: a fresh Home view
             return HomeReply(view=self.home(user_id, page, notice=blocks.EXPIRED))
-        return HomeReply(dm=reply.dm, then=reply.then,
-                         view=self.home(user_id, page if reply.page is None else reply.page, reply.note))
+        return HomeReply(
+            dm=reply.dm,
+            then=reply.then,
+            view=self.home(user_id, page if reply.page is None else reply.page, reply.note),
+        )
 
     def suggested_prompts(self) -> tuple[str, list[dict]]:
         """The Messages tab's suggested prompts (title, prompts), from the catalog's goals."""
         return home.PROMPTS_TITLE, home.suggested_prompts(self.catalog)
 
-    def shortcut(self, text: str, user_id: str | None, *, author: str | None = None,
-                 has_files: bool = False) -> Reply:
+    def shortcut(
+        self, text: str, user_id: str | None, *, author: str | None = None, has_files: bool = False
+    ) -> Reply:
         """The message shortcut: what the bot makes of someone's message, told privately, as
         `/usecase <that text>` would (help and list words included)."""
         text = LEADING_MENTIONS.sub("", text)
@@ -440,8 +508,11 @@ class Conversation:
             return None
         # the intro /usecase posts, then what its button for this goal does, in its thread
         started = self._on_goal(Click(state, "", click.user_id, True, None))
-        return HomeReply(dm=blocks.build_intro(self.catalog, started_by=click.user_id), then=started,
-                         note=home.started_note(self.catalog.goal(state.goal)))
+        return HomeReply(
+            dm=blocks.build_intro(self.catalog, started_by=click.user_id),
+            then=started,
+            note=home.started_note(self.catalog.goal(state.goal)),
+        )
 
     def _on_home_pick(self, click: Click) -> HomeReply | None:
         state = click.state
@@ -456,15 +527,18 @@ class Conversation:
         return HomeReply(page=int(click.arg))
 
     def _on_share_full(self, click: Click) -> Reply | None:
-        """"Share to channel" on a recommendation told privately: the whole of it, for everyone."""
+        """ "Share to channel" on a recommendation told privately: the whole of it, for everyone."""
         state = click.state
         if not isinstance(state, Choice):
             return None
         name = self.catalog.use_cases[state.use_case].name
         note = home.shared_note(name, blocks.mention(click.user_id))
-        return Reply(update=blocks.build_picked(f"Shared {name}", note),
-                     post=self._recommendation(state, asked_by=click.user_id, shareable=False),
-                     once="share", public=True)
+        return Reply(
+            update=blocks.build_picked(f"Shared {name}", note),
+            post=self._recommendation(state, asked_by=click.user_id, shareable=False),
+            once="share",
+            public=True,
+        )
 
 
 _CLICKS = {

@@ -83,8 +83,10 @@ class SqliteSeenOnce:
             self._count += 1
             if self._count % self.PRUNE_EVERY == 0:
                 db.execute("DELETE FROM seen WHERE at < ?", (now - self.ttl,))
-                db.execute("DELETE FROM seen WHERE key IN (SELECT key FROM seen ORDER BY at DESC "
-                           "LIMIT -1 OFFSET ?)", (self.MAX_ROWS,))
+                db.execute(
+                    "DELETE FROM seen WHERE key IN (SELECT key FROM seen ORDER BY at DESC LIMIT -1 OFFSET ?)",
+                    (self.MAX_ROWS,),
+                )
             try:
                 db.execute("INSERT INTO seen (key, at) VALUES (?, ?)", (key, now))
                 return True

@@ -124,8 +124,10 @@ def build_home(catalog: Catalog, page: int = 0, notice: str | None = None) -> di
             "Start with a business goal and answer a few quick questions, or open a use case to see "
             "the events to track, the sources and destinations to connect, and a setup checklist."
         ),
-        context(":speech_balloon: Whatever you choose here, I answer in our direct messages: "
-                "the *Messages* tab, next to this one."),
+        context(
+            ":speech_balloon: Whatever you choose here, I answer in our direct messages: "
+            "the *Messages* tab, next to this one."
+        ),
     ]
     if notice:
         blocks.append(section(notice))
@@ -141,18 +143,27 @@ def build_home(catalog: Catalog, page: int = 0, notice: str | None = None) -> di
         blocks.append(
             section(
                 f"*{escape(goal.name)}*{' (continued)' if card.offset else ''} · {shown}\n{escape(goal.summary)}",
-                button(goal_button_text(goal), "homegoal", advisor.encode_flow(catalog, Flow(goal.id)),
-                       arg=index, style="primary", label=goal_label(goal)),
+                button(
+                    goal_button_text(goal),
+                    "homegoal",
+                    advisor.encode_flow(catalog, Flow(goal.id)),
+                    arg=index,
+                    style="primary",
+                    label=goal_label(goal),
+                ),
             )
         )
         index += 1
         for start in range(0, len(card.use_cases), ROW_BUTTONS):
             row = []
-            for uc_id in card.use_cases[start:start + ROW_BUTTONS]:
+            for uc_id in card.use_cases[start : start + ROW_BUTTONS]:
                 use_case = catalog.use_cases[uc_id]
                 value = advisor.encode_choice(catalog, Choice(uc_id, goal.id))
-                row.append(button(use_case.name, "homepick", value, arg=index,
-                                  label=use_case_label(use_case.name, goal)))
+                row.append(
+                    button(
+                        use_case.name, "homepick", value, arg=index, label=use_case_label(use_case.name, goal)
+                    )
+                )
                 index += 1
             blocks.append(actions(*row))
         blocks.append(divider())
@@ -174,7 +185,11 @@ def _pager(catalog: Catalog, page: int, total: int) -> list[dict]:
 
 def _help(catalog: Catalog) -> list[dict]:
     guide = catalog.guide.docs.get("guide")
-    link = f"<{guide}|Segment's guide to choosing a use case>" if guide else "Segment's guide: Choosing a Use Case"
+    link = (
+        f"<{guide}|Segment's guide to choosing a use case>"
+        if guide
+        else "Segment's guide: Choosing a Use Case"
+    )
     return [
         section(
             "*Other ways to ask me*\n"
@@ -200,8 +215,10 @@ def view_size(view: dict) -> int:
 
 
 def started_note(goal: Goal) -> str:
-    return (f":white_check_mark: I started *{escape(goal.name)}* in our *Messages* tab: "
-            "the first question is waiting in the thread.")
+    return (
+        f":white_check_mark: I started *{escape(goal.name)}* in our *Messages* tab: "
+        "the first question is waiting in the thread."
+    )
 
 
 def posted_note(name: str) -> str:
@@ -214,7 +231,7 @@ def posted_note(name: str) -> str:
 def suggested_prompts(catalog: Catalog) -> list[dict]:
     """Up to four prompts for the Messages tab, one per goal: its message is the goal's name,
     which starts that goal's guided flow. More goals than that: three, and one for the list."""
-    goals = catalog.goals if len(catalog.goals) <= PROMPTS_MAX else catalog.goals[:PROMPTS_MAX - 1]
+    goals = catalog.goals if len(catalog.goals) <= PROMPTS_MAX else catalog.goals[: PROMPTS_MAX - 1]
     prompts = [{"title": clip(g.name, PROMPT_TITLE_MAX), "message": g.name} for g in goals]
     if len(catalog.goals) > PROMPTS_MAX:
         prompts.append(dict(LIST_PROMPT))
@@ -223,8 +240,10 @@ def suggested_prompts(catalog: Catalog) -> list[dict]:
 
 def assistant_description(catalog: Catalog) -> str:
     """What the Messages tab says the bot does, naming the catalog's goals (as many as fit)."""
-    lead = ("Tell me your business goal and I'll recommend the Segment use case that fits, "
-            "with the events to track and the sources and destinations to connect. Goals: ")
+    lead = (
+        "Tell me your business goal and I'll recommend the Segment use case that fits, "
+        "with the events to track and the sources and destinations to connect. Goals: "
+    )
     names = [g.name for g in catalog.goals]
     for shown in range(len(names), 0, -1):
         rest = len(names) - shown
@@ -236,8 +255,10 @@ def assistant_description(catalog: Catalog) -> str:
 
 def assistant_view(catalog: Catalog) -> dict:
     """The manifest's features.assistant_view, generated from the catalog (bot/manifest.py)."""
-    return {"assistant_description": assistant_description(catalog),
-            "suggested_prompts": suggested_prompts(catalog)}
+    return {
+        "assistant_description": assistant_description(catalog),
+        "suggested_prompts": suggested_prompts(catalog),
+    }
 
 
 # --------------------------------------------------------------------------- the message shortcut
@@ -250,8 +271,10 @@ def with_full_share(answer: Message) -> Message:
     out = []
     for block in answer.blocks:
         if block.get("type") == "actions":
-            elements = [{**e, "action_id": shared} if action_ids.has_kind(e.get("action_id"), "share") else e
-                        for e in block["elements"]]
+            elements = [
+                {**e, "action_id": shared} if action_ids.has_kind(e.get("action_id"), "share") else e
+                for e in block["elements"]
+            ]
             block = {**block, "elements": elements}
         out.append(block)
     return message(answer.text, out)

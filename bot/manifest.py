@@ -35,8 +35,14 @@ class _Dumper(yaml.SafeDumper):
 
 def generated(catalog: Catalog) -> str:
     """The lines between the markers: features.assistant_view, indented under `features:`."""
-    text = yaml.dump({"assistant_view": home.assistant_view(catalog)}, Dumper=_Dumper, sort_keys=False,
-                     allow_unicode=True, width=100, indent=2)
+    text = yaml.dump(
+        {"assistant_view": home.assistant_view(catalog)},
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
+        indent=2,
+    )
     body = "\n".join("  " + line if line else line for line in text.rstrip("\n").split("\n"))
     return f"{BEGIN}\n{body}\n{END}\n"
 
@@ -46,7 +52,7 @@ def update(manifest_text: str, catalog: Catalog) -> str:
     start, end = manifest_text.find(BEGIN), manifest_text.find(END)
     if start == -1 or end == -1 or end < start or manifest_text.count(BEGIN) != 1:
         raise ValueError("manifest.yml has no generated part: its markers are missing or repeated")
-    return manifest_text[:start] + generated(catalog) + manifest_text[end + len(END) + 1:]
+    return manifest_text[:start] + generated(catalog) + manifest_text[end + len(END) + 1 :]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,8 +80,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.check:
         if fresh != text:
-            print(f"{args.manifest} is out of date with the catalog: run python -m bot.manifest --write",
-                  file=sys.stderr)
+            print(
+                f"{args.manifest} is out of date with the catalog: run python -m bot.manifest --write",
+                file=sys.stderr,
+            )
             return 1
         return 0
     sys.stdout.write(generated(catalog))

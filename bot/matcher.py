@@ -347,8 +347,7 @@ class PhraseIndex:
                 df[f] += 1
         alone = {next(iter(feats)) for _, feats in phrase_sets if len(feats) == 1}
         self.weight = {
-            f: math.log(1.0 + n / d) * (1.0 if f in alone else MODIFIER_WEIGHT)
-            for f, d in df.items()
+            f: math.log(1.0 + n / d) * (1.0 if f in alone else MODIFIER_WEIGHT) for f, d in df.items()
         }
         self._phrase_uc = [i for i, _ in phrase_sets]
         self._phrase_total = [sum(self.weight[f] for f in feats) for _, feats in phrase_sets]
@@ -519,8 +518,14 @@ class TypoCorrector:
     for words of 5-9 letters, two beyond); between two as close, the one whose stem the
     catalog uses most ("trails" is a misspelt "trials", not "traits")."""
 
-    def __init__(self, targets: set[str], known: set[str], stop_words: frozenset[str], stem,
-                 stem_counts: dict[str, int]):
+    def __init__(
+        self,
+        targets: set[str],
+        known: set[str],
+        stop_words: frozenset[str],
+        stem,
+        stem_counts: dict[str, int],
+    ):
         self._stem = stem
         self._stem_counts = stem_counts
         self._known_surface = frozenset(known | targets | stop_words)
@@ -568,8 +573,13 @@ class Matcher:
         targets = self.phrases.words | self.goals.words
         for f in (self.phrases.used | self.goals.used) - {_OFF_TOPIC}:
             targets |= by_concept.get(f, set())
-        self.typos = TypoCorrector(targets, set(self.concepts.words()) | self.learnt.words,
-                                   self.concepts.stop_surface, self.stem, self.learnt.stem_counts)
+        self.typos = TypoCorrector(
+            targets,
+            set(self.concepts.words()) | self.learnt.words,
+            self.concepts.stop_surface,
+            self.stem,
+            self.learnt.stem_counts,
+        )
         self.empty_phrases = self.phrases.empty
 
     def match(self, text: str, limit: int = 3) -> MatchResult:
@@ -597,8 +607,9 @@ class Matcher:
         first = -scored[0][1] if scored else None
         return MatchResult(query, _verdict(scored), tuple(matches), self.goals.overall(hints, first))
 
-    def _score(self, features: list[_Feature], present: set[str], stems: list[str],
-               hints: list[float]) -> list[tuple[float, int]] | None:
+    def _score(
+        self, features: list[_Feature], present: set[str], stems: list[str], hints: list[float]
+    ) -> list[tuple[float, int]] | None:
         """(score, -use case index) for each use case the message touches; None when no word
         of it is one the catalog's phrases use."""
         off_topic = sum(1 for f in features if f[0] == _OFF_TOPIC)

@@ -19,10 +19,24 @@ from bot.catalog import Catalog, Event, Goal, Property, UseCase
 FORMATS = ("protocols", "csv", "js", "node", "python", "swift", "kotlin")
 CODE_FORMATS = FORMATS[2:]
 # how each format is offered in Slack, and the file it comes as
-LABELS = {"protocols": "Protocols JSON", "csv": "CSV", "js": "analytics.js", "node": "Node.js",
-          "python": "Python", "swift": "Swift", "kotlin": "Kotlin"}
-EXTENSIONS = {"protocols": "json", "csv": "csv", "js": "js", "node": "js", "python": "py",
-              "swift": "swift", "kotlin": "kt"}
+LABELS = {
+    "protocols": "Protocols JSON",
+    "csv": "CSV",
+    "js": "analytics.js",
+    "node": "Node.js",
+    "python": "Python",
+    "swift": "Swift",
+    "kotlin": "Kotlin",
+}
+EXTENSIONS = {
+    "protocols": "json",
+    "csv": "csv",
+    "js": "js",
+    "node": "js",
+    "python": "py",
+    "swift": "swift",
+    "kotlin": "kt",
+}
 
 # Protocols validates events with JSON Schema draft-07: Segment's "Edit underlying JSON Schema"
 # example starts with this $schema (https://www.twilio.com/docs/segment/protocols/tracking-plan/create,
@@ -50,18 +64,19 @@ def build_plan(catalog: Catalog, use_case_id: str, goal_id: str | None = None) -
     """The plan for a use case (optionally under one of its goals); PlanError for an unknown id."""
     use_case = catalog.use_case(use_case_id)
     if use_case is None:
-        raise PlanError(f"unknown use case '{_oneline(use_case_id)}': choose one of "
-                        f"{', '.join(catalog.use_cases)}")
+        raise PlanError(
+            f"unknown use case '{_oneline(use_case_id)}': choose one of {', '.join(catalog.use_cases)}"
+        )
     goal = None
     if goal_id is not None:
         served = ", ".join(use_case.goals)
         goal = catalog.goal(goal_id)
         if goal is None:
-            raise PlanError(f"unknown goal '{_oneline(goal_id)}': use case '{use_case.id}' serves "
-                            f"{served}")
+            raise PlanError(f"unknown goal '{_oneline(goal_id)}': use case '{use_case.id}' serves {served}")
         if goal.id not in use_case.goals:
-            raise PlanError(f"use case '{use_case.id}' does not serve goal '{goal.id}': choose one "
-                            f"of {served}")
+            raise PlanError(
+                f"use case '{use_case.id}' does not serve goal '{goal.id}': choose one of {served}"
+            )
     return Plan(use_case, goal, tuple(catalog.events[name] for name in use_case.events))
 
 
@@ -164,15 +179,22 @@ def _rule_description(plan: Plan, event: Event) -> str:
     if not event.property_facts:
         parts.append("The Reference lists no properties for this event.")
         return " ".join(parts)
-    parts.append(f"Types and descriptions from Segment's Spec ({event.spec})." if event.spec
-                 else "No Segment Spec page defines this event itself.")
+    parts.append(
+        f"Types and descriptions from Segment's Spec ({event.spec})."
+        if event.spec
+        else "No Segment Spec page defines this event itself."
+    )
     unverified = [p.name for p in event.property_facts if p.basis == "unverified"]
     if unverified:
-        parts.append(f"Not defined by any Segment Spec page, so their types are unverified: "
-                     f"{', '.join(unverified)}.")
+        parts.append(
+            f"Not defined by any Segment Spec page, so their types are unverified: {', '.join(unverified)}."
+        )
     required = [p.name for p in event.property_facts if p.required]
-    parts.append(f"Required, as Segment's docs say: {', '.join(required)}." if required else
-                 "Neither the Reference nor the Spec marks a property required, so none is required here.")
+    parts.append(
+        f"Required, as Segment's docs say: {', '.join(required)}."
+        if required
+        else "Neither the Reference nor the Spec marks a property required, so none is required here."
+    )
     return " ".join(parts)
 
 
@@ -228,7 +250,9 @@ def csv_text(plan: Plan) -> str:
 
 def code(plan: Plan, language: str) -> str:
     if language not in CODE_FORMATS:
-        raise PlanError(f"unknown code format '{_oneline(language)}': choose one of {', '.join(CODE_FORMATS)}")
+        raise PlanError(
+            f"unknown code format '{_oneline(language)}': choose one of {', '.join(CODE_FORMATS)}"
+        )
     return {"js": _js, "node": _node, "python": _python, "swift": _swift, "kotlin": _kotlin}[language](plan)
 
 
@@ -236,7 +260,7 @@ def _header(plan: Plan, library: str, comment: str) -> list[str]:
     who = plan.use_case.name + (f" ({plan.goal.name})" if plan.goal else "")
     return [
         f"{comment} Tracking plan for {who}: one track call per event, with {library}.",
-        f"{comment} Values are the examples in Segment's Spec; those marked \"{PLACEHOLDER}\" are not",
+        f'{comment} Values are the examples in Segment\'s Spec; those marked "{PLACEHOLDER}" are not',
         f"{comment} from Segment: put your own values there.",
         "",
     ]
@@ -320,21 +344,36 @@ def _escaped(value: str, extra: dict[str, str], other) -> str:
 
 
 def _swift_string(value: str) -> str:
-    return _escaped(value, {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"},
-                    lambda ch: "\\u{%x}" % ord(ch))
+    return _escaped(
+        value,
+        {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"},
+        lambda ch: "\\u{%x}" % ord(ch),
+    )
 
 
 def _kotlin_string(value: str) -> str:
-    return _escaped(value, {"\\": "\\\\", '"': '\\"', "$": "\\$", "\n": "\\n", "\r": "\\r", "\t": "\\t",
-                            "\b": "\\b"},
-                    lambda ch: "\\u%04x" % ord(ch))
+    return _escaped(
+        value,
+        {"\\": "\\\\", '"': '\\"', "$": "\\$", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b"},
+        lambda ch: "\\u%04x" % ord(ch),
+    )
 
 
 _JS = _Literals(_json_string, "true", "false", "//", ("{", "}"), ("[", "]"), "{}", "[]")
 _PY = _Literals(_json_string, "True", "False", "#", ("{", "}"), ("[", "]"), "{}", "[]")
 # Swift needs the type of a nested heterogeneous collection literal spelled out.
-_SWIFT = _Literals(_swift_string, "true", "false", "//", ("[", "]"), ("[", "]"), "[:]", "[]",
-                   nested_obj_suffix=" as [String: Any]", nested_arr_suffix=" as [Any]")
+_SWIFT = _Literals(
+    _swift_string,
+    "true",
+    "false",
+    "//",
+    ("[", "]"),
+    ("[", "]"),
+    "[:]",
+    "[]",
+    nested_obj_suffix=" as [String: Any]",
+    nested_arr_suffix=" as [Any]",
+)
 
 
 def _js(plan: Plan) -> str:
@@ -400,7 +439,7 @@ def _swift(plan: Plan) -> str:
     lines += [
         "import Segment",
         "",
-        "// analytics: your app's Analytics(configuration: Configuration(writeKey: \"<YOUR_WRITE_KEY>\"))",
+        '// analytics: your app\'s Analytics(configuration: Configuration(writeKey: "<YOUR_WRITE_KEY>"))',
         "func trackPlan(_ analytics: Analytics) {",
     ]
     step = "    "
@@ -441,7 +480,8 @@ def _kotlin(plan: Plan) -> str:
             body += entry
         body.append(f"{step}}})")
     imports = ["com.segment.analytics.kotlin.core.Analytics"] + [
-        f"kotlinx.serialization.json.{name}" for name in sorted(used)]
+        f"kotlinx.serialization.json.{name}" for name in sorted(used)
+    ]
     lines = _header(plan, "analytics-kotlin", "//")
     lines += [f"import {name}" for name in imports]
     lines += ["", "fun trackPlan(analytics: Analytics) {", *body, "}"]
@@ -465,8 +505,11 @@ def _kotlin_put(key: str | None, value, indent: str, step: str, used: set[str]) 
         for child in value:
             lines += _kotlin_put(None, child, indent + step, step, used)
         return lines + [indent + "}"]
-    literal = ("true" if value else "false") if isinstance(value, bool) else (
-        json.dumps(value) if isinstance(value, (int, float)) else _kotlin_string(value))
+    literal = (
+        ("true" if value else "false")
+        if isinstance(value, bool)
+        else (json.dumps(value) if isinstance(value, (int, float)) else _kotlin_string(value))
+    )
     used.add("put" if k else "add")
     return [indent + (f"put({k}, {literal})" if k else f"add({literal})")]
 

@@ -36,9 +36,9 @@ import math
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Callable, Mapping
+from datetime import UTC, datetime
 from urllib.parse import quote, urlparse
 
 DEFAULT_BASE_URL = "https://api.segmentapis.com"
@@ -69,8 +69,11 @@ class HalfCreatedPlan(PublicAPIError):
     def __init__(self, plan_id: str, cause: PublicAPIError):
         self.plan_id = plan_id
         self.cause = cause
-        super().__init__(f"created tracking plan {plan_id} but setting its rules failed: {cause}; "
-                         f"set them again, or delete the plan in Segment (Protocols)", cause.status)
+        super().__init__(
+            f"created tracking plan {plan_id} but setting its rules failed: {cause}; "
+            f"set them again, or delete the plan in Segment (Protocols)",
+            cause.status,
+        )
 
 
 @dataclass(frozen=True)
@@ -88,16 +91,26 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 
 
 class PublicAPI:
-    def __init__(self, token: str, base_url: str = DEFAULT_BASE_URL, *, attempts: int = ATTEMPTS,
-                 timeout: float = 30.0, max_wait: float = MAX_WAIT,
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        token: str,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        attempts: int = ATTEMPTS,
+        timeout: float = 30.0,
+        max_wait: float = MAX_WAIT,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         if not token:
-            raise MissingToken(f"{TOKEN_ENV} is not set: create a Public API token in Segment "
-                               f"({TOKEN_HELP}) and export it as {TOKEN_ENV}")
+            raise MissingToken(
+                f"{TOKEN_ENV} is not set: create a Public API token in Segment "
+                f"({TOKEN_HELP}) and export it as {TOKEN_ENV}"
+            )
         parts = urlparse(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise PublicAPIError(f"{URL_ENV} is not an http(s) URL: {base_url!r} (leave it unset "
-                                 f"for {DEFAULT_BASE_URL})")
+            raise PublicAPIError(
+                f"{URL_ENV} is not an http(s) URL: {base_url!r} (leave it unset for {DEFAULT_BASE_URL})"
+            )
         self._token = token
         self.base_url = base_url.rstrip("/")
         self.attempts = max(1, attempts)
@@ -108,8 +121,11 @@ class PublicAPI:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **options) -> PublicAPI:
-        return cls(environ.get(TOKEN_ENV, "").strip(),
-                   environ.get(URL_ENV, "").strip() or DEFAULT_BASE_URL, **options)
+        return cls(
+            environ.get(TOKEN_ENV, "").strip(),
+            environ.get(URL_ENV, "").strip() or DEFAULT_BASE_URL,
+            **options,
+        )
 
     def __repr__(self) -> str:
         return f"PublicAPI(base_url={self.base_url!r})"
@@ -124,14 +140,21 @@ class PublicAPI:
         answer = self._call("POST", "/tracking-plans", body, "create the tracking plan")
         plan_id = ((answer.get("data") or {}).get("trackingPlan") or {}).get("id")
         if not isinstance(plan_id, str) or not plan_id:
-            raise PublicAPIError("Segment's Public API answered the tracking plan's creation without "
-                                 "its id: check it in Segment (Protocols) before trying again")
+            raise PublicAPIError(
+                "Segment's Public API answered the tracking plan's creation without "
+                "its id: check it in Segment (Protocols) before trying again"
+            )
         return plan_id
 
     def replace_rules(self, plan_id: str, rules: list[dict]) -> None:
         """PUT /tracking-plans/{id}/rules: the plan's rules become exactly these."""
-        self._call("PUT", f"/tracking-plans/{quote(plan_id, safe='')}/rules", {"rules": rules},
-                   f"set the rules of tracking plan {plan_id}", plan_id=plan_id)
+        self._call(
+            "PUT",
+            f"/tracking-plans/{quote(plan_id, safe='')}/rules",
+            {"rules": rules},
+            f"set the rules of tracking plan {plan_id}",
+            plan_id=plan_id,
+        )
 
     def create_plan(self, name: str, description: str, rules: list[dict]) -> CreatedPlan:
         """Create a tracking plan, then set its rules; HalfCreatedPlan when only the first worked."""
@@ -148,12 +171,17 @@ class PublicAPI:
         url = self.base_url + path
         data = json.dumps(body).encode("utf-8")
         for attempt in range(1, self.attempts + 1):
-            request = urllib.request.Request(url, data=data, method=method, headers={
-                "Authorization": f"Bearer {self._token}",
-                "Content-Type": "application/json",
-                "Accept": "application/json",
-                "User-Agent": "usecase-bot",
-            })
+            request = urllib.request.Request(
+                url,
+                data=data,
+                method=method,
+                headers={
+                    "Authorization": f"Bearer {self._token}",
+                    "Content-Type": "application/json",
+                    "Accept": "application/json",
+                    "User-Agent": "usecase-bot",
+                },
+            )
             try:
                 with self._opener.open(request, timeout=self.timeout) as response:
                     return self._json(response.read())
@@ -165,9 +193,12 @@ class PublicAPI:
                     answer = {}
             except (urllib.error.URLError, OSError, ValueError) as exc:
                 reason = getattr(exc, "reason", None) or exc
-                raise PublicAPIError(self._scrub(
-                    f"cannot reach Segment's Public API at {self.base_url} to {doing}: {reason}; "
-                    f"check {URL_ENV} and the network")) from None
+                raise PublicAPIError(
+                    self._scrub(
+                        f"cannot reach Segment's Public API at {self.base_url} to {doing}: {reason}; "
+                        f"check {URL_ENV} and the network"
+                    )
+                ) from None
             retriable = status == 429 or 500 <= status <= 599
             if retriable and attempt < self.attempts:
                 self._sleep(self._wait(headers, answer, attempt))
@@ -184,34 +215,49 @@ class PublicAPI:
             wait = 2.0 ** (attempt - 1)  # 1, 2, 4 seconds
         return min(max(wait, 0.0), self.max_wait)
 
-    def _error(self, status: int, answer: dict, doing: str, attempts: int,
-               plan_id: str | None) -> PublicAPIError:
+    def _error(
+        self, status: int, answer: dict, doing: str, attempts: int, plan_id: str | None
+    ) -> PublicAPIError:
         said = _first_error_message(answer)
         detail = f" (Segment says: {said})" if said else ""
         if status == 401:
-            text = (f"Segment's Public API did not accept the token (401 Unauthorized) to {doing}: "
-                    f"check that {TOKEN_ENV} holds a current Public API token of this workspace "
-                    f"({TOKEN_HELP})")
+            text = (
+                f"Segment's Public API did not accept the token (401 Unauthorized) to {doing}: "
+                f"check that {TOKEN_ENV} holds a current Public API token of this workspace "
+                f"({TOKEN_HELP})"
+            )
         elif status == 403:
-            text = (f"Segment's Public API forbids this token to {doing} (403 Forbidden){detail}: "
-                    f"give the token Workspace Owner access, and check that the workspace has "
-                    f"Protocols, which tracking plans need")
+            text = (
+                f"Segment's Public API forbids this token to {doing} (403 Forbidden){detail}: "
+                f"give the token Workspace Owner access, and check that the workspace has "
+                f"Protocols, which tracking plans need"
+            )
         elif status == 404 and plan_id is not None:
-            text = (f"tracking plan {plan_id} was not found (404 Not Found) when trying to {doing}: "
-                    f"it may have been deleted in Segment")
+            text = (
+                f"tracking plan {plan_id} was not found (404 Not Found) when trying to {doing}: "
+                f"it may have been deleted in Segment"
+            )
         elif status == 404:
-            text = (f"Segment's Public API at {self.base_url} has no such endpoint (404 Not Found) "
-                    f"to {doing}: check {URL_ENV} ({DEFAULT_BASE_URL}, or {EU_BASE_URL} for an EU "
-                    f"workspace)")
+            text = (
+                f"Segment's Public API at {self.base_url} has no such endpoint (404 Not Found) "
+                f"to {doing}: check {URL_ENV} ({DEFAULT_BASE_URL}, or {EU_BASE_URL} for an EU "
+                f"workspace)"
+            )
         elif status == 429:
-            text = (f"Segment's Public API is rate-limiting these requests (429 Too Many Requests), "
-                    f"still after {attempts} tries to {doing}: wait a minute, then run it again")
+            text = (
+                f"Segment's Public API is rate-limiting these requests (429 Too Many Requests), "
+                f"still after {attempts} tries to {doing}: wait a minute, then run it again"
+            )
         elif 500 <= status <= 599:
-            text = (f"Segment's Public API failed ({status}) {attempts} times trying to {doing}"
-                    f"{detail}: try again in a few minutes")
+            text = (
+                f"Segment's Public API failed ({status}) {attempts} times trying to {doing}"
+                f"{detail}: try again in a few minutes"
+            )
         elif 300 <= status <= 399:
-            text = (f"Segment's Public API answered {status} (a redirect) to {doing}; the token is not "
-                    f"sent on: check {URL_ENV}")
+            text = (
+                f"Segment's Public API answered {status} (a redirect) to {doing}; the token is not "
+                f"sent on: check {URL_ENV}"
+            )
         else:
             text = f"Segment's Public API refused to {doing} ({status}){detail}"
         return PublicAPIError(self._scrub(text), status)
@@ -243,8 +289,8 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
         if when is None:
             return None
         if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
-        seconds = (when - (now or datetime.now(timezone.utc))).total_seconds()
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
     if not math.isfinite(seconds):
         return None
     return max(seconds, 0.0)

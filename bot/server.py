@@ -8,9 +8,9 @@ import secrets
 import shutil
 import signal
 import socket
-import threading
 import sys
 import tempfile
+import threading
 
 from bot.catalog import Catalog
 from bot.errors import OperatorError
@@ -127,8 +127,7 @@ def serve_http(settings: Settings, catalog: Catalog) -> int:
     matcher = Matcher(catalog)  # built once, before the workers fork, and shared by them
 
     def build_worker_app():
-        app = build_app(settings, catalog, identity=identity, seen=SqliteSeenOnce(seen_path),
-                        matcher=matcher)
+        app = build_app(settings, catalog, identity=identity, seen=SqliteSeenOnce(seen_path), matcher=matcher)
         return make_wsgi_app(app, settings.signing_secret)
 
     class Server(BaseApplication):
@@ -144,8 +143,12 @@ def serve_http(settings: Settings, catalog: Catalog) -> int:
         def load(self):
             return build_worker_app()
 
-    log.info("usecase-bot (%s) serving POST /slack/events and GET /healthz on http://%s with %d workers",
-             identity.user_id, bind_address(settings.host, settings.port), settings.workers)
+    log.info(
+        "usecase-bot (%s) serving POST /slack/events and GET /healthz on http://%s with %d workers",
+        identity.user_id,
+        bind_address(settings.host, settings.port),
+        settings.workers,
+    )
     try:
         Server().run()
     finally:
@@ -165,8 +168,9 @@ def serve_sandbox(settings: Settings, catalog: Catalog, open_browser: bool = Fal
     stand_in = SlackStandIn(settings.host, settings.port)
     workspace = stand_in.workspace
     secret = secrets.token_hex(16)
-    bot_settings = replace(settings, bot_token="xoxb-sandbox", signing_secret=secret,
-                           api_url=stand_in.api_url)
+    bot_settings = replace(
+        settings, bot_token="xoxb-sandbox", signing_secret=secret, api_url=stand_in.api_url
+    )
     identity = Identity(team_id=workspace.team_id, user_id=workspace.bot_user_id, bot_id=workspace.bot_id)
     app = build_app(bot_settings, catalog, identity=identity)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 from urllib.parse import urlparse
 
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -34,10 +34,18 @@ class Settings:
     segment_api_url: str = DEFAULT_SEGMENT_API_URL
 
 
-def load_settings(env: Mapping[str, str], *, mode: str = "auto", host: str | None = None,
-                  port: int | None = None, workers: int | None = None) -> Settings:
+def load_settings(
+    env: Mapping[str, str],
+    *,
+    mode: str = "auto",
+    host: str | None = None,
+    port: int | None = None,
+    workers: int | None = None,
+) -> Settings:
     bot_token = _token(env, "SLACK_BOT_TOKEN", "xoxb-", "the bot token (OAuth & Permissions page)")
-    app_token = _token(env, "SLACK_APP_TOKEN", "xapp-", "an app-level token with connections:write (Basic Information page)")
+    app_token = _token(
+        env, "SLACK_APP_TOKEN", "xapp-", "an app-level token with connections:write (Basic Information page)"
+    )
     secret = (env.get("SLACK_SIGNING_SECRET") or "").strip() or None
     if secret is not None and not re.fullmatch(r"[0-9A-Za-z]{16,128}", secret):
         raise SettingsError(
@@ -57,7 +65,9 @@ def load_settings(env: Mapping[str, str], *, mode: str = "auto", host: str | Non
                 "(HTTP mode) is: set one of them, or unset SLACK_BOT_TOKEN to try the local sandbox"
             )
         else:
-            raise SettingsError("SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN is not: set the bot token (xoxb-…) too")
+            raise SettingsError(
+                "SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN is not: set the bot token (xoxb-…) too"
+            )
     if mode == "socket":
         _require(app_token, "SLACK_APP_TOKEN", "Socket Mode needs an app-level token (xapp-…)")
         _require(bot_token, "SLACK_BOT_TOKEN", "Socket Mode needs the bot token (xoxb-…) too")
@@ -78,8 +88,9 @@ def load_settings(env: Mapping[str, str], *, mode: str = "auto", host: str | Non
         workers=_workers(workers if workers is not None else env.get("WEB_CONCURRENCY")),
         admins=_admins(env.get("USECASE_ADMINS")),
         segment_token=(env.get("SEGMENT_PUBLIC_API_TOKEN") or "").strip() or None,
-        segment_api_url=_http_url(env.get("SEGMENT_PUBLIC_API_URL"), "SEGMENT_PUBLIC_API_URL",
-                                  DEFAULT_SEGMENT_API_URL),
+        segment_api_url=_http_url(
+            env.get("SEGMENT_PUBLIC_API_URL"), "SEGMENT_PUBLIC_API_URL", DEFAULT_SEGMENT_API_URL
+        ),
     )
 
 

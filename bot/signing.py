@@ -52,8 +52,9 @@ def sign(secret: str, body: bytes, timestamp: int | str) -> str:
     return _RawBodyVerifier(secret).generate_signature(timestamp=str(timestamp), body=body)
 
 
-def signed_headers(secret: str, body: bytes, content_type: str | None = None, *,
-                   timestamp: int | str | None = None) -> dict[str, str]:
+def signed_headers(
+    secret: str, body: bytes, content_type: str | None = None, *, timestamp: int | str | None = None
+) -> dict[str, str]:
     """Slack's headers for `body` (lower-case names), signed now unless `timestamp` is given."""
     ts = str(int(time.time()) if timestamp is None else timestamp)
     headers = {TIMESTAMP_HEADER: ts, SIGNATURE_HEADER: sign(secret, body, ts)}
@@ -62,24 +63,29 @@ def signed_headers(secret: str, body: bytes, content_type: str | None = None, *,
     return headers
 
 
-def verify(secret: str, body: bytes, timestamp: object, signature: object, *,
-           now: float | None = None) -> bool:
+def verify(
+    secret: str, body: bytes, timestamp: object, signature: object, *, now: float | None = None
+) -> bool:
     """True when `signature` is Slack's for `body` at `timestamp`, and `timestamp` is within five
     minutes of `now` (default: the clock). Never raises: anything malformed is False."""
-    if not (isinstance(timestamp, str) and timestamp.isascii() and timestamp.isdigit()
-            and len(timestamp) <= MAX_TIMESTAMP_DIGITS):
+    if not (
+        isinstance(timestamp, str)
+        and timestamp.isascii()
+        and timestamp.isdigit()
+        and len(timestamp) <= MAX_TIMESTAMP_DIGITS
+    ):
         return False
     if not (isinstance(signature, str) and signature.isascii()):  # compare_digest takes ASCII only
         return False
     if not isinstance(body, (bytes, bytearray)) or not secret:
         return False
     clock = _FixedClock(time.time() if now is None else now)
-    return _RawBodyVerifier(secret, clock=clock).is_valid(body=bytes(body), timestamp=timestamp,
-                                                          signature=signature)
+    return _RawBodyVerifier(secret, clock=clock).is_valid(
+        body=bytes(body), timestamp=timestamp, signature=signature
+    )
 
 
-def verify_headers(secret: str, body: bytes, headers: Mapping[str, str], *,
-                   now: float | None = None) -> bool:
+def verify_headers(secret: str, body: bytes, headers: Mapping[str, str], *, now: float | None = None) -> bool:
     """`verify` with the timestamp and signature read from request headers (any case)."""
     lower = {str(k).lower(): v for k, v in headers.items()}
     return verify(secret, body, lower.get(TIMESTAMP_HEADER), lower.get(SIGNATURE_HEADER), now=now)

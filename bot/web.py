@@ -21,9 +21,16 @@ MAX_BODY = 1 << 20  # Slack's payloads are far smaller; anything bigger is not f
 
 log = logging.getLogger("usecase_bot.web")
 
-_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
-            405: "Method Not Allowed", 411: "Length Required", 413: "Payload Too Large",
-            500: "Internal Server Error"}
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    411: "Length Required",
+    413: "Payload Too Large",
+    500: "Internal Server Error",
+}
 
 
 def make_wsgi_app(app: App, signing_secret: str):
@@ -49,8 +56,9 @@ def make_wsgi_app(app: App, signing_secret: str):
         if not signing.verify_headers(signing_secret, raw, headers):
             return _reply(start_response, 401, {"error": "invalid request"})
         try:
-            request = slack_request(raw.decode("utf-8"), headers,
-                                    query=dict(parse_qsl(environ.get("QUERY_STRING") or "")))
+            request = slack_request(
+                raw.decode("utf-8"), headers, query=dict(parse_qsl(environ.get("QUERY_STRING") or ""))
+            )
             response = app.dispatch(request)
         except Exception as exc:  # noqa: BLE001 - a signed body Bolt cannot read is malformed input
             log.warning("malformed request refused: %s", type(exc).__name__)
@@ -85,8 +93,10 @@ def _headers(environ) -> dict[str, str]:
 
 def _reply(start_response, status: int, payload: dict):
     body = json.dumps(payload).encode()
-    start_response(f"{status} {_REASONS.get(status, '')}",
-                   [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    start_response(
+        f"{status} {_REASONS.get(status, '')}",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+    )
     return [body]
 
 
@@ -95,8 +105,9 @@ def _bolt_reply(start_response, response: BoltResponse):
     if status >= 500:  # Bolt answers 500 only when it could not read the request
         return _reply(start_response, 400, {"error": "malformed request"})
     body = response.body.encode("utf-8") if isinstance(response.body, str) else (response.body or b"")
-    headers = [(k, v) for k, values in response.headers.items() for v in values
-               if k.lower() != "content-length"]
+    headers = [
+        (k, v) for k, values in response.headers.items() for v in values if k.lower() != "content-length"
+    ]
     headers.append(("Content-Length", str(len(body))))
     start_response(f"{status} {_REASONS.get(status, '')}", headers)
     return [body]

@@ -29,5 +29,4 @@ def retry_handlers() -> list:
 
 
 def build_client(token: str | None, api_url: str) -> WebClient:
-    return WebClient(token=token, base_url=api_url, timeout=WEB_API_TIMEOUT,
-                     retry_handlers=retry_handlers())
+    return WebClient(token=token, base_url=api_url, timeout=WEB_API_TIMEOUT, retry_handlers=retry_handlers())

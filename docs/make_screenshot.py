@@ -27,8 +27,14 @@ sys.path.insert(0, str(ROOT))
 GOAL = "boost-retention-upsell-cross-sell"
 USE_CASE = "mitigate-high-value-churn"  # the answers say Yes to the question pointing here
 VIEWPORT = {"width": 1400, "height": 900}
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 TIMEOUT_MS = 15_000
 
 
@@ -43,7 +49,9 @@ def start_sandbox(port: int) -> subprocess.Popen:
     env["LOG_LEVEL"] = "WARNING"
     server = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "run", "--mode", "sandbox", "--port", str(port), "--no-browser"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -65,8 +73,9 @@ def the_conversation():
 
     catalog = load_catalog()
     goal = catalog.goal(GOAL)
-    answers = ["Yes" if USE_CASE in c.points_to and len(c.points_to) == 1 else "No"
-               for c in goal.considerations]
+    answers = [
+        "Yes" if USE_CASE in c.points_to and len(c.points_to) == 1 else "No" for c in goal.considerations
+    ]
     if "Yes" not in answers:
         raise SystemExit(f"no question of {GOAL} points to {USE_CASE} alone: update GOAL/USE_CASE")
     return goal, answers, catalog.use_cases[USE_CASE]
@@ -90,7 +99,9 @@ def take(url: str, out: Path, chromium: str) -> None:
         thread = page.locator("#thread-messages > .message")
         for index, label in enumerate(answers):
             expect(thread.last).to_contain_text(f"Question {index + 1} of {len(answers)}")
-            question = page.locator(f"#thread-messages > .message[data-ts='{thread.last.get_attribute('data-ts')}']")
+            question = page.locator(
+                f"#thread-messages > .message[data-ts='{thread.last.get_attribute('data-ts')}']"
+            )
             question.get_by_role("button", name=label, exact=True).click()
             expect(question).to_contain_text(f"answered {label}")
         expect(thread.last.locator(".bk-header")).to_have_text(f"Recommended: {use_case.name}")
@@ -99,12 +110,15 @@ def take(url: str, out: Path, chromium: str) -> None:
         # the top of the recommendation show together
         page.evaluate("document.activeElement && document.activeElement.blur()")
         page.mouse.move(700, 600)
-        page.evaluate("""(answered) => {
+        page.evaluate(
+            """(answered) => {
             const scroller = document.getElementById('thread-scroller');
             const messages = scroller.querySelectorAll('#thread-messages > .message');
             const first = messages[Math.max(1, messages.length - 1 - answered)];
             scroller.scrollTop = first.offsetTop - scroller.offsetTop - 8;
-        }""", 2)
+        }""",
+            2,
+        )
         page.wait_for_timeout(300)
         out.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(out))

@@ -33,7 +33,9 @@ from tests.support.processes import start_stand_in
 # into a failure.
 hypothesis_settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
 hypothesis_settings.load_profile(
-    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI", "").lower() in ("true", "1") else "default"))
+    os.environ.get("HYPOTHESIS_PROFILE")
+    or ("ci" if os.environ.get("CI", "").lower() in ("true", "1") else "default")
+)
 
 
 @pytest.fixture(scope="session")
@@ -63,8 +65,13 @@ def stand_in():
 @pytest.fixture
 def harness(stand_in, catalog, matcher, block_kit_validator, monkeypatch):
     jobs = track_background_work(monkeypatch)  # so a test can wait for the work after the acks
-    app = build_app(make_settings(stand_in.api_url), catalog, identity=identity_of(stand_in.workspace),
-                    seen=MemorySeenOnce(), matcher=matcher)
+    app = build_app(
+        make_settings(stand_in.api_url),
+        catalog,
+        identity=identity_of(stand_in.workspace),
+        seen=MemorySeenOnce(),
+        matcher=matcher,
+    )
     jobs.expect_pool()
     h = Harness(stand_in, app, catalog, jobs=jobs)
     yield h
@@ -77,4 +84,6 @@ def harness(stand_in, catalog, matcher, block_kit_validator, monkeypatch):
                 blocks = json.loads(blocks)
             assert params.get("text"), f"{method} without a text fallback: {params}"
             assert not block_kit_problems(block_kit_validator, blocks), (
-                method, block_kit_problems(block_kit_validator, blocks))
+                method,
+                block_kit_problems(block_kit_validator, blocks),
+            )

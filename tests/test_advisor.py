@@ -8,7 +8,7 @@ import json
 import pytest
 
 from bot import advisor
-from bot.advisor import AskConsideration, AskGoal, ChooseAmong, Choice, Flow, Recommend
+from bot.advisor import AskConsideration, AskGoal, Choice, ChooseAmong, Flow, Recommend
 
 
 def test_a_flow_without_a_goal_asks_for_one(catalog):
@@ -21,7 +21,11 @@ def test_every_goal_asks_its_considerations_in_order(catalog):
         for index, consideration in enumerate(goal.considerations):
             step = advisor.next_step(catalog, flow)
             assert isinstance(step, AskConsideration)
-            assert (step.index, step.total, step.question) == (index, len(goal.considerations), consideration.question)
+            assert (step.index, step.total, step.question) == (
+                index,
+                len(goal.considerations),
+                consideration.question,
+            )
             flow = flow.answered("n")
         assert not isinstance(advisor.next_step(catalog, flow), AskConsideration)
 
@@ -90,8 +94,13 @@ def test_flows_and_choices_survive_the_round_trip(catalog):
     goal = catalog.goals[2]
     for flow in (Flow(), Flow(goal.id), Flow(goal.id, "ynu")):
         assert advisor.decode(catalog, advisor.encode_flow(catalog, flow)) == flow
-    choice = Choice(goal.use_cases[1], goal.id, answers="yn", words=("losing", "big spenders"),
-                    others=(goal.use_cases[0],))
+    choice = Choice(
+        goal.use_cases[1],
+        goal.id,
+        answers="yn",
+        words=("losing", "big spenders"),
+        others=(goal.use_cases[0],),
+    )
     value = advisor.encode_choice(catalog, choice)
     assert advisor.decode(catalog, value) == choice
     assert len(value) < 2000
@@ -102,7 +111,14 @@ def test_values_are_versioned_and_checked_against_the_catalog(catalog):
     good = json.loads(advisor.encode_flow(catalog, Flow(goal.id, "y")))
     assert good[0] == advisor.VALUE_VERSION
     broken = [
-        None, 42, "", "garbage", "[]", "{}", '"1"', json.dumps(["0", *good[1:]]),
+        None,
+        42,
+        "",
+        "garbage",
+        "[]",
+        "{}",
+        '"1"',
+        json.dumps(["0", *good[1:]]),
         json.dumps([*good[:-1], "ffff"]),  # questions changed since the button was posted
         json.dumps(["1", "f", goal.id, "y" * (len(goal.considerations) + 1), good[-1]]),
         json.dumps(["1", "f", goal.id, "yx", good[-1]]),

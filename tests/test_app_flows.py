@@ -51,7 +51,8 @@ def updated(h: Harness, ts: str, contains: str, channel: str = CHANNEL_ID):
     """The message at `ts` once it has been updated to contain `contains`."""
     return h.wait_until(
         lambda: (m := h.workspace.find(channel, ts)) is not None and contains in texts(m) and m,
-        what=f"message {ts} to show {contains!r}")
+        what=f"message {ts} to show {contains!r}",
+    )
 
 
 # ------------------------------------------------------------------ the guided flow
@@ -124,8 +125,10 @@ def _tied_question(catalog):
         for index, consideration in enumerate(goal.considerations):
             if len(consideration.points_to) > 1:
                 return goal, index, consideration
-    pytest.fail("the bundled catalog has no question that points to several use cases: "
-                "this test needs one to rehearse a tie")
+    pytest.fail(
+        "the bundled catalog has no question that points to several use cases: "
+        "this test needs one to rehearse a tie"
+    )
 
 
 def test_a_tie_asks_which_is_closest_and_the_pick_is_recommended(harness):
@@ -152,7 +155,11 @@ def test_all_no_shows_every_use_case_of_the_goal(harness):
     goal = goal_of(catalog, 1)
     _, current = start_flow(harness, goal)
     for index in range(len(goal.considerations)):
-        expect = "here are all of the use cases" if index == len(goal.considerations) - 1 else f"Question {index + 2} of"
+        expect = (
+            "here are all of the use cases"
+            if index == len(goal.considerations) - 1
+            else f"Question {index + 2} of"
+        )
         current = answer(harness, current, "No", expect)
     offered = [b["accessibility_label"] for b in buttons(current.blocks) if b["text"] == "Choose"]
     assert offered == [f"Choose {catalog.use_cases[uc].name}" for uc in goal.use_cases]
@@ -186,8 +193,12 @@ def test_a_restarted_process_continues_a_flow_in_progress(harness, stand_in, cat
     _, q1 = start_flow(harness, goal)
     q2 = answer(harness, q1, "Yes", "Question 2 of")
     # a new process: a new app, nothing remembered
-    harness.app = build_app(make_settings(stand_in.api_url), catalog,
-                            identity=identity_of(stand_in.workspace), seen=MemorySeenOnce())
+    harness.app = build_app(
+        make_settings(stand_in.api_url),
+        catalog,
+        identity=identity_of(stand_in.workspace),
+        seen=MemorySeenOnce(),
+    )
     q3 = answer(harness, q2, "No", "Question 3 of")
     assert goal.considerations[2].question in texts(q3)
 
@@ -232,8 +243,10 @@ def _ambiguous_text(catalog) -> str:
     for text in ("lookalikes", "lookalike audiences", "personalize", "subscriptions", "app install"):
         if matcher.match(text).verdict == "ambiguous":
             return text
-    pytest.fail("none of the sample texts is a close call for the matcher any more: "
-                "add one that is, so the did-you-mean flow stays tested")
+    pytest.fail(
+        "none of the sample texts is a close call for the matcher any more: "
+        "add one that is, so the did-you-mean flow stays tested"
+    )
 
 
 def test_a_close_call_asks_did_you_mean_privately_and_a_pick_is_posted(harness):
@@ -305,13 +318,21 @@ def test_a_direct_message_is_answered_in_the_dm(harness):
 
 
 def test_a_redelivered_event_gets_one_reply(harness):
-    event = {"type": "app_mention", "user": harness.workspace.human_id, "channel": CHANNEL_ID,
-             "text": f"<@{harness.workspace.bot_user_id}> abandoned carts", "ts": "1700000001.000100",
-             "event_ts": "1700000001.000100"}
+    event = {
+        "type": "app_mention",
+        "user": harness.workspace.human_id,
+        "channel": CHANNEL_ID,
+        "text": f"<@{harness.workspace.bot_user_id}> abandoned carts",
+        "ts": "1700000001.000100",
+        "event_ts": "1700000001.000100",
+    }
     body = harness.slack.event_body(event, event_id="Ev0REDELIVER")
     first = harness.slack.signed(body, "application/json")
-    retry = harness.slack.signed(body, "application/json",
-                                 extra_headers={"x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout"})
+    retry = harness.slack.signed(
+        body,
+        "application/json",
+        extra_headers={"x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout"},
+    )
     assert first.status == retry.status == 200
     harness.wait_for_message("Recommended:")
     harness.settle()  # the work after both acks is done
@@ -319,10 +340,21 @@ def test_a_redelivered_event_gets_one_reply(harness):
 
 
 def test_bots_and_edits_are_never_answered(harness):
-    for extra in ({"bot_id": "B0OTHER"}, {"subtype": "bot_message", "bot_id": "B0OTHER"},
-                  {"subtype": "message_changed"}, {"user": harness.workspace.bot_user_id}):
-        event = {"type": "message", "channel_type": "im", "channel": DM_ID, "user": harness.workspace.human_id,
-                 "text": "abandoned carts", "ts": f"17000000{len(extra)}.000200", **extra}
+    for extra in (
+        {"bot_id": "B0OTHER"},
+        {"subtype": "bot_message", "bot_id": "B0OTHER"},
+        {"subtype": "message_changed"},
+        {"user": harness.workspace.bot_user_id},
+    ):
+        event = {
+            "type": "message",
+            "channel_type": "im",
+            "channel": DM_ID,
+            "user": harness.workspace.human_id,
+            "text": "abandoned carts",
+            "ts": f"17000000{len(extra)}.000200",
+            **extra,
+        }
         sent = harness.slack.signed(harness.slack.event_body(event), "application/json")
         assert sent.status == 200
     harness.settle()  # whatever those acks started has finished
@@ -353,8 +385,12 @@ def test_helpful_is_acknowledged_in_place_and_logged(harness, caplog):
     with caplog.at_level(logging.INFO, logger="usecase_bot.feedback"):
         harness.slack.click(recommendation, ":thumbsup: Helpful")
         updated = harness.wait_until(
-            lambda: "found this helpful" in texts(harness.workspace.find(CHANNEL_ID, recommendation.ts))
-            and harness.workspace.find(CHANNEL_ID, recommendation.ts), what="the thank-you")
+            lambda: (
+                "found this helpful" in texts(harness.workspace.find(CHANNEL_ID, recommendation.ts))
+                and harness.workspace.find(CHANNEL_ID, recommendation.ts)
+            ),
+            what="the thank-you",
+        )
     assert not any("Helpful" in b["text"] for b in buttons(updated.blocks))
     assert "Recommended:" in texts(updated)  # the recommendation itself stays
     logged = [json.loads(r.getMessage()) for r in caplog.records if r.name == "usecase_bot.feedback"]
@@ -378,24 +414,37 @@ def test_start_over_from_a_recommendation_keeps_it_and_starts_below(harness):
     recommendation = _recommendation_in_thread(harness)
     mark = harness.mark()
     harness.slack.click(recommendation, "Start over")
-    harness.wait_for_message("What is your main business goal?", after=mark, thread_ts=recommendation.thread_ts)
+    harness.wait_for_message(
+        "What is your main business goal?", after=mark, thread_ts=recommendation.thread_ts
+    )
     assert "Recommended:" in texts(harness.workspace.find(CHANNEL_ID, recommendation.ts))
 
 
 # ------------------------------------------------------------------ broken input and faults
 
 
-@pytest.mark.parametrize("value", [
-    "garbage", "", "[]", '["0","f","","",""]', '["1","f","optimize-advertising","yy","0000"]',
-    '["1","f","no-such-goal","",""]', '["1","c","no-such-use-case","optimize-advertising",null,[],[],""]',
-    '["1","f","optimize-advertis', "x" * 3000,
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "garbage",
+        "",
+        "[]",
+        '["0","f","","",""]',
+        '["1","f","optimize-advertising","yy","0000"]',
+        '["1","f","no-such-goal","",""]',
+        '["1","c","no-such-use-case","optimize-advertising",null,[],[],""]',
+        '["1","f","optimize-advertis',
+        "x" * 3000,
+    ],
+)
 def test_a_button_value_that_does_not_decode_says_the_prompt_expired(harness, value):
     root_mark = harness.mark()
     harness.slack.slash(CHANNEL_ID, "")
     root = harness.wait_for_message("What is your main business goal?", after=root_mark)
     mark = harness.mark()
-    sent = harness.slack.click_action(root, {"action_id": "usecase.answer.y", "block_id": "b", "value": value})
+    sent = harness.slack.click_action(
+        root, {"action_id": "usecase.answer.y", "block_id": "b", "value": value}
+    )
     assert sent.status == 200
     harness.wait_for_message("This prompt has expired", after=mark, ephemeral=True)
 
@@ -484,16 +533,26 @@ def test_unsigned_and_stale_requests_are_refused(harness):
     # are tested at a fixed clock in test_signing.py)
     stale = harness.slack.signed(body, content_type, timestamp=int(time.time()) - 3600)
     assert stale.status == 401
-    status, _ = harness.dispatch(body, {"content-type": content_type,
-                                        "x-slack-request-timestamp": str(int(time.time())),
-                                        "x-slack-signature": "v0=" + "0" * 64})
+    status, _ = harness.dispatch(
+        body,
+        {
+            "content-type": content_type,
+            "x-slack-request-timestamp": str(int(time.time())),
+            "x-slack-signature": "v0=" + "0" * 64,
+        },
+    )
     assert status == 401
     harness.settle()
     assert harness.workspace.calls == []
 
 
 def test_url_verification_echoes_the_challenge(harness):
-    body = json.dumps({"token": "x", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
-                       "type": "url_verification"}).encode()
+    body = json.dumps(
+        {
+            "token": "x",
+            "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+            "type": "url_verification",
+        }
+    ).encode()
     sent = harness.slack.signed(body, "application/json")
     assert sent.status == 200 and "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in sent.body

@@ -44,7 +44,7 @@ def test_no_bot_module_imports_itself_back():
     def visit(name: str, path: list[str]) -> None:
         for nxt in GRAPH[name]:
             if nxt in path:
-                cycles.append(path[path.index(nxt):] + [nxt])
+                cycles.append(path[path.index(nxt) :] + [nxt])
             elif len(path) < len(GRAPH):
                 visit(nxt, path + [nxt])
 

@@ -20,36 +20,64 @@ HOSTILE = "<!channel> <@U0EVIL> <https://evil.example|click> & <#C0X|x> <!subtea
 
 def every_message(catalog: Catalog, query: str = "shoppers abandon carts") -> list[blocks.Message]:
     """One of each message the bot can send, for every goal and use case of the catalog."""
-    out = [blocks.build_intro(catalog, "U061F7AUR"), blocks.build_help(catalog), blocks.build_list(catalog),
-           blocks.build_no_match(catalog, query), blocks.build_notice(blocks.EXPIRED)]
+    out = [
+        blocks.build_intro(catalog, "U061F7AUR"),
+        blocks.build_help(catalog),
+        blocks.build_list(catalog),
+        blocks.build_no_match(catalog, query),
+        blocks.build_notice(blocks.EXPIRED),
+    ]
     for goal in catalog.goals:
         out.append(blocks.build_goal_chosen(goal, "U061F7AUR"))
         flow = Flow(goal.id)
         for _ in goal.considerations:
             step = advisor.next_step(catalog, flow)
-            out += [blocks.build_question(catalog, step),
-                    blocks.build_question_closed(step, blocks.answered_note("y", "U1"))]
+            out += [
+                blocks.build_question(catalog, step),
+                blocks.build_question_closed(step, blocks.answered_note("y", "U1")),
+            ]
             flow = flow.answered("n")
         out.append(blocks.build_choose(catalog, advisor.next_step(catalog, flow)))
     choices = []
     for row in catalog.rows():
-        choice = Choice(row.use_case.id, row.goal.id, answers="y" * len(row.goal.considerations),
-                        words=("abandon", "cart"), others=tuple(list(catalog.use_cases)[:3]))
+        choice = Choice(
+            row.use_case.id,
+            row.goal.id,
+            answers="y" * len(row.goal.considerations),
+            words=("abandon", "cart"),
+            others=tuple(list(catalog.use_cases)[:3]),
+        )
         choices.append(choice)
-        out += [blocks.build_recommendation(catalog, choice, advisor.why(catalog, choice), shareable=True, asked_by="U1", query=query),
-                blocks.build_recommendation(catalog, choice, advisor.why(catalog, choice), shareable=False, feedback=(False, "U1")),
-                blocks.build_recommendation(catalog, choice, advisor.why(catalog, choice), feedback=(False, "U1"), reason="Too vague", shared_by="U2"),
-                blocks.build_shared(catalog, choice, "U1"),
-                blocks.build_alternatives(catalog, choice, advisor.alternatives(catalog, choice)),
-                blocks.build_setup_details(catalog, choice),
-                blocks.build_readiness(catalog, choice),
-                blocks.build_gap(catalog, choice, row.use_case.events[:1], plans.LABELS),
-                blocks.build_gap(catalog, choice, row.use_case.events, plans.LABELS)]
+        out += [
+            blocks.build_recommendation(
+                catalog, choice, advisor.why(catalog, choice), shareable=True, asked_by="U1", query=query
+            ),
+            blocks.build_recommendation(
+                catalog, choice, advisor.why(catalog, choice), shareable=False, feedback=(False, "U1")
+            ),
+            blocks.build_recommendation(
+                catalog,
+                choice,
+                advisor.why(catalog, choice),
+                feedback=(False, "U1"),
+                reason="Too vague",
+                shared_by="U2",
+            ),
+            blocks.build_shared(catalog, choice, "U1"),
+            blocks.build_alternatives(catalog, choice, advisor.alternatives(catalog, choice)),
+            blocks.build_setup_details(catalog, choice),
+            blocks.build_readiness(catalog, choice),
+            blocks.build_gap(catalog, choice, row.use_case.events[:1], plans.LABELS),
+            blocks.build_gap(catalog, choice, row.use_case.events, plans.LABELS),
+        ]
         whole = advisor.PlanRequest.whole(catalog, choice)
         rendered = plans.render(plans.build_plan(catalog, row.use_case.id, row.goal.id), "protocols")
-        out += [blocks.build_plan_formats(catalog, whole, plans.LABELS), blocks.build_create_offer(catalog, whole),
-                blocks.build_create_preview(catalog, whole, row.use_case.name),
-                blocks.build_plan_inline("Tracking plan", rendered, "Slack refused the file")]
+        out += [
+            blocks.build_plan_formats(catalog, whole, plans.LABELS),
+            blocks.build_create_offer(catalog, whole),
+            blocks.build_create_preview(catalog, whole, row.use_case.name),
+            blocks.build_plan_inline("Tracking plan", rendered, "Slack refused the file"),
+        ]
     out.append(blocks.build_did_you_mean(catalog, choices[:3], query))
     return out
 
@@ -84,18 +112,24 @@ REFUSED = [  # blocks Slack refuses
 
 
 def test_the_block_kit_check_agrees_with_the_whole_schema_and_refuses_what_slack_refuses(
-        catalog, block_kit_validator):
+    catalog, block_kit_validator
+):
     """The tests check each distinct block once (tests/support/blockkit.py): the verdict on a
     message is the one the schema gives the whole array of its blocks."""
+
     def whole(message_blocks):
-        return sorted(f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}"
-                      for e in block_kit_validator.whole.iter_errors(message_blocks))
+        return sorted(
+            f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}"
+            for e in block_kit_validator.whole.iter_errors(message_blocks)
+        )
 
     for message_blocks in [m.blocks for m in every_message(catalog)[::7]] + REFUSED:
         assert sorted(block_kit_problems(block_kit_validator, message_blocks)) == whole(message_blocks)
     for message_blocks in REFUSED:
         assert block_kit_problems(block_kit_validator, message_blocks), message_blocks
-    assert block_kit_problems(block_kit_validator, [{"type": "divider"}] * 51) == ["51 blocks (Slack allows 50)"]
+    assert block_kit_problems(block_kit_validator, [{"type": "divider"}] * 51) == [
+        "51 blocks (Slack allows 50)"
+    ]
 
 
 def wordy(catalog: Catalog) -> Catalog:
@@ -103,20 +137,32 @@ def wordy(catalog: Catalog) -> Catalog:
     long = "very " * 900
     goals = tuple(
         dataclasses.replace(
-            g, name=("Goal " + long)[:150], summary=long, about=long,
-            considerations=tuple(Consideration(c.question + " " + long, c.points_to) for c in g.considerations),
+            g,
+            name=("Goal " + long)[:150],
+            summary=long,
+            about=long,
+            considerations=tuple(
+                Consideration(c.question + " " + long, c.points_to) for c in g.considerations
+            ),
         )
         for g in catalog.goals
     )
     use_cases = {
         uc_id: dataclasses.replace(
-            uc, name=("Use case " + long)[:75], purpose=long,
-            goals=MappingProxyType({g: GoalFit(long, fit.sources, fit.destinations) for g, fit in uc.goals.items()}),
+            uc,
+            name=("Use case " + long)[:75],
+            purpose=long,
+            goals=MappingProxyType(
+                {g: GoalFit(long, fit.sources, fit.destinations) for g, fit in uc.goals.items()}
+            ),
         )
         for uc_id, uc in catalog.use_cases.items()
     }
-    guide = dataclasses.replace(catalog.guide, setup_checklist=tuple(s + " " + long for s in catalog.guide.setup_checklist),
-                                before_you_start=tuple(long for _ in range(12)))
+    guide = dataclasses.replace(
+        catalog.guide,
+        setup_checklist=tuple(s + " " + long for s in catalog.guide.setup_checklist),
+        before_you_start=tuple(long for _ in range(12)),
+    )
     return dataclasses.replace(catalog, goals=goals, use_cases=MappingProxyType(use_cases), guide=guide)
 
 
@@ -135,7 +181,9 @@ def test_escape_defuses_mentions_broadcasts_and_links():
     assert escaped.startswith("&lt;!channel&gt;") and " &amp; " in escaped
 
 
-@pytest.mark.parametrize("text,limit", [("a" * 10, 5), ("ab &amp; cd", 6), ("ab &lt;!here&gt;", 8), ("short", 10)])
+@pytest.mark.parametrize(
+    "text,limit", [("a" * 10, 5), ("ab &amp; cd", 6), ("ab &lt;!here&gt;", 8), ("short", 10)]
+)
 def test_clip_never_exceeds_the_limit_nor_cuts_an_entity(text, limit):
     clipped = blocks.clip(text, limit)
     assert len(clipped) <= limit
@@ -152,7 +200,9 @@ def test_people_text_is_inert_on_every_surface_that_echoes_it(catalog):
     surfaces = [
         blocks.build_no_match(catalog, HOSTILE),
         blocks.build_did_you_mean(catalog, [choice], HOSTILE),
-        blocks.build_recommendation(catalog, choice, advisor.why(catalog, choice), asked_by="U061F7AUR", query=HOSTILE),
+        blocks.build_recommendation(
+            catalog, choice, advisor.why(catalog, choice), asked_by="U061F7AUR", query=HOSTILE
+        ),
         blocks.build_alternatives(catalog, choice, advisor.alternatives(catalog, choice)),
     ]
     for message in surfaces:
@@ -180,11 +230,17 @@ def test_a_mention_is_only_made_of_a_slack_user_id():
 def test_feedback_replaces_only_the_feedback_buttons(catalog):
     goal = catalog.goals[0]
     first = Choice(goal.use_cases[0], goal.id)
-    posted = blocks.build_recommendation(catalog, first, advisor.why(catalog, first), asked_by="U1", query="q")
+    posted = blocks.build_recommendation(
+        catalog, first, advisor.why(catalog, first), asked_by="U1", query="q"
+    )
     updated = blocks.with_feedback(catalog, posted.blocks, True, "U2", first)
     assert updated is not None and len(updated.blocks) == len(posted.blocks)
     dumped = json.dumps(updated.blocks)
-    assert "found this helpful" in dumped and action_ids.make("helpful") not in dumped and action_ids.make("others") in dumped
+    assert (
+        "found this helpful" in dumped
+        and action_ids.make("helpful") not in dumped
+        and action_ids.make("others") in dumped
+    )
     assert blocks.with_feedback(catalog, updated.blocks, False, "U2", first) is None  # already answered
     assert blocks.with_feedback(catalog, [1, 2], True, "U2", first) is None
 
@@ -192,13 +248,18 @@ def test_feedback_replaces_only_the_feedback_buttons(catalog):
 def test_share_is_offered_only_inside_a_thread(catalog):
     goal = catalog.goals[0]
     choice = Choice(goal.use_cases[0], goal.id)
-    assert action_ids.make("share") in json.dumps(blocks.build_recommendation(catalog, choice, advisor.why(catalog, choice), shareable=True).blocks)
-    assert action_ids.make("share") not in json.dumps(blocks.build_recommendation(catalog, choice, advisor.why(catalog, choice), shareable=False).blocks)
+    assert action_ids.make("share") in json.dumps(
+        blocks.build_recommendation(catalog, choice, advisor.why(catalog, choice), shareable=True).blocks
+    )
+    assert action_ids.make("share") not in json.dumps(
+        blocks.build_recommendation(catalog, choice, advisor.why(catalog, choice), shareable=False).blocks
+    )
 
 
 def test_the_recommendation_gives_the_goal_specific_sources_and_destinations(catalog):
-    shared = next(uc for uc in catalog.use_cases.values()
-                  if len({fit.destinations for fit in uc.goals.values()}) > 1)
+    shared = next(
+        uc for uc in catalog.use_cases.values() if len({fit.destinations for fit in uc.goals.values()}) > 1
+    )
     rendered = {}
     for goal_id, fit in shared.goals.items():
         message = blocks.build_setup_details(catalog, Choice(shared.id, goal_id))
@@ -212,12 +273,18 @@ def test_the_recommendation_gives_the_goal_specific_sources_and_destinations(cat
 def test_events_to_track_name_each_events_properties_or_say_the_reference_lists_none(catalog):
     """An event the Reference gives no properties for is not "no properties required": the
     Reference simply lists none, and the recommendation says so."""
-    bare = next(uc for uc in catalog.use_cases.values()
-                if any(not catalog.events[e].properties for e in uc.events)
-                and any(catalog.events[e].properties for e in uc.events))
+    bare = next(
+        uc
+        for uc in catalog.use_cases.values()
+        if any(not catalog.events[e].properties for e in uc.events)
+        and any(catalog.events[e].properties for e in uc.events)
+    )
     message = blocks.build_setup_details(catalog, Choice(bare.id, next(iter(bare.goals))))
-    section = next(b["text"]["text"] for b in message.blocks
-                   if b.get("type") == "section" and "Events to track" in b.get("text", {}).get("text", ""))
+    section = next(
+        b["text"]["text"]
+        for b in message.blocks
+        if b.get("type") == "section" and "Events to track" in b.get("text", {}).get("text", "")
+    )
     for event in bare.events:
         line = next(line for line in section.splitlines() if f"`{blocks.escape(event)}`" in line)
         props = catalog.events[event].properties

@@ -13,8 +13,8 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 import yaml
@@ -43,8 +43,7 @@ GOALS = [
     ("optimize-advertising", "Optimize advertising"),
     ("personalize-first-conversion", "Personalize first conversion"),
     ("boost-retention-upsell-cross-sell", "Boost retention, upsell, and cross-sell"),
-    ("personalize-communications-product-experiences",
-     "Personalize communications and product experiences"),
+    ("personalize-communications-product-experiences", "Personalize communications and product experiences"),
 ]
 
 # A use case under one goal only: edits to its goal entry concern one goal.
@@ -121,8 +120,7 @@ def test_each_goals_rows_are_the_guides_table_with_its_names_and_descriptions(ca
     assert sum(len(g.rows) for g in guide.goals) == 25
     assert len({loose(name) for g in guide.goals for name, _ in g.rows}) == 16
     for goal, theirs in zip(catalog.goals, guide.goals):
-        ours = [(loose(r.use_case.name), r.fit.description)
-                for r in catalog.rows() if r.goal.id == goal.id]
+        ours = [(loose(r.use_case.name), r.fit.description) for r in catalog.rows() if r.goal.id == goal.id]
         assert ours == [(loose(name), description) for name, description in theirs.rows], goal.id
 
 
@@ -211,14 +209,26 @@ def test_the_catalog_cannot_be_changed_after_loading():
     use_case = catalog.use_case("mitigate-high-value-churn")
     row = catalog.rows()[0]
     event = catalog.events["Order Completed"]
-    for obj, field in [(catalog, "goals"), (goal, "name"), (goal.considerations[0], "question"),
-                       (use_case, "name"), (row.fit, "description"), (row, "goal"),
-                       (event, "properties"), (catalog.guide, "next_steps"),
-                       (catalog.lexicon, "stopwords")]:
+    for obj, field in [
+        (catalog, "goals"),
+        (goal, "name"),
+        (goal.considerations[0], "question"),
+        (use_case, "name"),
+        (row.fit, "description"),
+        (row, "goal"),
+        (event, "properties"),
+        (catalog.guide, "next_steps"),
+        (catalog.lexicon, "stopwords"),
+    ]:
         with pytest.raises(dataclasses.FrozenInstanceError):
             setattr(obj, field, None)
-    for mapping, key in [(catalog.use_cases, "x"), (use_case.goals, "x"), (catalog.events, "x"),
-                         (catalog.guide.docs, "x"), (catalog.lexicon.concepts, "x")]:
+    for mapping, key in [
+        (catalog.use_cases, "x"),
+        (use_case.goals, "x"),
+        (catalog.events, "x"),
+        (catalog.guide.docs, "x"),
+        (catalog.lexicon.concepts, "x"),
+    ]:
         with pytest.raises(TypeError):
             mapping[key] = None
 
@@ -274,8 +284,9 @@ def unknown_key_in_a_use_case(c):
 
 
 def unknown_key_in_a_goal(c):
-    line = c.insert_after("goals.yml", r"^    name: ", "    owner: growth team",
-                          after=goal_line("personalize-first-conversion"))
+    line = c.insert_after(
+        "goals.yml", r"^    name: ", "    owner: growth team", after=goal_line("personalize-first-conversion")
+    )
     return "goals.yml", line, ["unknown key 'owner'", "a goal"]
 
 
@@ -344,8 +355,12 @@ def fit_is_a_boolean(c):
 
 
 def goal_name_is_a_list(c):
-    line = c.replace("goals.yml", r"^    name: ", "    name: [Personalize, first conversion]",
-                     after=goal_line("personalize-first-conversion"))
+    line = c.replace(
+        "goals.yml",
+        r"^    name: ",
+        "    name: [Personalize, first conversion]",
+        after=goal_line("personalize-first-conversion"),
+    )
     return "goals.yml", line, ["goal name must be text", "a list"]
 
 
@@ -355,8 +370,9 @@ def sources_is_text(c):
 
 
 def event_properties_is_a_mapping(c):
-    line = c.replace_block("events.yml", r"^    properties:", "    properties: {first_name: text}",
-                           after=r"^  Signed Up:")
+    line = c.replace_block(
+        "events.yml", r"^    properties:", "    properties: {first_name: text}", after=r"^  Signed Up:"
+    )
     return "events.yml", line, ["properties of event 'Signed Up' must be a list", "a mapping"]
 
 
@@ -368,8 +384,15 @@ def duplicate_event(c):
 
 def unknown_property_type(c):
     line = c.replace("events.yml", r"^        type: string", "        type: text", after=r"^  Signed Up:")
-    return "events.yml", line, ["unknown type 'text'", "property 'first_name' of event 'Signed Up'",
-                                "string, number, integer, boolean, array, object"]
+    return (
+        "events.yml",
+        line,
+        [
+            "unknown type 'text'",
+            "property 'first_name' of event 'Signed Up'",
+            "string, number, integer, boolean, array, object",
+        ],
+    )
 
 
 def property_without_a_description(c):
@@ -379,63 +402,102 @@ def property_without_a_description(c):
 
 
 def property_given_by_name_only(c):
-    line = c.replace_block("events.yml", r"^    properties:", "    properties: [first_name]",
-                           after=r"^  Signed Up:")
+    line = c.replace_block(
+        "events.yml", r"^    properties:", "    properties: [first_name]", after=r"^  Signed Up:"
+    )
     return "events.yml", line, ["property 'first_name' of event 'Signed Up' needs a type and a description"]
 
 
 def property_example_of_the_wrong_type(c):
     line = c.replace("events.yml", r"^        example: Peter", "        example: 42", after=r"^  Signed Up:")
-    return "events.yml", line, ["example of property 'first_name' of event 'Signed Up' does not fit its type",
-                                "42 is not of type string"]
+    return (
+        "events.yml",
+        line,
+        [
+            "example of property 'first_name' of event 'Signed Up' does not fit its type",
+            "42 is not of type string",
+        ],
+    )
 
 
 def nested_example_of_the_wrong_type(c):
-    c.replace("events.yml", r"^            price: 19", "            price: nineteen", after=r"^  Order Completed:")
+    c.replace(
+        "events.yml", r"^            price: 19", "            price: nineteen", after=r"^  Order Completed:"
+    )
     # reported where the example starts: its first item
     line = c.find("events.yml", r"^          - product_id: ", after=r"^        example:$")
-    return "events.yml", line, ["example of property 'products' of event 'Order Completed' does not fit its type",
-                                'item[0].price "nineteen" is not of type number']
+    return (
+        "events.yml",
+        line,
+        [
+            "example of property 'products' of event 'Order Completed' does not fit its type",
+            'item[0].price "nineteen" is not of type number',
+        ],
+    )
 
 
 def unknown_property_basis(c):
-    line = c.insert_after("events.yml", r"^        type: string", "        basis: hearsay", after=r"^  Signed Up:")
+    line = c.insert_after(
+        "events.yml", r"^        type: string", "        basis: hearsay", after=r"^  Signed Up:"
+    )
     return "events.yml", line, ["unknown basis 'hearsay'", "spec, spec-example, spec-analogy, unverified"]
 
 
 def required_is_not_a_boolean(c):
-    line = c.insert_after("events.yml", r"^        type: string", "        required: sometimes",
-                          after=r"^  Signed Up:")
-    return "events.yml", line, ["required of property 'first_name' of event 'Signed Up' must be true or false"]
+    line = c.insert_after(
+        "events.yml", r"^        type: string", "        required: sometimes", after=r"^  Signed Up:"
+    )
+    return (
+        "events.yml",
+        line,
+        ["required of property 'first_name' of event 'Signed Up' must be true or false"],
+    )
 
 
 def items_on_a_property_that_is_not_an_array(c):
-    line = c.insert_after("events.yml", r"^        type: string", "        items: {type: string}",
-                          after=r"^  Signed Up:")
+    line = c.insert_after(
+        "events.yml", r"^        type: string", "        items: {type: string}", after=r"^  Signed Up:"
+    )
     return "events.yml", line, ["has items but is of type string"]
 
 
 def duplicate_property(c):
     first = c.find("events.yml", r"^      - name: first_name", after=r"^  Signed Up:")
-    line = c.insert_after("events.yml", r"^        example: pgibbons",
-                          "      - {name: first_name, type: string, description: again}", after=r"^  Signed Up:")
-    return "events.yml", line, ["duplicate property 'first_name' in event 'Signed Up'", f"first at line {first}"]
+    line = c.insert_after(
+        "events.yml",
+        r"^        example: pgibbons",
+        "      - {name: first_name, type: string, description: again}",
+        after=r"^  Signed Up:",
+    )
+    return (
+        "events.yml",
+        line,
+        ["duplicate property 'first_name' in event 'Signed Up'", f"first at line {first}"],
+    )
 
 
 def reference_section_of_an_unknown_goal(c):
-    line = c.insert_after("next-steps.yml", r"^reference_sections:",
-                          "  no-such-goal: https://www.twilio.com/docs/segment/getting-started/use-cases/reference")
+    line = c.insert_after(
+        "next-steps.yml",
+        r"^reference_sections:",
+        "  no-such-goal: https://www.twilio.com/docs/segment/getting-started/use-cases/reference",
+    )
     return "next-steps.yml", line, ["reference_sections names unknown goal 'no-such-goal'"]
 
 
 def tools_for_an_unknown_destination_type(c):
     line = c.replace("next-steps.yml", r"^  Analytics:$", "  Carrier Pigeons:")
-    return "next-steps.yml", line, ["unknown destination type 'Carrier Pigeons' in destination_examples",
-                                    "SMS & Push Notifications"]
+    return (
+        "next-steps.yml",
+        line,
+        ["unknown destination type 'Carrier Pigeons' in destination_examples", "SMS & Push Notifications"],
+    )
 
 
 def tool_with_a_malformed_url(c):
-    line = c.replace("next-steps.yml", r"^      url: ", "      url: catalog/actions-amplitude", after=r"^  Analytics:$")
+    line = c.replace(
+        "next-steps.yml", r"^      url: ", "      url: catalog/actions-amplitude", after=r"^  Analytics:$"
+    )
     return "next-steps.yml", line, ["url of a destination under 'Analytics' is not a valid http(s) URL"]
 
 
@@ -445,8 +507,9 @@ def tool_without_a_name(c):
 
 
 def add_on_for_an_unknown_use_case(c):
-    line = c.insert_after("next-steps.yml", r"^    use_cases:", "      no-such-use-case: an audience",
-                          after=r"^add_ons:")
+    line = c.insert_after(
+        "next-steps.yml", r"^    use_cases:", "      no-such-use-case: an audience", after=r"^add_ons:"
+    )
     return "next-steps.yml", line, ["add-on 'Engage' names unknown use case 'no-such-use-case'"]
 
 
@@ -472,40 +535,60 @@ def onboarding_setup_url_malformed(c):
 
 
 def consideration_points_to_an_unknown_use_case(c):
-    line = c.replace("goals.yml", r"^\s+points_to: \[accelerate-onboarding\]",
-                     lambda s: s.replace("accelerate-onboarding", "accelerate-onboard"),
-                     after=goal_line("personalize-first-conversion"))
+    line = c.replace(
+        "goals.yml",
+        r"^\s+points_to: \[accelerate-onboarding\]",
+        lambda s: s.replace("accelerate-onboarding", "accelerate-onboard"),
+        after=goal_line("personalize-first-conversion"),
+    )
     return "goals.yml", line, ["consideration points to unknown use case 'accelerate-onboard'"]
 
 
 def consideration_points_to_a_use_case_its_goal_does_not_list(c):
-    line = c.replace("goals.yml", r"^\s+points_to: \[build-lookalikes-for-app-install\]",
-                     lambda s: s.replace("build-lookalikes-for-app-install", "accelerate-signup"),
-                     after=goal_line("optimize-advertising"))
+    line = c.replace(
+        "goals.yml",
+        r"^\s+points_to: \[build-lookalikes-for-app-install\]",
+        lambda s: s.replace("build-lookalikes-for-app-install", "accelerate-signup"),
+        after=goal_line("optimize-advertising"),
+    )
     return "goals.yml", line, ["'accelerate-signup'", "'optimize-advertising' does not list"]
 
 
 def goal_lists_an_unknown_use_case(c):
-    line = c.insert_after("goals.yml", r"^    use_cases:", "      - no-such-use-case",
-                          after=goal_line("boost-retention-upsell-cross-sell"))
-    return "goals.yml", line, ["goal 'boost-retention-upsell-cross-sell' lists unknown use case "
-                               "'no-such-use-case'"]
+    line = c.insert_after(
+        "goals.yml",
+        r"^    use_cases:",
+        "      - no-such-use-case",
+        after=goal_line("boost-retention-upsell-cross-sell"),
+    )
+    return (
+        "goals.yml",
+        line,
+        ["goal 'boost-retention-upsell-cross-sell' lists unknown use case 'no-such-use-case'"],
+    )
 
 
 def goal_lists_a_use_case_without_its_description(c):
-    line = c.insert_after("goals.yml", r"^    use_cases:", "      - accelerate-signup",
-                          after=goal_line("optimize-advertising"))
-    return "goals.yml", line, ["use case 'accelerate-signup' is listed under goal "
-                               "'optimize-advertising' but has no description for it"]
+    line = c.insert_after(
+        "goals.yml", r"^    use_cases:", "      - accelerate-signup", after=goal_line("optimize-advertising")
+    )
+    return (
+        "goals.yml",
+        line,
+        [
+            "use case 'accelerate-signup' is listed under goal "
+            "'optimize-advertising' but has no description for it"
+        ],
+    )
 
 
 def use_case_describes_a_goal_that_does_not_list_it(c):
     rel = "use-cases/personalize-winback.yml"
-    c.delete("goals.yml", r"^\s+- personalize-winback\s*$",
-             after=goal_line("boost-retention-upsell-cross-sell"))
+    c.delete(
+        "goals.yml", r"^\s+- personalize-winback\s*$", after=goal_line("boost-retention-upsell-cross-sell")
+    )
     line = c.find(rel, r"^  boost-retention-upsell-cross-sell:")
-    return rel, line, ["has an entry for goal 'boost-retention-upsell-cross-sell'",
-                       "does not list it"]
+    return rel, line, ["has an entry for goal 'boost-retention-upsell-cross-sell'", "does not list it"]
 
 
 def event_without_properties(c):
@@ -519,14 +602,16 @@ def malformed_docs_url(c):
 
 
 def malformed_guide_link(c):
-    line = c.replace("guide.yml", r"^  setup: ",
-                     "  setup: https//www.twilio.com/docs/segment/getting-started/use-cases/setup")
+    line = c.replace(
+        "guide.yml",
+        r"^  setup: ",
+        "  setup: https//www.twilio.com/docs/segment/getting-started/use-cases/setup",
+    )
     return "guide.yml", line, ["docs link 'setup' is not a valid http(s) URL"]
 
 
 def malformed_event_spec(c):
-    line = c.replace("events.yml", r"^    spec: ", "    spec: ftp://example.com/spec",
-                     after=r"^  Signed Up:")
+    line = c.replace("events.yml", r"^    spec: ", "    spec: ftp://example.com/spec", after=r"^  Signed Up:")
     return "events.yml", line, ["spec of event 'Signed Up' is not a valid http(s) URL"]
 
 
@@ -538,8 +623,9 @@ def use_case_name_of_76_characters(c):
 
 def goal_name_of_151_characters(c):
     name = "Personalize first conversion " + "x" * (151 - len("Personalize first conversion "))
-    line = c.replace("goals.yml", r"^    name: ", f"    name: {name}",
-                     after=goal_line("personalize-first-conversion"))
+    line = c.replace(
+        "goals.yml", r"^    name: ", f"    name: {name}", after=goal_line("personalize-first-conversion")
+    )
     return "goals.yml", line, ["goal name is 151 characters", "150"]
 
 
@@ -554,8 +640,12 @@ def unknown_destination_type(c):
 
 
 def unknown_checklist_placeholder(c):
-    line = c.replace("guide.yml", r"^\s+- .*\{sources\}",
-                     lambda s: s.replace("{sources}", "{source_list}"), after=r"^setup_checklist:")
+    line = c.replace(
+        "guide.yml",
+        r"^\s+- .*\{sources\}",
+        lambda s: s.replace("{sources}", "{source_list}"),
+        after=r"^setup_checklist:",
+    )
     return "guide.yml", line, ["unknown placeholder {source_list} in setup_checklist"]
 
 
@@ -574,36 +664,65 @@ def duplicate_use_case_id(c):
 def duplicate_goal_id(c):
     start = c.find("goals.yml", goal_line("optimize-advertising"))
     end = c.find("goals.yml", r"^\s*- id: ", after=goal_line("optimize-advertising"))
-    block = (Path(c.path("goals.yml")).read_text(encoding="utf-8").splitlines())[start - 1:end - 1]
+    block = (Path(c.path("goals.yml")).read_text(encoding="utf-8").splitlines())[start - 1 : end - 1]
     line = c.append("goals.yml", "\n".join(block))
     return "goals.yml", line, ["duplicate goal id 'optimize-advertising'", f"first at line {start}"]
 
 
 CASES: list[Case] = [
     yaml_error_in_guide,
-    unknown_key_in_a_use_case, unknown_key_in_a_goal, unknown_key_in_a_use_cases_goal,
-    unknown_key_in_an_event, unknown_key_in_guide,
-    missing_field_in_a_use_case, missing_field_in_a_goal, missing_destinations_of_a_use_cases_goal,
-    missing_properties_of_an_event, missing_lexicon_file,
-    name_is_a_number, events_is_text, an_example_is_a_number, fit_is_a_boolean,
-    goal_name_is_a_list, sources_is_text,
+    unknown_key_in_a_use_case,
+    unknown_key_in_a_goal,
+    unknown_key_in_a_use_cases_goal,
+    unknown_key_in_an_event,
+    unknown_key_in_guide,
+    missing_field_in_a_use_case,
+    missing_field_in_a_goal,
+    missing_destinations_of_a_use_cases_goal,
+    missing_properties_of_an_event,
+    missing_lexicon_file,
+    name_is_a_number,
+    events_is_text,
+    an_example_is_a_number,
+    fit_is_a_boolean,
+    goal_name_is_a_list,
+    sources_is_text,
     event_properties_is_a_mapping,
-    unknown_property_type, property_without_a_description, property_given_by_name_only,
-    property_example_of_the_wrong_type, nested_example_of_the_wrong_type, unknown_property_basis,
-    required_is_not_a_boolean, items_on_a_property_that_is_not_an_array, duplicate_property,
+    unknown_property_type,
+    property_without_a_description,
+    property_given_by_name_only,
+    property_example_of_the_wrong_type,
+    nested_example_of_the_wrong_type,
+    unknown_property_basis,
+    required_is_not_a_boolean,
+    items_on_a_property_that_is_not_an_array,
+    duplicate_property,
     reference_section_of_an_unknown_goal,
-    tools_for_an_unknown_destination_type, tool_with_a_malformed_url, tool_without_a_name,
-    add_on_for_an_unknown_use_case, add_on_inferred_is_not_a_boolean, missing_next_steps_file,
-    onboarding_without_eligibility, onboarding_setup_url_malformed,
-    duplicate_goal_id, duplicate_use_case_id, duplicate_event, use_case_file_named_after_another_id,
+    tools_for_an_unknown_destination_type,
+    tool_with_a_malformed_url,
+    tool_without_a_name,
+    add_on_for_an_unknown_use_case,
+    add_on_inferred_is_not_a_boolean,
+    missing_next_steps_file,
+    onboarding_without_eligibility,
+    onboarding_setup_url_malformed,
+    duplicate_goal_id,
+    duplicate_use_case_id,
+    duplicate_event,
+    use_case_file_named_after_another_id,
     consideration_points_to_an_unknown_use_case,
     consideration_points_to_a_use_case_its_goal_does_not_list,
-    goal_lists_an_unknown_use_case, goal_lists_a_use_case_without_its_description,
+    goal_lists_an_unknown_use_case,
+    goal_lists_a_use_case_without_its_description,
     use_case_describes_a_goal_that_does_not_list_it,
     event_without_properties,
-    malformed_docs_url, malformed_guide_link, malformed_event_spec,
-    use_case_name_of_76_characters, goal_name_of_151_characters,
-    unknown_source_type, unknown_destination_type,
+    malformed_docs_url,
+    malformed_guide_link,
+    malformed_event_spec,
+    use_case_name_of_76_characters,
+    goal_name_of_151_characters,
+    unknown_source_type,
+    unknown_destination_type,
     unknown_checklist_placeholder,
 ]
 
@@ -618,8 +737,12 @@ def test_check_reports_the_problem_at_its_file_and_line(copy, break_it):
 
 
 def test_a_stray_brace_in_setup_checklist_is_a_problem_not_a_crash(copy):
-    line = copy.replace("guide.yml", r"^\s+- .*\{sources\}",
-                        lambda s: s.replace("{sources}", "{sources"), after=r"^setup_checklist:")
+    line = copy.replace(
+        "guide.yml",
+        r"^\s+- .*\{sources\}",
+        lambda s: s.replace("{sources}", "{sources"),
+        after=r"^setup_checklist:",
+    )
     run = copy.check()
     assert "Traceback" not in run.stderr, run.stderr
     problem = run.only_problem()
@@ -628,8 +751,9 @@ def test_a_stray_brace_in_setup_checklist_is_a_problem_not_a_crash(copy):
 
 
 def yaml_error_in_goals(c):
-    line = c.insert_after("goals.yml", r"^    name: ", " oops: 1",
-                          after=goal_line("personalize-first-conversion"))
+    line = c.insert_after(
+        "goals.yml", r"^    name: ", " oops: 1", after=goal_line("personalize-first-conversion")
+    )
     return "goals.yml", line, ["YAML syntax error"]
 
 
@@ -667,25 +791,45 @@ def test_a_use_case_name_of_at_most_75_characters_is_fine(copy, length):
 
 
 def test_a_goal_name_of_150_characters_is_fine(copy):
-    copy.replace("goals.yml", r"^    name: ",
-                 "    name: " + "Personalize first conversion ".ljust(150, "x"),
-                 after=goal_line("personalize-first-conversion"))
+    copy.replace(
+        "goals.yml",
+        r"^    name: ",
+        "    name: " + "Personalize first conversion ".ljust(150, "x"),
+        after=goal_line("personalize-first-conversion"),
+    )
     assert copy.check().returncode == 0
 
 
 def _break_in_many_places(c: CatalogCopy) -> list[tuple[str, int]]:
     """Five problems in five files; returns where each must be reported."""
-    return sorted([
-        (c.path(UC), c.insert_after(UC, r"^name: ", "colour: blue")),
-        (c.path("lexicon.yml"), c.append("lexicon.yml", "colour: blue: green")),
-        (c.path("goals.yml"), c.replace("goals.yml", r"^    name: ", "    name: " + "x" * 151,
-                                        after=goal_line("optimize-advertising"))),
-        (c.path("guide.yml"), c.replace("guide.yml", r"^\s+- .*\{events\}",
-                                        lambda s: s.replace("{events}", "{event_names}"),
-                                        after=r"^setup_checklist:")),
-        (c.path("events.yml"), c.replace("events.yml", r"^    spec: ", "    spec: not a url",
-                                         after=r"^  Trial Started:")),
-    ])
+    return sorted(
+        [
+            (c.path(UC), c.insert_after(UC, r"^name: ", "colour: blue")),
+            (c.path("lexicon.yml"), c.append("lexicon.yml", "colour: blue: green")),
+            (
+                c.path("goals.yml"),
+                c.replace(
+                    "goals.yml",
+                    r"^    name: ",
+                    "    name: " + "x" * 151,
+                    after=goal_line("optimize-advertising"),
+                ),
+            ),
+            (
+                c.path("guide.yml"),
+                c.replace(
+                    "guide.yml",
+                    r"^\s+- .*\{events\}",
+                    lambda s: s.replace("{events}", "{event_names}"),
+                    after=r"^setup_checklist:",
+                ),
+            ),
+            (
+                c.path("events.yml"),
+                c.replace("events.yml", r"^    spec: ", "    spec: not a url", after=r"^  Trial Started:"),
+            ),
+        ]
+    )
 
 
 def test_every_problem_is_reported_in_one_run_in_file_order(copy):
@@ -723,11 +867,9 @@ def test_list_json_has_the_contracts_fields_for_all_25_rows(catalog):
     assert len(rows) == 25
     for row in rows:
         assert {"goal", "goal_name", "use_case", "use_case_name", "description"} <= set(row)
-    assert [(r["goal"], r["goal_name"], r["use_case"], r["use_case_name"], r["description"])
-            for r in rows] == [
-        (r.goal.id, r.goal.name, r.use_case.id, r.use_case.name, r.fit.description)
-        for r in catalog.rows()
-    ]
+    assert [
+        (r["goal"], r["goal_name"], r["use_case"], r["use_case_name"], r["description"]) for r in rows
+    ] == [(r.goal.id, r.goal.name, r.use_case.id, r.use_case.name, r.fit.description) for r in catalog.rows()]
 
 
 def test_list_json_descriptions_differ_by_goal(catalog):
@@ -746,7 +888,7 @@ def test_list_prints_every_row_under_its_goal(catalog):
     assert len(row_lines) == 25
     for goal, start, end in zip(catalog.goals, headers, headers[1:] + [len(lines)]):
         assert goal.name in lines[start] and goal.id in lines[start]
-        block = lines[start + 1:end]
+        block = lines[start + 1 : end]
         assert len(block) == len(goal.use_cases)
         for text, uc_id in zip(block, goal.use_cases):
             use_case = catalog.use_case(uc_id)
@@ -755,11 +897,16 @@ def test_list_prints_every_row_under_its_goal(catalog):
 
 
 def test_list_honours_usecase_catalog(copy):
-    copy.replace("goals.yml", r"^    name: ", "    name: Optimize advertising (staging copy)",
-                 after=goal_line("optimize-advertising"))
+    copy.replace(
+        "goals.yml",
+        r"^    name: ",
+        "    name: Optimize advertising (staging copy)",
+        after=goal_line("optimize-advertising"),
+    )
     rows = json.loads(usecase_bot("catalog", "list", "--json", catalog_env=str(copy.root)).stdout)
     assert {r["goal_name"] for r in rows if r["goal"] == "optimize-advertising"} == {
-        "Optimize advertising (staging copy)"}
+        "Optimize advertising (staging copy)"
+    }
     plain = usecase_bot("catalog", "list", catalog_env=str(copy.root)).stdout
     assert "Optimize advertising (staging copy)" in plain
 
@@ -828,8 +975,10 @@ def test_every_destination_type_has_a_few_named_tools(catalog):
     for kind, tools in examples.items():
         assert 1 <= len(tools) <= 5, kind
         assert len({t.name for t in tools}) == len(tools), kind
-        assert all(t.url.startswith("https://www.twilio.com/docs/segment/connections/destinations/catalog/")
-                   for t in tools), kind
+        assert all(
+            t.url.startswith("https://www.twilio.com/docs/segment/connections/destinations/catalog/")
+            for t in tools
+        ), kind
 
 
 def test_engage_is_marked_as_inferred_for_the_use_cases_that_need_audiences(catalog, facts):
@@ -837,7 +986,9 @@ def test_engage_is_marked_as_inferred_for_the_use_cases_that_need_audiences(cata
     assert engage.inferred, "Segment's Reference names no plan or product per use case"
     assert facts["per_use_case_prerequisites_in_reference"] == "none"
     assert "Business tier" in engage.plan
-    said = {uc["id"] for uc in facts["use_cases"] if "Engage" in (uc.get("likely_needs") or {}).get("text", "")}
+    said = {
+        uc["id"] for uc in facts["use_cases"] if "Engage" in (uc.get("likely_needs") or {}).get("text", "")
+    }
     assert said and said <= set(engage.use_cases)
     assert set(engage.use_cases) <= set(catalog.use_cases)
 

@@ -52,7 +52,9 @@ def test_every_click_of_a_guided_step_is_acted_on_once(catalog):
     assert talk.click(action_ids.make("goal", "1"), value, "U1", in_thread=True).once
     assert talk.click(action_ids.make("answer", "y"), value, "U1", in_thread=True).once
     choice = advisor.encode_choice(catalog, advisor.Choice(goal.use_cases[0], goal.id))
-    assert talk.click(action_ids.make("others"), choice, "U1", in_thread=True).once == "others"  # its own group
+    assert (
+        talk.click(action_ids.make("others"), choice, "U1", in_thread=True).once == "others"
+    )  # its own group
 
 
 def test_a_click_whose_value_does_not_fit_its_button_expires(catalog):
@@ -60,9 +62,14 @@ def test_a_click_whose_value_does_not_fit_its_button_expires(catalog):
     goal = catalog.goals[0]
     flow = advisor.encode_flow(catalog, advisor.Flow(goal.id))
     choice = advisor.encode_choice(catalog, advisor.Choice(goal.use_cases[0], goal.id))
-    for action, value in [(action_ids.make("pick", "0"), flow), (action_ids.make("answer", "y"), choice),
-                          (action_ids.make("answer", "x"), flow), (action_ids.make("nope"), flow), ("usecase", flow),
-                          (action_ids.make("goal", "0"), advisor.encode_flow(catalog, advisor.Flow(goal.id, "y")))]:
+    for action, value in [
+        (action_ids.make("pick", "0"), flow),
+        (action_ids.make("answer", "y"), choice),
+        (action_ids.make("answer", "x"), flow),
+        (action_ids.make("nope"), flow),
+        ("usecase", flow),
+        (action_ids.make("goal", "0"), advisor.encode_flow(catalog, advisor.Flow(goal.id, "y"))),
+    ]:
         reply = talk.click(action, value, "U1", in_thread=True)
         assert reply.private and "expired" in reply.private.text, action
         assert not (reply.post or reply.update)

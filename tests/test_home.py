@@ -30,7 +30,9 @@ def view_problems(validator, view: dict) -> list[str]:
     if len(view.get("blocks") or []) > home.HOME_BLOCKS_MAX:
         problems.append(f"{len(view['blocks'])} blocks (a Home view takes {home.HOME_BLOCKS_MAX})")
     if home.view_size(view) > home.VIEW_BYTES_MAX:
-        problems.append(f"{home.view_size(view)} bytes (views.publish refuses more than {home.VIEW_BYTES_MAX})")
+        problems.append(
+            f"{home.view_size(view)} bytes (views.publish refuses more than {home.VIEW_BYTES_MAX})"
+        )
     if len(view.get("private_metadata") or "") > home.PRIVATE_METADATA_MAX:
         problems.append("private_metadata too long")
     ids = [b["action_id"] for b in buttons(view.get("blocks") or [])]
@@ -40,8 +42,10 @@ def view_problems(validator, view: dict) -> list[str]:
         from jsonschema import Draft202012Validator
 
         schema = {"$ref": "#/$defs/home_view", "$defs": validator.schema["$defs"]}
-        problems += [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}"
-                     for e in Draft202012Validator(schema).iter_errors(view)]
+        problems += [
+            f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}"
+            for e in Draft202012Validator(schema).iter_errors(view)
+        ]
     return problems
 
 
@@ -52,7 +56,8 @@ def h(harness, block_kit_validator):
     for params in harness.calls("views.publish"):
         assert params.get("user_id") == harness.workspace.human_id
         assert not view_problems(block_kit_validator, params["view"]), view_problems(
-            block_kit_validator, params["view"])
+            block_kit_validator, params["view"]
+        )
 
 
 def published(h: Harness, after: int = 0) -> dict:
@@ -128,8 +133,10 @@ def test_a_goal_on_home_starts_the_guided_flow_in_the_dm(h, catalog):
     root = intro_posted_in_the_dm(h)
     question = h.wait_for_message("Question 1 of", channel=DM_ID, thread_ts=root.ts, after=mark)
     assert goal.considerations[0].question in texts(question)
-    h.wait_until(lambda: f"Goal: {goal.name}" in texts(h.workspace.find(DM_ID, root.ts)),
-                 what="the intro to show the goal chosen")
+    h.wait_until(
+        lambda: f"Goal: {goal.name}" in texts(h.workspace.find(DM_ID, root.ts)),
+        what="the intro to show the goal chosen",
+    )
     assert f"I started *{goal.name}*" in home_text(again)  # the Home tab says where it went
 
     # the flow goes on in that thread, exactly as in a channel
@@ -141,7 +148,9 @@ def test_a_goal_on_home_starts_the_guided_flow_in_the_dm(h, catalog):
     back = h.wait_for_message("Question 1 of", channel=DM_ID, thread_ts=root.ts, after=mark)
     mark = h.mark()
     h.slack.click(back, "← Back")
-    intro = h.wait_for_message("What is your main business goal?", channel=DM_ID, thread_ts=root.ts, after=mark)
+    intro = h.wait_for_message(
+        "What is your main business goal?", channel=DM_ID, thread_ts=root.ts, after=mark
+    )
     other = catalog.goals[0]
     mark = h.mark()
     h.slack.click(intro, f"Choose {other.name}")  # the intro's goal buttons continue the thread
@@ -274,8 +283,10 @@ def test_the_shortcut_tells_privately_what_the_bot_makes_of_a_message(h):
     assert shared.thread_ts is None and "Setup details" in texts(shared)  # the whole card
     assert f"Asked by <@{h.workspace.human_id}>" in texts(shared)
     assert "Share to channel" not in {b["text"] for b in buttons(shared.blocks)}
-    h.wait_until(lambda: "shared *" in texts(h.workspace.find(CHANNEL_ID, answer.ts)),
-                 what="the private answer to say it was shared")
+    h.wait_until(
+        lambda: "shared *" in texts(h.workspace.find(CHANNEL_ID, answer.ts)),
+        what="the private answer to say it was shared",
+    )
 
 
 def test_the_shortcut_on_a_thread_reply_answers_in_that_thread(h):
@@ -300,12 +311,15 @@ def test_the_shortcut_on_an_unclear_or_hostile_message_says_so_privately(h):
     assert "Start the guided flow" in {b["text"] for b in buttons(answer.blocks)}
 
 
-@pytest.mark.parametrize("text,files,expected", [
-    ("", [], home.NO_TEXT),
-    ("   ", None, home.NO_TEXT),
-    ("", [{"id": "F0123", "name": "plan.pdf", "mimetype": "application/pdf"}], home.ONLY_FILES),
-    ("<@U0BOT1234>", [], home.NO_TEXT),
-])
+@pytest.mark.parametrize(
+    "text,files,expected",
+    [
+        ("", [], home.NO_TEXT),
+        ("   ", None, home.NO_TEXT),
+        ("", [{"id": "F0123", "name": "plan.pdf", "mimetype": "application/pdf"}], home.ONLY_FILES),
+        ("<@U0BOT1234>", [], home.NO_TEXT),
+    ],
+)
 def test_the_shortcut_on_a_message_without_text_says_there_is_none(h, text, files, expected):
     message = someone_wrote(h, text, files=files)
     mark = h.mark()
@@ -325,8 +339,17 @@ def synthetic_catalog(folder, *, goals: int, use_cases: int):
     shutil.copytree(default_catalog_dir(), folder)
     goal_doc = yaml.safe_load((folder / "goals.yml").read_text())
     first = goal_doc["goals"][0]
-    new_goals = [{"id": f"goal-{g:03d}", "name": f"Synthetic goal {g}", "summary": f"Summary of goal {g}.",
-                  "about": f"About goal {g}.", "use_cases": [], "considerations": []} for g in range(goals)]
+    new_goals = [
+        {
+            "id": f"goal-{g:03d}",
+            "name": f"Synthetic goal {g}",
+            "summary": f"Summary of goal {g}.",
+            "about": f"About goal {g}.",
+            "use_cases": [],
+            "considerations": [],
+        }
+        for g in range(goals)
+    ]
     events = list(yaml.safe_load((folder / "events.yml").read_text())["events"])[:2]
     for n in range(use_cases):
         uc_id = f"synthetic-use-case-{n:04d}"
@@ -335,11 +358,18 @@ def synthetic_catalog(folder, *, goals: int, use_cases: int):
         homes = [owner] + ([first] if n % 10 == 0 and owner is not first else [])
         for g in homes:
             g["use_cases"].append(uc_id)
-        doc = {"id": uc_id, "name": f"Synthetic use case number {n} with a rather long name"[:75],
-               "purpose": f"do synthetic thing {n}", "docs_url": "https://example.com/docs", "events": events,
-               "goals": {g["id"]: {"description": f"Thing {n}.", "sources": ["Website"],
-                                   "destinations": ["Analytics"]} for g in homes},
-               "vocabulary": [f"synthword{n}"]}
+        doc = {
+            "id": uc_id,
+            "name": f"Synthetic use case number {n} with a rather long name"[:75],
+            "purpose": f"do synthetic thing {n}",
+            "docs_url": "https://example.com/docs",
+            "events": events,
+            "goals": {
+                g["id"]: {"description": f"Thing {n}.", "sources": ["Website"], "destinations": ["Analytics"]}
+                for g in homes
+            },
+            "vocabulary": [f"synthword{n}"],
+        }
         (folder / "use-cases" / f"{uc_id}.yml").write_text(yaml.safe_dump(doc, sort_keys=False))
     for g in new_goals:
         g["considerations"] = [{"question": f"Question about {g['name']}?", "points_to": g["use_cases"][:1]}]
@@ -353,12 +383,16 @@ SIZES = {"one huge goal": (0, 400), "many goals": (60, 120), "many of both": (35
 
 @pytest.fixture(scope="module")
 def big_catalogs(tmp_path_factory):
-    return {name: synthetic_catalog(tmp_path_factory.mktemp("catalog") / "catalog", goals=g, use_cases=u)
-            for name, (g, u) in SIZES.items()}
+    return {
+        name: synthetic_catalog(tmp_path_factory.mktemp("catalog") / "catalog", goals=g, use_cases=u)
+        for name, (g, u) in SIZES.items()
+    }
 
 
 @pytest.mark.parametrize("size", list(SIZES))
-def test_every_page_of_a_big_catalog_fits_and_together_they_list_it_all(big_catalogs, block_kit_validator, size):
+def test_every_page_of_a_big_catalog_fits_and_together_they_list_it_all(
+    big_catalogs, block_kit_validator, size
+):
     catalog = big_catalogs[size]
     total = home.page_count(catalog)
     assert total > 1
@@ -382,8 +416,13 @@ def test_the_bundled_catalog_and_the_smallest_fit_on_one_page(catalog):
 
 def test_a_big_catalog_is_paged_on_the_home_tab(stand_in, big_catalogs, block_kit_validator):
     catalog = big_catalogs["many of both"]
-    app = build_app(make_settings(stand_in.api_url), catalog, identity=identity_of(stand_in.workspace),
-                    seen=MemorySeenOnce(), matcher=Matcher(catalog))
+    app = build_app(
+        make_settings(stand_in.api_url),
+        catalog,
+        identity=identity_of(stand_in.workspace),
+        seen=MemorySeenOnce(),
+        matcher=Matcher(catalog),
+    )
     h = Harness(stand_in, app, catalog)
     first = open_home(h)
     second = click_home(h, "Next page →")
@@ -414,7 +453,8 @@ def test_a_home_card_says_which_use_cases_of_a_goal_it_shows(big_catalogs):
 def test_notes_escape_what_they_echo():
     from bot.catalog import Goal
 
-    goal = Goal(id="g", name="<!channel> & co", summary="", about="", use_cases=(), considerations=(),
-                vocabulary=())
+    goal = Goal(
+        id="g", name="<!channel> & co", summary="", about="", use_cases=(), considerations=(), vocabulary=()
+    )
     for note in (home.posted_note(goal.name), home.started_note(goal)):
         assert "&lt;!channel&gt; &amp; co" in note and "<!channel>" not in note

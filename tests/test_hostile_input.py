@@ -76,14 +76,19 @@ from tests.support.wire import CHOOSER_TEXT, JOB_TIMEOUT, Answer, Wire, now, sig
 
 FUZZ = settings(
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                           HealthCheck.data_too_large, HealthCheck.filter_too_much],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
     print_blob=True,
 )
 
 
 def fuzz(max_examples: int) -> settings:
     return settings(FUZZ, max_examples=max_examples)
+
 
 CASES = {  # generated cases per test; the module docstring adds them up
     "bad_signatures": 200,
@@ -107,8 +112,19 @@ assert sum(CASES.values()) >= 1000
 SLACK_TEXT_MAX = 40_000  # Slack truncates message text above this
 EXPIRED_TEXT = "This prompt has expired"
 
-KNOWN_KINDS = ("goal", "answer", "back", "restart", "guided", "pick", "others", "share",
-               "helpful", "unhelpful", "docs")
+KNOWN_KINDS = (
+    "goal",
+    "answer",
+    "back",
+    "restart",
+    "guided",
+    "pick",
+    "others",
+    "share",
+    "helpful",
+    "unhelpful",
+    "docs",
+)
 
 
 # --------------------------------------------------------------------------- the wire (tests/support/wire.py)
@@ -124,17 +140,85 @@ def wire(stand_in, catalog, matcher, block_kit_validator, monkeypatch):
 # --------------------------------------------------------------------------- strategies
 
 FRAGMENTS = [
-    "<!channel>", "<!here>", "<!everyone>", "<!subteam^S0EVIL|@admins>", "<@U0EVIL>",
-    "<@W0EVIL|the boss>", "<#C0OTHER|general>", "<https://evil.example|click me>",
-    "<http://evil.example>", "<mailto:x@evil.example|mail>", "<!date^1392734382^{date}|Feb 18>",
-    "<<!channel>>", "<", ">", "&", "&amp;", "&lt;!channel&gt;", "&#60;", "|", "^",
-    "\u202e", "\u202d", "\u200f", "\u2066", "\u2069", "\u200b", "\ufeff", "\u2028",
-    "😀", "👩‍👩‍👧‍👦", "🇺🇸", "🏳️‍🌈", "\x00", "\x07", "\x1b[31m", "\x7f", "\r\n", "\t", "\n", " ",
-    "*bold*", "_it_", "~s~", "`code`", "```block```", ":smile:", ":", "%", "+", "=", "\\", '"',
-    "'", "{", "}", "[", "]", "help", "list", "HELP", "?", "abandoned carts", "churn",
-    "biggest spenders", "free trials", "win back", "lookalikes", "app install", "repeat purchases",
-    "onboarding", "upsell", "signups", "subscriptions", "office wifi", "payload", "ssl_check=1",
-    "نص عربي", "עברית", "日本語",
+    "<!channel>",
+    "<!here>",
+    "<!everyone>",
+    "<!subteam^S0EVIL|@admins>",
+    "<@U0EVIL>",
+    "<@W0EVIL|the boss>",
+    "<#C0OTHER|general>",
+    "<https://evil.example|click me>",
+    "<http://evil.example>",
+    "<mailto:x@evil.example|mail>",
+    "<!date^1392734382^{date}|Feb 18>",
+    "<<!channel>>",
+    "<",
+    ">",
+    "&",
+    "&amp;",
+    "&lt;!channel&gt;",
+    "&#60;",
+    "|",
+    "^",
+    "\u202e",
+    "\u202d",
+    "\u200f",
+    "\u2066",
+    "\u2069",
+    "\u200b",
+    "\ufeff",
+    "\u2028",
+    "😀",
+    "👩‍👩‍👧‍👦",
+    "🇺🇸",
+    "🏳️‍🌈",
+    "\x00",
+    "\x07",
+    "\x1b[31m",
+    "\x7f",
+    "\r\n",
+    "\t",
+    "\n",
+    " ",
+    "*bold*",
+    "_it_",
+    "~s~",
+    "`code`",
+    "```block```",
+    ":smile:",
+    ":",
+    "%",
+    "+",
+    "=",
+    "\\",
+    '"',
+    "'",
+    "{",
+    "}",
+    "[",
+    "]",
+    "help",
+    "list",
+    "HELP",
+    "?",
+    "abandoned carts",
+    "churn",
+    "biggest spenders",
+    "free trials",
+    "win back",
+    "lookalikes",
+    "app install",
+    "repeat purchases",
+    "onboarding",
+    "upsell",
+    "signups",
+    "subscriptions",
+    "office wifi",
+    "payload",
+    "ssl_check=1",
+    "نص عربي",
+    "עברית",
+    "日本語",
 ]
 INJECTIONS = [f for f in FRAGMENTS if f.startswith("<") and len(f) > 1] + ["&", "&amp;"]
 
@@ -156,7 +240,9 @@ long_text = st.builds(
 person_text = st.one_of(short_text, short_text, short_text, long_text)  # text up to 40,000 chars
 injected_text = st.builds(  # always carries some markup that must not come alive
     lambda before, markup, after: before + markup + after,
-    short_text, st.lists(st.sampled_from(INJECTIONS), min_size=1, max_size=6).map(" ".join), short_text,
+    short_text,
+    st.lists(st.sampled_from(INJECTIONS), min_size=1, max_size=6).map(" ".join),
+    short_text,
 )
 hostile_text = st.one_of(person_text, injected_text, injected_text)
 
@@ -167,17 +253,43 @@ ids = st.one_of(st.sampled_from([HUMAN_ID, "U0EVIL", "W0EVIL", "", "U" + "9" * 2
 
 def _content_types(typical: str):
     return st.one_of(
-        st.just(typical), st.just(typical), st.just(typical),
-        st.sampled_from(["application/json", "application/x-www-form-urlencoded", "text/plain",
-                         "application/x-www-form-urlencoded; charset=utf-8",
-                         "application/json; charset=utf-8", "multipart/form-data; boundary=x", ""]),
+        st.just(typical),
+        st.just(typical),
+        st.just(typical),
+        st.sampled_from(
+            [
+                "application/json",
+                "application/x-www-form-urlencoded",
+                "text/plain",
+                "application/x-www-form-urlencoded; charset=utf-8",
+                "application/json; charset=utf-8",
+                "multipart/form-data; boundary=x",
+                "",
+            ]
+        ),
         st.none(),
         header_text,
     )
 
 
-FORM_MUTATIONS = ["%", "%zz", "%E2%82", "%ff%fe", "&", "=", "&=&", "%00", "+", ";", "&&text",
-                  "&command=/other", "&text=list", "\n", "%%", "payload=%7B"]
+FORM_MUTATIONS = [
+    "%",
+    "%zz",
+    "%E2%82",
+    "%ff%fe",
+    "&",
+    "=",
+    "&=&",
+    "%00",
+    "+",
+    ";",
+    "&&text",
+    "&command=/other",
+    "&text=list",
+    "\n",
+    "%%",
+    "payload=%7B",
+]
 
 
 @st.composite
@@ -199,11 +311,13 @@ _STRATEGIES: dict = {}
 
 def _once(make):
     """Build a catalog's strategy once per catalog, not once per draw."""
+
     def cached(catalog):
         key = (make.__name__, id(catalog))
         if key not in _STRATEGIES:
             _STRATEGIES[key] = make(catalog)
         return _STRATEGIES[key]
+
     return cached
 
 
@@ -212,8 +326,9 @@ def flows(catalog):
     def make(goal_id, answers):
         return Flow(goal_id, answers[: len(catalog.goal(goal_id).considerations)])
 
-    return st.builds(make, st.sampled_from([g.id for g in catalog.goals]),
-                     st.text(alphabet="ynu", max_size=6)) | st.just(Flow())
+    return st.builds(
+        make, st.sampled_from([g.id for g in catalog.goals]), st.text(alphabet="ynu", max_size=6)
+    ) | st.just(Flow())
 
 
 @_once
@@ -222,21 +337,30 @@ def choices(catalog):
 
     def make(pair, answers, use_answers, chosen_words, others):
         goal_id, uc_id = pair
-        return Choice(uc_id, goal_id,
-                      answers=answers[: len(catalog.goal(goal_id).considerations)] if use_answers else None,
-                      words=tuple(w[: advisor.MAX_WORD_LEN] for w in chosen_words),
-                      others=tuple(others))
+        return Choice(
+            uc_id,
+            goal_id,
+            answers=answers[: len(catalog.goal(goal_id).considerations)] if use_answers else None,
+            words=tuple(w[: advisor.MAX_WORD_LEN] for w in chosen_words),
+            others=tuple(others),
+        )
 
-    return st.builds(make, st.sampled_from([(r.goal.id, r.use_case.id) for r in catalog.rows()]),
-                     st.text(alphabet="ynu", max_size=6), st.booleans(),
-                     st.lists(words, max_size=advisor.MAX_WORDS),
-                     st.lists(st.sampled_from(list(catalog.use_cases)), max_size=advisor.MAX_OTHERS))
+    return st.builds(
+        make,
+        st.sampled_from([(r.goal.id, r.use_case.id) for r in catalog.rows()]),
+        st.text(alphabet="ynu", max_size=6),
+        st.booleans(),
+        st.lists(words, max_size=advisor.MAX_WORDS),
+        st.lists(st.sampled_from(list(catalog.use_cases)), max_size=advisor.MAX_OTHERS),
+    )
 
 
 @_once
 def real_values(catalog):
-    return st.one_of(flows(catalog).map(lambda f: advisor.encode_flow(catalog, f)),
-                     choices(catalog).map(lambda c: advisor.encode_choice(catalog, c)))
+    return st.one_of(
+        flows(catalog).map(lambda f: advisor.encode_flow(catalog, f)),
+        choices(catalog).map(lambda c: advisor.encode_choice(catalog, c)),
+    )
 
 
 @_once
@@ -251,15 +375,26 @@ def broken_values(catalog):
 
     def flow_for_another_goal(pair, answers):  # goal a's state, goal b's fingerprint
         a, b = pair
-        return json.dumps(["1", "f", a, answers[: len(catalog.goal(a).considerations)],
-                           advisor.fingerprint(catalog.goal(b))])
+        return json.dumps(
+            [
+                "1",
+                "f",
+                a,
+                answers[: len(catalog.goal(a).considerations)],
+                advisor.fingerprint(catalog.goal(b)),
+            ]
+        )
 
     def choice_outside_its_goal(pair):
         uc_id, goal_id = pair
-        return json.dumps(["1", "c", uc_id, goal_id, None, [], [], advisor.fingerprint(catalog.goal(goal_id))])
+        return json.dumps(
+            ["1", "c", uc_id, goal_id, None, [], [], advisor.fingerprint(catalog.goal(goal_id))]
+        )
 
     goal_pairs = [(a.id, b.id) for a in catalog.goals for b in catalog.goals if a.id != b.id]
-    outside = [(uc.id, g.id) for uc in catalog.use_cases.values() for g in catalog.goals if g.id not in uc.goals]
+    outside = [
+        (uc.id, g.id) for uc in catalog.use_cases.values() for g in catalog.goals if g.id not in uc.goals
+    ]
 
     def tampered(value, how, junk):
         parts = json.loads(value)
@@ -290,12 +425,28 @@ def broken_values(catalog):
         st.builds(older, real, st.sampled_from(["0", "2", "", 1, None, "1.0", "v1"])),  # old format
         st.builds(flow_for_another_goal, st.sampled_from(goal_pairs), st.text(alphabet="ynu", max_size=4)),
         *([st.builds(choice_outside_its_goal, st.sampled_from(outside))] if outside else []),
-        st.builds(tampered, real, st.sampled_from(["drop", "extra", "fingerprint", "kind", "answers", "types"]),
-                  st.text(max_size=5)),
+        st.builds(
+            tampered,
+            real,
+            st.sampled_from(["drop", "extra", "fingerprint", "kind", "answers", "types"]),
+            st.text(max_size=5),
+        ),
         st.builds(too_long, real, st.integers(0, 8000)),
         st.integers(2001, 6000).map(lambda n: "x" * n),
-        st.sampled_from(["", "[]", "{}", "null", "1", '["1"]', '["1","f"]', '["1","c"]',
-                         '["1","f","no-such-goal","",""]', '["0","f","","",""]']),
+        st.sampled_from(
+            [
+                "",
+                "[]",
+                "{}",
+                "null",
+                "1",
+                '["1"]',
+                '["1","f"]',
+                '["1","c"]',
+                '["1","f","no-such-goal","",""]',
+                '["0","f","","",""]',
+            ]
+        ),
     )
 
 
@@ -311,8 +462,20 @@ def our_action_ids():
 
 
 def other_action_ids():
-    return st.one_of(st.sampled_from(["", "usecase", "approve", "other_app.click", "USECASE.answer.y",
-                                      " usecase.answer.y", "usecase_answer_y"]), st.text(max_size=40))
+    return st.one_of(
+        st.sampled_from(
+            [
+                "",
+                "usecase",
+                "approve",
+                "other_app.click",
+                "USECASE.answer.y",
+                " usecase.answer.y",
+                "usecase_answer_y",
+            ]
+        ),
+        st.text(max_size=40),
+    )
 
 
 def action_ids():
@@ -324,10 +487,18 @@ def action_ids():
 
 def _slash_form(wire: Wire, text: str = "", **overrides) -> dict:
     form = {
-        "token": "verification-token", "team_id": TEAM_ID, "team_domain": "acme",
-        "channel_id": CHANNEL_ID, "channel_name": "general", "user_id": HUMAN_ID,
-        "user_name": "you", "command": "/usecase", "text": text, "api_app_id": APP_ID,
-        "is_enterprise_install": "false", "response_url": wire.response_url(),
+        "token": "verification-token",
+        "team_id": TEAM_ID,
+        "team_domain": "acme",
+        "channel_id": CHANNEL_ID,
+        "channel_name": "general",
+        "user_id": HUMAN_ID,
+        "user_name": "you",
+        "command": "/usecase",
+        "text": text,
+        "api_app_id": APP_ID,
+        "is_enterprise_install": "false",
+        "response_url": wire.response_url(),
         "trigger_id": "13345224609.738474920.8088930838d88f008e0",
     }
     form.update(overrides)
@@ -337,24 +508,56 @@ def _slash_form(wire: Wire, text: str = "", **overrides) -> dict:
 @st.composite
 def refused_requests(draw, wire: Wire):
     """A body and headers that Slack did not sign now with our secret (all parseable headers)."""
-    body = draw(st.one_of(
-        st.text(max_size=500).map(lambda t: t.encode("utf-8")),
-        hostile_text.map(lambda t: urlencode(_slash_form(wire, t)).encode()),
-        st.just(urlencode(_slash_form(wire, "")).encode()),
-        st.just(json.dumps({"type": "event_callback", "event_id": "Ev0UNSIGNED", "event": {
-            "type": "app_mention", "user": HUMAN_ID, "channel": CHANNEL_ID, "ts": "1700000000.000100",
-            "text": "<@U0BOT1234> abandoned carts"}}).encode()),
-    ))
+    body = draw(
+        st.one_of(
+            st.text(max_size=500).map(lambda t: t.encode("utf-8")),
+            hostile_text.map(lambda t: urlencode(_slash_form(wire, t)).encode()),
+            st.just(urlencode(_slash_form(wire, "")).encode()),
+            st.just(
+                json.dumps(
+                    {
+                        "type": "event_callback",
+                        "event_id": "Ev0UNSIGNED",
+                        "event": {
+                            "type": "app_mention",
+                            "user": HUMAN_ID,
+                            "channel": CHANNEL_ID,
+                            "ts": "1700000000.000100",
+                            "text": "<@U0BOT1234> abandoned carts",
+                        },
+                    }
+                ).encode()
+            ),
+        )
+    )
     content_type = draw(_content_types("application/x-www-form-urlencoded"))
-    how = draw(st.sampled_from(["missing", "empty", "random-hex", "other-secret", "other-body",
-                                "other-timestamp", "v1", "upper", "truncated", "garbage",
-                                "stale", "future"]))
+    how = draw(
+        st.sampled_from(
+            [
+                "missing",
+                "empty",
+                "random-hex",
+                "other-secret",
+                "other-body",
+                "other-timestamp",
+                "v1",
+                "upper",
+                "truncated",
+                "garbage",
+                "stale",
+                "future",
+            ]
+        )
+    )
     given_ = {"retry_header": draw(st.booleans())}  # a retry header changes nothing
     if how == "random-hex":
         given_["hex"] = draw(st.text(alphabet="0123456789abcdef", min_size=64, max_size=64))
     elif how == "other-secret":
-        given_["secret"] = draw(st.text(alphabet="0123456789abcdefABCDEF", min_size=16, max_size=40)
-                                .filter(lambda secret: secret != SECRET))
+        given_["secret"] = draw(
+            st.text(alphabet="0123456789abcdefABCDEF", min_size=16, max_size=40).filter(
+                lambda secret: secret != SECRET
+            )
+        )
     elif how == "other-body":
         given_["extra"] = draw(st.binary(min_size=1, max_size=3))
     elif how == "other-timestamp":
@@ -362,7 +565,9 @@ def refused_requests(draw, wire: Wire):
     elif how == "truncated":
         given_["keep"] = draw(st.integers(0, 66))
     elif how == "garbage":
-        given_["garbage"] = draw(st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=80))
+        given_["garbage"] = draw(
+            st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=80)
+        )
     elif how == "stale":  # signed correctly, an hour or more ago: far outside Slack's five minutes
         # however slow the machine (the window's edges are tested at a fixed clock in test_signing.py)
         given_["age"] = draw(st.one_of(st.just(3600), st.integers(3600, 10**10)))
@@ -424,23 +629,32 @@ def test_bad_signatures_are_refused_401_before_any_work(wire):
 @st.composite
 def unreadable_unsigned_requests(draw):
     """Unsigned requests whose headers or body a gate might choke on."""
-    how = draw(st.sampled_from(["no-headers", "no-timestamp", "timestamp-not-a-number",
-                                "non-ascii-signature", "body-not-utf8"]))
-    body = draw(st.binary(max_size=200)) if how != "body-not-utf8" else \
-        draw(st.binary(min_size=1, max_size=200).filter(_not_utf8))
+    how = draw(
+        st.sampled_from(
+            ["no-headers", "no-timestamp", "timestamp-not-a-number", "non-ascii-signature", "body-not-utf8"]
+        )
+    )
+    body = (
+        draw(st.binary(max_size=200))
+        if how != "body-not-utf8"
+        else draw(st.binary(min_size=1, max_size=200).filter(_not_utf8))
+    )
     headers: dict[str, str] = {}
     if how == "no-timestamp":
         if draw(st.booleans()):
             headers["X-Slack-Signature"] = draw(header_text)
     elif how == "timestamp-not-a-number":  # ASCII that int() refuses: "", "1.5", "1e9", "abc"
         headers["X-Slack-Request-Timestamp"] = draw(
-            st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=20)
-            .filter(lambda t: not re.fullmatch(r"\s*[+-]?[0-9_]+\s*", t)))
+            st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=20).filter(
+                lambda t: not re.fullmatch(r"\s*[+-]?[0-9_]+\s*", t)
+            )
+        )
         headers["X-Slack-Signature"] = "v0=" + "0" * 64
     elif how == "non-ascii-signature":
         headers["X-Slack-Request-Timestamp"] = now()
-        headers["X-Slack-Signature"] = "v0=" + draw(st.text(st.characters(min_codepoint=128, max_codepoint=255),
-                                                             min_size=1, max_size=64))
+        headers["X-Slack-Signature"] = "v0=" + draw(
+            st.text(st.characters(min_codepoint=128, max_codepoint=255), min_size=1, max_size=64)
+        )
     elif how == "body-not-utf8":
         headers["X-Slack-Request-Timestamp"] = now()
         headers["X-Slack-Signature"] = draw(st.sampled_from(["v0=" + "0" * 64, ""]))
@@ -461,12 +675,27 @@ def test_unsigned_requests_with_unreadable_headers_are_refused_401(wire):
 
     @fuzz(CASES["unreadable_unsigned"])
     @example(case=("no-headers", b"", {}))
-    @example(case=("timestamp-not-a-number", b"x", {"X-Slack-Request-Timestamp": "1.5",
-                                                     "X-Slack-Signature": "v0=" + "0" * 64}))
-    @example(case=("non-ascii-signature", b"x", {"X-Slack-Request-Timestamp": "NOW",
-                                                  "X-Slack-Signature": "v0=\xe9"}))
-    @example(case=("body-not-utf8", b"\xff", {"X-Slack-Request-Timestamp": "NOW",
-                                               "X-Slack-Signature": "v0=" + "0" * 64}))
+    @example(
+        case=(
+            "timestamp-not-a-number",
+            b"x",
+            {"X-Slack-Request-Timestamp": "1.5", "X-Slack-Signature": "v0=" + "0" * 64},
+        )
+    )
+    @example(
+        case=(
+            "non-ascii-signature",
+            b"x",
+            {"X-Slack-Request-Timestamp": "NOW", "X-Slack-Signature": "v0=\xe9"},
+        )
+    )
+    @example(
+        case=(
+            "body-not-utf8",
+            b"\xff",
+            {"X-Slack-Request-Timestamp": "NOW", "X-Slack-Signature": "v0=" + "0" * 64},
+        )
+    )
     @given(case=unreadable_unsigned_requests())
     def case(case):
         how, body, headers = case
@@ -484,7 +713,9 @@ def test_unsigned_requests_with_unreadable_headers_are_refused_401(wire):
 
 # what str.isdigit() accepts but int() or the clock arithmetic refuses
 odd_digits = st.one_of(
-    st.text(alphabet="0123456789\u00b2\u00b3\u00b9", min_size=1, max_size=12).filter(lambda t: not t.isascii()),
+    st.text(alphabet="0123456789\u00b2\u00b3\u00b9", min_size=1, max_size=12).filter(
+        lambda t: not t.isascii()
+    ),
     st.integers(310, 6000).map(lambda n: "1" + "0" * (n - 1)),  # > 1e308: int() works, float() does not
     st.integers(4301, 6000).map(lambda n: "9" * n),  # past Python's 4,300-digit int() limit
 )
@@ -499,8 +730,11 @@ def test_a_timestamp_of_odd_digits_is_refused_401(wire):
     @example(timestamp="1" * 310)
     @given(timestamp=odd_digits)
     def case(timestamp):
-        answer = wire.request(b"x", content_type="application/x-www-form-urlencoded",
-                              headers={"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": "v0=" + "0" * 64})
+        answer = wire.request(
+            b"x",
+            content_type="application/x-www-form-urlencoded",
+            headers={"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": "v0=" + "0" * 64},
+        )
         assert answer.status == 401, answer.describe()
         wire.count("odd_digits")
 
@@ -513,11 +747,18 @@ def test_bolt_itself_verifies_signatures_in_http_mode(wire):
     from slack_bolt import BoltRequest
 
     body = urlencode(_slash_form(wire, "")).encode()
-    for headers in ({}, {"x-slack-request-timestamp": now(), "x-slack-signature": "v0=" + "0" * 64},
-                    {"x-slack-request-timestamp": str(int(now()) - 3600),
-                     "x-slack-signature": sign(body, str(int(now()) - 3600))}):
+    for headers in (
+        {},
+        {"x-slack-request-timestamp": now(), "x-slack-signature": "v0=" + "0" * 64},
+        {
+            "x-slack-request-timestamp": str(int(now()) - 3600),
+            "x-slack-signature": sign(body, str(int(now()) - 3600)),
+        },
+    ):
         headers = {"content-type": "application/x-www-form-urlencoded", **headers}
-        response = wire.app.dispatch(BoltRequest(body=body.decode(), headers={k: [v] for k, v in headers.items()}))
+        response = wire.app.dispatch(
+            BoltRequest(body=body.decode(), headers={k: [v] for k, v in headers.items()})
+        )
         assert response.status == 401
     wire.jobs.drain()
     assert wire.workspace.calls == []
@@ -528,22 +769,44 @@ def test_bolt_itself_verifies_signatures_in_http_mode(wire):
 
 @st.composite
 def arbitrary_signed_requests(draw):
-    body = draw(st.one_of(
-        st.text(max_size=2000),
-        st.binary(max_size=500).map(lambda b: b.decode("latin-1")),
-        st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
-                     lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=10), kids, max_size=4),
-                     max_leaves=20).map(json.dumps),
-        st.text(max_size=300).map(lambda t: "payload=" + t),
-        st.text(max_size=300).map(lambda t: "{" + t),
-    )).encode("utf-8")
+    body = draw(
+        st.one_of(
+            st.text(max_size=2000),
+            st.binary(max_size=500).map(lambda b: b.decode("latin-1")),
+            st.recursive(
+                st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+                lambda kids: (
+                    st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=10), kids, max_size=4)
+                ),
+                max_leaves=20,
+            ).map(json.dumps),
+            st.text(max_size=300).map(lambda t: "payload=" + t),
+            st.text(max_size=300).map(lambda t: "{" + t),
+        )
+    ).encode("utf-8")
     content_type = draw(_content_types("application/json"))
     method, path, length = "POST", EVENTS_PATH, None
     if draw(st.integers(0, 4)) == 0:  # the HTTP framing itself
         method = draw(st.sampled_from(["GET", "PUT", "HEAD", "DELETE", "OPTIONS", "PATCH", "post", ""]))
         path = draw(st.sampled_from([EVENTS_PATH, HEALTH_PATH, "/", "/slack/events/", "/SLACK/EVENTS", ""]))
-        length = draw(st.sampled_from([None, "", "abc", "-1", "-0", "1e3", " 12 ", "+5",
-                                       str(len(body) + 10), "0", str(2 << 20), "99999999999999999999"]))
+        length = draw(
+            st.sampled_from(
+                [
+                    None,
+                    "",
+                    "abc",
+                    "-1",
+                    "-0",
+                    "1e3",
+                    " 12 ",
+                    "+5",
+                    str(len(body) + 10),
+                    "0",
+                    str(2 << 20),
+                    "99999999999999999999",
+                ]
+            )
+        )
     return body, content_type, method, path, length
 
 
@@ -555,8 +818,14 @@ def test_signed_arbitrary_text_never_gets_a_5xx(wire):
     def case(case):
         body, content_type, method, path, length = case
         ts = now()
-        answer = wire.request(body, content_type=content_type, method=method, path=path, content_length=length,
-                              headers={"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sign(body, ts)})
+        answer = wire.request(
+            body,
+            content_type=content_type,
+            method=method,
+            path=path,
+            content_length=length,
+            headers={"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sign(body, ts)},
+        )
         event(f"HTTP {answer.status}")
         assert answer.status < 500 and answer.error is None, answer.describe()
         wire.count("signed_arbitrary_text")
@@ -571,8 +840,10 @@ def test_signed_bytes_that_are_not_utf8_get_a_4xx(wire):
 
     @fuzz(CASES["signed_not_utf8"])
     @example(body=b"\xff", content_type="application/json")
-    @given(body=st.binary(min_size=1, max_size=500).filter(_not_utf8),
-           content_type=_content_types("application/x-www-form-urlencoded"))
+    @given(
+        body=st.binary(min_size=1, max_size=500).filter(_not_utf8),
+        content_type=_content_types("application/x-www-form-urlencoded"),
+    )
     def case(body, content_type):
         answer = wire.signed(body, content_type)
         assert 400 <= answer.status < 500 and answer.error is None, answer.describe()
@@ -597,16 +868,22 @@ def slash_commands(draw, wire: Wire):
     mode = draw(st.sampled_from(["clean", "fields", "broken"]))
     form = _slash_form(wire, draw(st.one_of(hostile_text, hostile_text, long_text)))
     if mode != "clean":
-        for key in draw(st.lists(st.sampled_from([k for k in form if k != "command"]),
-                                 min_size=1, max_size=6, unique=True)):
+        for key in draw(
+            st.lists(
+                st.sampled_from([k for k in form if k != "command"]), min_size=1, max_size=6, unique=True
+            )
+        ):
             what = draw(st.sampled_from(["drop", "empty", "random"]))
             if what == "drop":
                 del form[key]
             elif what == "empty":
                 form[key] = ""
             else:
-                form[key] = draw(st.text(max_size=60) if key != "response_url" else
-                                 st.sampled_from(["not a url", "javascript:alert(1)", "//evil", "http:"]))
+                form[key] = draw(
+                    st.text(max_size=60)
+                    if key != "response_url"
+                    else st.sampled_from(["not a url", "javascript:alert(1)", "//evil", "http:"])
+                )
     if mode != "broken":
         body = urlencode(form).encode()
         return body, "application/x-www-form-urlencoded", True, form.get("user_id")
@@ -645,7 +922,8 @@ def test_fuzzed_slash_commands_never_get_a_5xx(wire):
         people = [user_id, dict(parse_qsl(body.decode("utf-8", "replace"))).get("user_id")]
         ack = _ack_message(answer) if answer.status == 200 else None
         for name, text, blocks_ in ([("ack", *ack)] if ack else []) + [
-                (name, p.get("text"), p.get("blocks")) for name, p in wire.sent_since(mark)]:
+            (name, p.get("text"), p.get("blocks")) for name, p in wire.sent_since(mark)
+        ]:
             problems = wire.message_problems(text, blocks_, people)
             assert not problems, (name, problems)
         wire.count("slash_forms")
@@ -662,8 +940,11 @@ def test_a_slash_command_mentioning_payload_is_answered(wire):
 
     @fuzz(CASES["payload_word"])
     @example(field="text", before="where does the event ", after=" go")
-    @given(field=st.sampled_from(["text", "channel_name", "user_name", "team_domain"]),
-           before=short_text, after=short_text)
+    @given(
+        field=st.sampled_from(["text", "channel_name", "user_name", "team_domain"]),
+        before=short_text,
+        after=short_text,
+    )
     def case(field, before, after):
         form = _slash_form(wire, "abandoned carts")
         form[field] = before + "payload" + after
@@ -691,15 +972,26 @@ def block_actions(draw, wire: Wire):
     catalog = wire.catalog
     mode = draw(st.sampled_from(["clean", "missing", "broken"]))
     message = wire.root.slack_shape()
-    action: dict = {"type": "button", "block_id": draw(st.text(max_size=10)), "action_ts": "1700000000.000001"}
+    action: dict = {
+        "type": "button",
+        "block_id": draw(st.text(max_size=10)),
+        "action_ts": "1700000000.000001",
+    }
     if mode == "broken":
         action_id = draw(st.one_of(action_ids(), st.sampled_from([None, 5, ["usecase.goal.1"]])))
-        value = draw(st.one_of(broken_values(catalog), real_values(catalog), st.sampled_from([None, 5, [], {}])))
+        value = draw(
+            st.one_of(broken_values(catalog), real_values(catalog), st.sampled_from([None, 5, [], {}]))
+        )
     else:
         action_id = draw(st.one_of(our_action_ids(), our_action_ids(), our_action_ids(), other_action_ids()))
-        value = draw(st.one_of(broken_values(catalog), real_values(catalog),
-                               st.text(max_size=20).map(lambda t: "x" * 2000 + t),
-                               st.none() if mode == "missing" else st.nothing()))
+        value = draw(
+            st.one_of(
+                broken_values(catalog),
+                real_values(catalog),
+                st.text(max_size=20).map(lambda t: "x" * 2000 + t),
+                st.none() if mode == "missing" else st.nothing(),
+            )
+        )
     if action_id is not None:
         action["action_id"] = action_id
     if value is not None:
@@ -708,18 +1000,37 @@ def block_actions(draw, wire: Wire):
     payload: dict = {
         "type": "block_actions",
         "user": {"id": user_id, "username": "you", "name": "you", "team_id": TEAM_ID},
-        "api_app_id": APP_ID, "token": "verification-token",
-        "container": {"type": "message", "message_ts": message["ts"], "channel_id": CHANNEL_ID,
-                      "is_ephemeral": False},
-        "trigger_id": "1.2.x", "team": {"id": TEAM_ID, "domain": "acme"},
-        "enterprise": None, "is_enterprise_install": False,
+        "api_app_id": APP_ID,
+        "token": "verification-token",
+        "container": {
+            "type": "message",
+            "message_ts": message["ts"],
+            "channel_id": CHANNEL_ID,
+            "is_ephemeral": False,
+        },
+        "trigger_id": "1.2.x",
+        "team": {"id": TEAM_ID, "domain": "acme"},
+        "enterprise": None,
+        "is_enterprise_install": False,
         "channel": {"id": CHANNEL_ID, "name": "general"},
-        "message": message, "state": {"values": {}},
+        "message": message,
+        "state": {"values": {}},
         "response_url": wire.response_url(user=user_id),
         "actions": [action],
     }
-    fields = ("user", "container", "channel", "message", "response_url", "team", "api_app_id",
-              "token", "trigger_id", "enterprise", "state")
+    fields = (
+        "user",
+        "container",
+        "channel",
+        "message",
+        "response_url",
+        "team",
+        "api_app_id",
+        "token",
+        "trigger_id",
+        "enterprise",
+        "state",
+    )
     if mode == "missing":
         for key in draw(st.lists(st.sampled_from(fields), min_size=1, max_size=5, unique=True)):
             if draw(st.booleans()):
@@ -728,27 +1039,47 @@ def block_actions(draw, wire: Wire):
                 payload[key] = {} if isinstance(payload[key], dict) else ""
         if isinstance(payload.get("container"), dict) and payload["container"]:
             container = payload["container"]
-            for key in draw(st.lists(st.sampled_from(["message_ts", "channel_id", "is_ephemeral", "type"]),
-                                     max_size=3, unique=True)):
+            for key in draw(
+                st.lists(
+                    st.sampled_from(["message_ts", "channel_id", "is_ephemeral", "type"]),
+                    max_size=3,
+                    unique=True,
+                )
+            ):
                 del container[key]
         if draw(st.booleans()):
             del payload["actions"][0]["block_id"]
     if mode != "broken":
         if isinstance(payload.get("container"), dict) and draw(st.integers(0, 3)) == 0:
-            payload["container"].update(is_ephemeral=True,
-                                        thread_ts=draw(st.sampled_from([message["ts"], "1.2", ""])))
+            payload["container"].update(
+                is_ephemeral=True, thread_ts=draw(st.sampled_from([message["ts"], "1.2", ""]))
+            )
         body = b"payload=" + quote(json.dumps(payload, ensure_ascii=draw(st.booleans()))).encode()
         return body, "application/x-www-form-urlencoded", True, user_id
 
     for key in draw(st.lists(st.sampled_from(fields), max_size=4, unique=True)):
-        payload[key] = draw(st.one_of(st.text(max_size=20), st.integers(), st.none(),
-                                      st.lists(st.integers(), max_size=2)))
+        payload[key] = draw(
+            st.one_of(st.text(max_size=20), st.integers(), st.none(), st.lists(st.integers(), max_size=2))
+        )
     if isinstance(payload.get("message"), dict) and draw(st.booleans()):
-        payload["message"] = {**payload["message"], "blocks": draw(st.lists(
-            st.one_of(st.text(max_size=5), st.dictionaries(st.sampled_from(["type", "elements", "text"]),
-                                                          st.one_of(st.text(max_size=5), st.integers(),
-                                                                    st.lists(st.text(max_size=5), max_size=2)),
-                                                          max_size=3)), max_size=3))}
+        payload["message"] = {
+            **payload["message"],
+            "blocks": draw(
+                st.lists(
+                    st.one_of(
+                        st.text(max_size=5),
+                        st.dictionaries(
+                            st.sampled_from(["type", "elements", "text"]),
+                            st.one_of(
+                                st.text(max_size=5), st.integers(), st.lists(st.text(max_size=5), max_size=2)
+                            ),
+                            max_size=3,
+                        ),
+                    ),
+                    max_size=3,
+                )
+            ),
+        }
     shape = draw(st.sampled_from(["one", "one", "none", "two", "missing", "junk"]))
     if shape == "none":
         payload["actions"] = []
@@ -757,10 +1088,15 @@ def block_actions(draw, wire: Wire):
     elif shape == "missing":
         del payload["actions"]
     elif shape == "junk":
-        payload["actions"] = draw(st.one_of(st.text(max_size=10), st.lists(st.integers(), min_size=1, max_size=2)))
+        payload["actions"] = draw(
+            st.one_of(st.text(max_size=10), st.lists(st.integers(), min_size=1, max_size=2))
+        )
     if draw(st.integers(0, 3)) == 0:
-        payload["type"] = draw(st.sampled_from(["interactive_message", "view_submission", "shortcut", "",
-                                                "block_suggestion", None]))
+        payload["type"] = draw(
+            st.sampled_from(
+                ["interactive_message", "view_submission", "shortcut", "", "block_suggestion", None]
+            )
+        )
     encoded = json.dumps(payload, ensure_ascii=draw(st.booleans()))
     form = draw(st.sampled_from(["form", "form", "json", "truncated", "raw"]))
     if form == "form":
@@ -820,33 +1156,56 @@ def test_fields_of_the_wrong_json_type_crash_no_listener(wire):
     @fuzz(CASES["wrong_types"])
     @example(where_field=("click", "user"), junk=HUMAN_ID)
     @example(where_field=("event", "text"), junk=5)
-    @given(where_field=st.one_of(
-               st.tuples(st.just("click"), st.sampled_from(["user", "container", "channel", "message"])),
-               st.tuples(st.just("event"), st.sampled_from(["user", "text"]))),
-           junk=st.one_of(st.text(min_size=1, max_size=10), st.integers(min_value=1), st.floats(min_value=1),
-                          st.lists(st.text(max_size=3), min_size=1, max_size=2), st.just(True)))
+    @given(
+        where_field=st.one_of(
+            st.tuples(st.just("click"), st.sampled_from(["user", "container", "channel", "message"])),
+            st.tuples(st.just("event"), st.sampled_from(["user", "text"])),
+        ),
+        junk=st.one_of(
+            st.text(min_size=1, max_size=10),
+            st.integers(min_value=1),
+            st.floats(min_value=1),
+            st.lists(st.text(max_size=3), min_size=1, max_size=2),
+            st.just(True),
+        ),
+    )
     def case(where_field, junk):
         where, field = where_field
         mark = wire.call_mark()
         if where == "click":
-            payload = {"type": "block_actions", "user": {"id": HUMAN_ID},
-                       "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": CHANNEL_ID},
-                       "channel": {"id": CHANNEL_ID}, "message": {"ts": "1700000000.000100", "blocks": []},
-                       "response_url": wire.response_url(), "team": {"id": TEAM_ID},
-                       "actions": [{"action_id": "usecase.answer.y", "value": "junk", "type": "button"}]}
+            payload = {
+                "type": "block_actions",
+                "user": {"id": HUMAN_ID},
+                "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": CHANNEL_ID},
+                "channel": {"id": CHANNEL_ID},
+                "message": {"ts": "1700000000.000100", "blocks": []},
+                "response_url": wire.response_url(),
+                "team": {"id": TEAM_ID},
+                "actions": [{"action_id": "usecase.answer.y", "value": "junk", "type": "button"}],
+            }
             payload[field] = junk
-            answer = wire.signed(b"payload=" + quote(json.dumps(payload)).encode(), "application/x-www-form-urlencoded")
+            answer = wire.signed(
+                b"payload=" + quote(json.dumps(payload)).encode(), "application/x-www-form-urlencoded"
+            )
         else:
             ts = wire.workspace.next_ts()
-            event_ = {"type": "app_mention", "user": HUMAN_ID, "channel": CHANNEL_ID, "ts": ts, "event_ts": ts,
-                      "text": "<@U0BOT1234> we keep losing our biggest spenders"}
+            event_ = {
+                "type": "app_mention",
+                "user": HUMAN_ID,
+                "channel": CHANNEL_ID,
+                "ts": ts,
+                "event_ts": ts,
+                "text": "<@U0BOT1234> we keep losing our biggest spenders",
+            }
             event_[field] = junk
             answer = wire.signed(wire.slack.event_body(event_), "application/json")
         assert answer.status < 500, answer.describe()
         sent = wire.sent_since(mark)
         assert wire.crashes() == []
         if where == "click" and answer.status == 200:  # the clicker still hears that it expired
-            assert any(name == "response_url" and EXPIRED_TEXT in str(p.get("text")) for name, p in sent), sent
+            assert any(name == "response_url" and EXPIRED_TEXT in str(p.get("text")) for name, p in sent), (
+                sent
+            )
         wire.count("wrong_types")
 
     case()
@@ -860,16 +1219,31 @@ def test_a_feedback_click_on_junk_blocks_crashes_nothing(wire, catalog):
 
     @fuzz(30)
     @example(elements=5, kind="helpful")
-    @given(elements=st.one_of(st.none(), st.integers(), st.floats(allow_nan=False), st.booleans(),
-                              st.text(max_size=5), st.lists(st.integers(), max_size=2)),
-           kind=st.sampled_from(["helpful", "unhelpful"]))
+    @given(
+        elements=st.one_of(
+            st.none(),
+            st.integers(),
+            st.floats(allow_nan=False),
+            st.booleans(),
+            st.text(max_size=5),
+            st.lists(st.integers(), max_size=2),
+        ),
+        kind=st.sampled_from(["helpful", "unhelpful"]),
+    )
     def case(elements, kind):
-        payload = {"type": "block_actions", "user": {"id": HUMAN_ID}, "team": {"id": TEAM_ID},
-                   "container": {"type": "message", "message_ts": root.ts, "channel_id": CHANNEL_ID},
-                   "channel": {"id": CHANNEL_ID}, "response_url": wire.response_url(),
-                   "message": {**root.slack_shape(), "blocks": [{"type": "actions", "elements": elements}]},
-                   "actions": [{"action_id": f"usecase.{kind}", "value": value, "type": "button"}]}
-        answer = wire.signed(b"payload=" + quote(json.dumps(payload)).encode(), "application/x-www-form-urlencoded")
+        payload = {
+            "type": "block_actions",
+            "user": {"id": HUMAN_ID},
+            "team": {"id": TEAM_ID},
+            "container": {"type": "message", "message_ts": root.ts, "channel_id": CHANNEL_ID},
+            "channel": {"id": CHANNEL_ID},
+            "response_url": wire.response_url(),
+            "message": {**root.slack_shape(), "blocks": [{"type": "actions", "elements": elements}]},
+            "actions": [{"action_id": f"usecase.{kind}", "value": value, "type": "button"}],
+        }
+        answer = wire.signed(
+            b"payload=" + quote(json.dumps(payload)).encode(), "application/x-www-form-urlencoded"
+        )
         assert answer.status == 200, answer.describe()
         assert wire.crashes() == []
 
@@ -884,21 +1258,34 @@ def event_envelopes(draw):
     """(body, content type, slack_typed, expect_200, user id) for an Events API request."""
     slack_typed = True
     # mostly what the bot answers (mentions in a channel, DMs), some of what it must ignore
-    kind = draw(st.sampled_from(["app_mention"] * 4 + ["message"] * 4 + ["reaction_added", "app_home_opened",
-                                                                        "", "x" * 300]))
+    kind = draw(
+        st.sampled_from(
+            ["app_mention"] * 4 + ["message"] * 4 + ["reaction_added", "app_home_opened", "", "x" * 300]
+        )
+    )
     usual = DM_ID if kind == "message" else CHANNEL_ID
     channel = draw(st.sampled_from([usual] * 5 + [CHANNEL_ID, DM_ID, "C0NOPE", ""]))
     ts = f"{1700000000 + draw(st.integers(0, 10**6))}.{draw(st.integers(0, 999999)):06d}"
     user = draw(st.one_of(st.just(HUMAN_ID), ids))
-    event_: dict = {"type": kind, "user": user, "text": draw(hostile_text), "ts": ts, "channel": channel,
-                    "event_ts": ts, "team": TEAM_ID}
+    event_: dict = {
+        "type": kind,
+        "user": user,
+        "text": draw(hostile_text),
+        "ts": ts,
+        "channel": channel,
+        "event_ts": ts,
+        "team": TEAM_ID,
+    }
     if kind == "message":
         event_["channel_type"] = draw(st.sampled_from(["im"] * 5 + ["channel", "group", "mpim"]))
     if draw(st.integers(0, 3)) == 0:
         event_["thread_ts"] = draw(st.sampled_from([ts, "1.2", "", "1700000000.000001"]))
     if draw(st.integers(0, 7)) == 0:
-        event_["subtype"] = draw(st.sampled_from(["bot_message", "message_changed", "thread_broadcast",
-                                                  "file_share", "channel_join", None]))
+        event_["subtype"] = draw(
+            st.sampled_from(
+                ["bot_message", "message_changed", "thread_broadcast", "file_share", "channel_join", None]
+            )
+        )
     if draw(st.integers(0, 7)) == 0:
         event_["bot_id"] = "B0OTHER"
     for key in ("user", "text", "ts", "channel", "event_ts"):
@@ -906,15 +1293,32 @@ def event_envelopes(draw):
         if what == "drop":
             del event_[key]
         elif what == "junk":
-            event_[key] = draw(st.one_of(st.integers(), st.none(), st.lists(st.text(max_size=3), max_size=2),
-                                         st.dictionaries(st.text(max_size=3), st.text(max_size=3), max_size=2)))
+            event_[key] = draw(
+                st.one_of(
+                    st.integers(),
+                    st.none(),
+                    st.lists(st.text(max_size=3), max_size=2),
+                    st.dictionaries(st.text(max_size=3), st.text(max_size=3), max_size=2),
+                )
+            )
             slack_typed &= event_[key] is None
     envelope: dict = {
-        "token": "verification-token", "team_id": TEAM_ID, "api_app_id": APP_ID, "event": event_,
-        "type": "event_callback", "event_id": "Ev" + uuid.uuid4().hex[:12].upper(),
+        "token": "verification-token",
+        "team_id": TEAM_ID,
+        "api_app_id": APP_ID,
+        "event": event_,
+        "type": "event_callback",
+        "event_id": "Ev" + uuid.uuid4().hex[:12].upper(),
         "event_time": 1700000000,
-        "authorizations": [{"enterprise_id": None, "team_id": TEAM_ID, "user_id": "U0BOT1234",
-                            "is_bot": True, "is_enterprise_install": False}],
+        "authorizations": [
+            {
+                "enterprise_id": None,
+                "team_id": TEAM_ID,
+                "user_id": "U0BOT1234",
+                "is_bot": True,
+                "is_enterprise_install": False,
+            }
+        ],
     }
     for key in ("token", "team_id", "api_app_id", "event_id", "event_time", "authorizations"):
         what = draw(st.sampled_from(["keep"] * 18 + ["drop", "junk"]))
@@ -924,7 +1328,9 @@ def event_envelopes(draw):
             envelope[key] = draw(st.one_of(st.text(max_size=10), st.integers(), st.none()))
             slack_typed &= key in ("token", "event_id", "event_time")
     if draw(st.integers(0, 9)) == 0:
-        envelope["event"] = draw(st.one_of(st.none(), st.text(max_size=10), st.integers(), st.lists(st.integers())))
+        envelope["event"] = draw(
+            st.one_of(st.none(), st.text(max_size=10), st.integers(), st.lists(st.integers()))
+        )
         slack_typed = False
     if draw(st.integers(0, 9)) == 0:
         envelope["type"] = draw(st.sampled_from(["url_verification", "app_rate_limited", "", None, "event"]))
@@ -935,10 +1341,13 @@ def event_envelopes(draw):
         body = body[: draw(st.integers(0, len(body) - 1))]
         slack_typed = False
     # (any content type: Bolt reads a body that starts with "{" as JSON)
-    expect_200 = (slack_typed and kind in ("app_mention", "message")
-                  and isinstance(envelope.get("event"), dict)
-                  and envelope.get("type") == "event_callback"
-                  and isinstance(envelope.get("authorizations"), list))
+    expect_200 = (
+        slack_typed
+        and kind in ("app_mention", "message")
+        and isinstance(envelope.get("event"), dict)
+        and envelope.get("type") == "event_callback"
+        and isinstance(envelope.get("authorizations"), list)
+    )
     return body, content_type, slack_typed, expect_200, user
 
 
@@ -973,10 +1382,19 @@ def test_fuzzed_events_never_get_a_5xx(wire):
 # --------------------------------------------------------------------------- 3d. not objects
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
-    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(
-        st.sampled_from(["type", "event", "actions", "command", "payload", "user", "challenge", "x"]),
-        kids, max_size=4),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda kids: (
+        st.lists(kids, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["type", "event", "actions", "command", "payload", "user", "challenge", "x"]),
+            kids,
+            max_size=4,
+        )
+    ),
     max_leaves=15,
 )
 
@@ -986,9 +1404,19 @@ def test_json_that_is_not_an_object_gets_a_4xx_never_a_5xx(wire):
     `payload=`; and url_verification with any challenge."""
 
     @fuzz(CASES["not_objects"])
-    @given(value=st.one_of(st.lists(json_values, max_size=3), st.integers(), st.floats(allow_nan=False),
-                           st.text(max_size=50), st.none(), st.booleans(), json_values),
-           as_payload=st.booleans(), challenge=st.text(max_size=100))
+    @given(
+        value=st.one_of(
+            st.lists(json_values, max_size=3),
+            st.integers(),
+            st.floats(allow_nan=False),
+            st.text(max_size=50),
+            st.none(),
+            st.booleans(),
+            json_values,
+        ),
+        as_payload=st.booleans(),
+        challenge=st.text(max_size=100),
+    )
     def case(value, as_payload, challenge):
         encoded = json.dumps(value)
         if as_payload:
@@ -998,8 +1426,10 @@ def test_json_that_is_not_an_object_gets_a_4xx_never_a_5xx(wire):
         assert answer.status < 500 and answer.error is None, answer.describe()
         if not isinstance(value, dict):
             assert answer.status >= 400, f"{encoded[:100]} accepted: {answer.describe()}"
-        verification = wire.signed(json.dumps({"type": "url_verification", "token": "x",
-                                               "challenge": challenge}).encode(), "application/json")
+        verification = wire.signed(
+            json.dumps({"type": "url_verification", "token": "x", "challenge": challenge}).encode(),
+            "application/json",
+        )
         assert verification.status == 200 and json.loads(verification.body)["challenge"] == challenge
         wire.crashes()
         wire.count("not_objects")
@@ -1016,9 +1446,19 @@ def test_json_that_is_not_an_object_gets_a_4xx_never_a_5xx(wire):
 def broken_clicks(draw, wire: Wire):
     """(action_id, value): a click that must get "This prompt has expired"."""
     catalog = wire.catalog
-    how = draw(st.sampled_from(["undecodable"] * 4 + ["unknown-kind", "choice-on-flow-step",
-                                                      "flow-on-choice-step", "answer-past-the-end",
-                                                      "no-goal-yet", "bad-answer-letter"]))
+    how = draw(
+        st.sampled_from(
+            ["undecodable"] * 4
+            + [
+                "unknown-kind",
+                "choice-on-flow-step",
+                "flow-on-choice-step",
+                "answer-past-the-end",
+                "no-goal-yet",
+                "bad-answer-letter",
+            ]
+        )
+    )
     flow_kinds = ["goal.1", "answer.y", "answer.n", "answer.u", "back", "guided"]
     choice_kinds = ["pick.0", "pick.3", "others", "share", "helpful", "unhelpful"]
     if how == "undecodable":
@@ -1027,8 +1467,11 @@ def broken_clicks(draw, wire: Wire):
         assert advisor.decode(catalog, value) is None, value
         action = {"value": value}
     elif how == "unknown-kind":
-        kind = draw(st.text(st.characters(categories=["L", "N"], include_characters="_-"), max_size=20)
-                    .filter(lambda k: k not in KNOWN_KINDS))
+        kind = draw(
+            st.text(st.characters(categories=["L", "N"], include_characters="_-"), max_size=20).filter(
+                lambda k: k not in KNOWN_KINDS
+            )
+        )
         action = {"value": draw(st.one_of(real_values(catalog), broken_values(catalog)))}
     elif how == "choice-on-flow-step":
         kind = draw(st.sampled_from(flow_kinds))
@@ -1039,8 +1482,9 @@ def broken_clicks(draw, wire: Wire):
     elif how == "answer-past-the-end":
         goal = catalog.goal(draw(st.sampled_from([g.id for g in catalog.goals])))
         kind = "answer." + draw(st.sampled_from("ynu"))
-        answers = draw(st.text(alphabet="ynu", min_size=len(goal.considerations),
-                               max_size=len(goal.considerations)))
+        answers = draw(
+            st.text(alphabet="ynu", min_size=len(goal.considerations), max_size=len(goal.considerations))
+        )
         action = {"value": advisor.encode_flow(catalog, Flow(goal.id, answers))}
     elif how == "no-goal-yet":
         kind = draw(st.sampled_from(["goal.0", "answer.y", "back"]))
@@ -1062,7 +1506,8 @@ def test_a_click_with_a_broken_value_says_the_prompt_expired(wire, catalog):
     wire.slack.slash(CHANNEL_ID, "help")  # answered privately, whatever the matcher thinks
     ephemeral = wire.workspace.wait_for(
         lambda ws: next((m for m in ws.snapshot()[mark:] if m.ephemeral and m.user == ws.bot_user_id), None),
-        JOB_TIMEOUT)
+        JOB_TIMEOUT,
+    )
     assert ephemeral is not None, "no private answer to click on"
 
     @fuzz(CASES["broken_clicks"])
@@ -1110,8 +1555,12 @@ def test_usecase_text_comes_back_escaped_and_within_limits(wire):
     @fuzz(CASES["echo_slash"])
     @given(text=hostile_text, channel=st.sampled_from([CHANNEL_ID, CHANNEL_ID, DM_ID, "C0NOBOT"]))
     def case(text, channel):
-        form = _slash_form(wire, text, channel_id=channel,
-                           response_url=wire.response_url(channel if channel != "C0NOBOT" else CHANNEL_ID))
+        form = _slash_form(
+            wire,
+            text,
+            channel_id=channel,
+            response_url=wire.response_url(channel if channel != "C0NOBOT" else CHANNEL_ID),
+        )
         body = urlencode(form).encode()
         mark = wire.call_mark()
         answer = wire.signed(body, "application/x-www-form-urlencoded")
@@ -1136,15 +1585,20 @@ def test_mention_and_dm_text_comes_back_escaped_and_within_limits(wire):
     bot = wire.workspace.bot_user_id
 
     @fuzz(CASES["echo_mention"])
-    @given(text=hostile_text, where=st.sampled_from(["mention", "mention", "dm"]),
-           threaded=st.booleans())
+    @given(text=hostile_text, where=st.sampled_from(["mention", "mention", "dm"]), threaded=st.booleans())
     def case(text, where, threaded):
         channel = CHANNEL_ID if where == "mention" else DM_ID
         ts = wire.workspace.next_ts()
-        event_ = {"type": "app_mention" if where == "mention" else "message", "user": HUMAN_ID,
-                  "text": f"<@{bot}> {text}" if where == "mention" else text, "ts": ts,
-                  "channel": channel, "event_ts": ts, "team": TEAM_ID,
-                  "client_msg_id": str(uuid.uuid4())}
+        event_ = {
+            "type": "app_mention" if where == "mention" else "message",
+            "user": HUMAN_ID,
+            "text": f"<@{bot}> {text}" if where == "mention" else text,
+            "ts": ts,
+            "channel": channel,
+            "event_ts": ts,
+            "team": TEAM_ID,
+            "client_msg_id": str(uuid.uuid4()),
+        }
         if where == "dm":
             event_["channel_type"] = "im"
         if threaded:
@@ -1176,14 +1630,23 @@ def test_every_message_the_bot_can_build_for_any_text_is_escaped_and_within_limi
     conversation = Conversation(catalog, Matcher(catalog))
 
     @fuzz(CASES["builders"])
-    @given(text=hostile_text, choice=choices(catalog), others=st.lists(choices(catalog), min_size=1, max_size=3),
-           flow=flows(catalog), user=st.sampled_from([HUMAN_ID, None, "U0EVIL"]))
+    @given(
+        text=hostile_text,
+        choice=choices(catalog),
+        others=st.lists(choices(catalog), min_size=1, max_size=3),
+        flow=flows(catalog),
+        user=st.sampled_from([HUMAN_ID, None, "U0EVIL"]),
+    )
     def case(text, choice, others, flow, user):
         command = conversation.command(text, user)
         built = [
-            command.post, command.private, conversation.message(text, user).post,
+            command.post,
+            command.private,
+            conversation.message(text, user).post,
             # whatever the matcher made of the text, each way of echoing it
-            blocks.build_recommendation(catalog, choice, advisor.why(catalog, choice), shareable=False, asked_by=user, query=text),
+            blocks.build_recommendation(
+                catalog, choice, advisor.why(catalog, choice), shareable=False, asked_by=user, query=text
+            ),
             blocks.build_did_you_mean(catalog, [choice, *others], text),
             blocks.build_no_match(catalog, text),
             conversation.render(flow, user),

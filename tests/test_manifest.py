@@ -24,12 +24,24 @@ def test_the_manifest_declares_the_command_events_scopes_and_socket_mode():
     assert command["command"] == "/usecase" and command["usage_hint"]
     assert MANIFEST["features"]["bot_user"]["display_name"] == "usecase-bot"
     assert sorted(MANIFEST["settings"]["event_subscriptions"]["bot_events"]) == [
-        "app_home_opened", "app_mention", "assistant_thread_started", "message.im"]
+        "app_home_opened",
+        "app_mention",
+        "assistant_thread_started",
+        "message.im",
+    ]
     assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True
     assert MANIFEST["settings"]["socket_mode_enabled"] is True
     assert sorted(MANIFEST["oauth_config"]["scopes"]["bot"]) == sorted(
-        ["commands", "app_mentions:read", "chat:write", "im:history", "files:write", "im:write",
-         "assistant:write"])
+        [
+            "commands",
+            "app_mentions:read",
+            "chat:write",
+            "im:history",
+            "files:write",
+            "im:write",
+            "assistant:write",
+        ]
+    )
     assert MANIFEST["features"]["app_home"]["messages_tab_enabled"] is True
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
 
@@ -46,11 +58,18 @@ def test_the_message_shortcut_is_the_one_the_bot_and_the_sandbox_answer():
     from bot.sandbox.workspace import APP_SHORTCUTS
 
     shortcuts = MANIFEST["features"]["shortcuts"]
-    assert shortcuts == [{"name": home.SHORTCUT_NAME, "type": "message", "callback_id": home.SHORTCUT_CALLBACK_ID,
-                          "description": home.SHORTCUT_DESCRIPTION}]
+    assert shortcuts == [
+        {
+            "name": home.SHORTCUT_NAME,
+            "type": "message",
+            "callback_id": home.SHORTCUT_CALLBACK_ID,
+            "description": home.SHORTCUT_DESCRIPTION,
+        }
+    ]
     assert len(home.SHORTCUT_NAME) <= 24 and len(home.SHORTCUT_DESCRIPTION) <= 150
     assert [(s["type"], s["callback_id"], s["name"]) for s in APP_SHORTCUTS] == [
-        (s["type"], s["callback_id"], s["name"]) for s in shortcuts]
+        (s["type"], s["callback_id"], s["name"]) for s in shortcuts
+    ]
 
 
 def test_the_assistant_view_is_generated_from_the_catalogs_goals(catalog):
@@ -84,6 +103,9 @@ def test_manifest_check_fails_when_the_goals_change(catalog, tmp_path):
     assert manifest.main([str(copy), "--catalog", str(folder), "--check"]) == 0
     rewritten = yaml.safe_load(copy.read_text())
     assert rewritten["features"]["assistant_view"]["suggested_prompts"][0] == {
-        "title": "Advertise better", "message": "Advertise better"}
+        "title": "Advertise better",
+        "message": "Advertise better",
+    }
     assert {k: v for k, v in rewritten.items() if k != "features"} == {
-        k: v for k, v in MANIFEST.items() if k != "features"}
+        k: v for k, v in MANIFEST.items() if k != "features"
+    }

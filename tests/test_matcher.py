@@ -349,12 +349,28 @@ def test_a_clear_goal_is_confident(matcher):
     [
         ("show ads to people who abandoned checkout", "mitigate-cart-abandonment", "optimize-advertising"),
         ("retarget cart abandoners on meta", "mitigate-cart-abandonment", "optimize-advertising"),
-        ("abandoned cart email and push reminders", "mitigate-cart-abandonment", "personalize-first-conversion"),
+        (
+            "abandoned cart email and push reminders",
+            "mitigate-cart-abandonment",
+            "personalize-first-conversion",
+        ),
         ("retarget at-risk vips with paid social", "mitigate-high-value-churn", "optimize-advertising"),
-        ("email our vips before they churn", "mitigate-high-value-churn", "personalize-communications-product-experiences"),
+        (
+            "email our vips before they churn",
+            "mitigate-high-value-churn",
+            "personalize-communications-product-experiences",
+        ),
         ("lookalikes of our whales for tiktok ads", "build-high-value-lookalikes", "optimize-advertising"),
-        ("what our best customers have in common, to plan retention", "build-high-value-lookalikes", "boost-retention-upsell-cross-sell"),
-        ("in-app upsell messages", "personalize-upsell-content", "personalize-communications-product-experiences"),
+        (
+            "what our best customers have in common, to plan retention",
+            "build-high-value-lookalikes",
+            "boost-retention-upsell-cross-sell",
+        ),
+        (
+            "in-app upsell messages",
+            "personalize-upsell-content",
+            "personalize-communications-product-experiences",
+        ),
     ],
 )
 def test_goal_hint_picks_the_goal(matcher, text, use_case, goal):
@@ -497,7 +513,8 @@ def test_other_peoples_goals_stay_above_their_floors(matcher, name):
     top1, top3, reject = _figures(matcher, ROOT / "eval" / name)
     floor1, floor3, floor_reject = EVAL_FLOORS[name]
     assert top1 >= floor1 and top3 >= floor3 and reject >= floor_reject, (
-        f"{name}: top-1 {top1:.3f}, top-3 {top3:.3f}, reject {reject:.3f}")
+        f"{name}: top-1 {top1:.3f}, top-3 {top3:.3f}, reject {reject:.3f}"
+    )
 
 
 # --------------------------------------------------------------------------- the command
@@ -548,7 +565,10 @@ def test_match_command_json_lines_from_stdin():
 def test_match_command_one_query_with_limit():
     proc = subprocess.run(
         [*_command(), "match", "--json", "--limit", "1", "abandoned", "carts"],
-        capture_output=True, text=True, timeout=60, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
     )
     assert proc.returncode == 0, proc.stderr
     (line,) = proc.stdout.splitlines()

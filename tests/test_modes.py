@@ -64,15 +64,23 @@ ACK_DEADLINE = 3.0  # Slack's: an ack later than this counts as a failure
 
 
 def http_env(stand_in: SlackStandIn, **extra: str) -> dict[str, str]:
-    return clean_env(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
-                     SLACK_API_URL=stand_in.api_url, **extra)
+    return clean_env(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=stand_in.api_url,
+        **extra,
+    )
 
 
-def start_http_bot(stand_in: SlackStandIn, log_dir: Path, *extra_args: str, workers: int = 2
-                   ) -> tuple[Bot, int]:
+def start_http_bot(
+    stand_in: SlackStandIn, log_dir: Path, *extra_args: str, workers: int = 2
+) -> tuple[Bot, int]:
     port = free_port()
-    bot = Bot(["run", "--mode", "http", "--port", str(port), "--workers", str(workers), *extra_args],
-              http_env(stand_in), log_dir)
+    bot = Bot(
+        ["run", "--mode", "http", "--port", str(port), "--workers", str(workers), *extra_args],
+        http_env(stand_in),
+        log_dir,
+    )
     try:
         wait_until_healthy(bot, port)
     except BaseException:
@@ -112,7 +120,9 @@ def assert_no_crash_after_stop(bot: Bot) -> None:
 
 @pytest.fixture
 def h(http_bot, http_stand_in, catalog, request):
-    harness = HttpHarness(http_stand_in, catalog, f"http://127.0.0.1:{http_bot.port}/slack/events", SIGNING_SECRET)
+    harness = HttpHarness(
+        http_stand_in, catalog, f"http://127.0.0.1:{http_bot.port}/slack/events", SIGNING_SECRET
+    )
     logged = len(http_bot.stderr())
     failed_before = request.session.testsfailed
     yield harness
@@ -128,29 +138,42 @@ def mention(h: Harness, text: str, channel: str = CHANNEL_ID) -> tuple[Message, 
     """A person writes `text` mentioning the bot: their message, and Slack's app_mention event."""
     text = f"<@{h.workspace.bot_user_id}> {text}"
     message = h.workspace.post(channel, h.workspace.human_id, text, [])
-    event = {"type": "app_mention", "user": h.workspace.human_id, "text": text, "ts": message.ts,
-             "channel": channel, "event_ts": message.ts, "team": h.workspace.team_id,
-             "client_msg_id": str(uuid.uuid4())}
+    event = {
+        "type": "app_mention",
+        "user": h.workspace.human_id,
+        "text": text,
+        "ts": message.ts,
+        "channel": channel,
+        "event_ts": message.ts,
+        "team": h.workspace.team_id,
+        "client_msg_id": str(uuid.uuid4()),
+    }
     return message, event
 
 
 def bot_posts_in_thread(h: Harness, channel: str, thread_ts: str) -> list[dict]:
-    return [p for p in h.calls("chat.postMessage")
-            if p.get("channel") == channel and p.get("thread_ts") == thread_ts]
+    return [
+        p
+        for p in h.calls("chat.postMessage")
+        if p.get("channel") == channel and p.get("thread_ts") == thread_ts
+    ]
 
 
 def quiet_channel(h: Harness) -> str:
     """A fresh channel with the bot in it, so a test can tell its own traffic apart."""
     channel_id = "C" + uuid.uuid4().hex[:9].upper()
-    h.workspace.add_channel(channel_id, "quiet-" + channel_id.lower(),
-                            members={h.workspace.human_id, h.workspace.bot_user_id})
+    h.workspace.add_channel(
+        channel_id, "quiet-" + channel_id.lower(), members={h.workspace.human_id, h.workspace.bot_user_id}
+    )
     return channel_id
 
 
 def touches(h: Harness, channel: str) -> list:
     """Web API calls and messages that concern `channel`."""
     calls = [(m, p) for m, p in list(h.workspace.calls) if p.get("channel") == channel]
-    messages = [m for m in h.workspace.snapshot() if m.channel == channel and m.user == h.workspace.bot_user_id]
+    messages = [
+        m for m in h.workspace.snapshot() if m.channel == channel and m.user == h.workspace.bot_user_id
+    ]
     return calls + messages
 
 
@@ -211,8 +234,11 @@ def test_http_a_redelivered_event_is_answered_once_across_workers(h, http_bot):
 
     def deliver(attempt: int):
         # the first delivery, and Slack's retries of it (same body, same event_id)
-        extra = {} if attempt == 0 else {"x-slack-retry-num": str(min(attempt, 3)),
-                                         "x-slack-retry-reason": "http_timeout"}
+        extra = (
+            {}
+            if attempt == 0
+            else {"x-slack-retry-num": str(min(attempt, 3)), "x-slack-retry-reason": "http_timeout"}
+        )
         return h.slack.signed(body, "application/json", extra_headers=extra)
 
     wait_for_workers(http_bot)  # both booted, so both take a share of the deliveries
@@ -248,7 +274,7 @@ def answer_fresh_mentions(h: HttpHarness, count: int = 10) -> None:
         results = list(pool.map(lambda s: h.slack.signed(s[2], "application/json"), sent))
     assert all(r.status == 200 for r in results), results
     for channel, message, _ in sent:
-        assert wait_for(lambda: bot_posts_in_thread(h, channel, message.ts)), f"no reply in {channel}"
+        assert wait_for(lambda: bot_posts_in_thread(h, channel, message.ts)), f"no reply in {channel}"  # noqa: B023 - waited on at once
 
 
 REFUSALS = [
@@ -322,13 +348,16 @@ def test_http_unsigned_or_badly_signed_requests_are_refused_without_touching_sla
     assert [GOAL_CHOOSER in m.text for m in posted] == [True], [m.text for m in posted]
 
 
-@pytest.mark.parametrize("body,content_type", [
-    (b"payload=not-json", "application/x-www-form-urlencoded"),
-    (b"payload=%7B%22type%22%3A", "application/x-www-form-urlencoded"),  # truncated JSON
-    (b"{not json", "application/json"),
-    (b"\xff\xfe\xfa binary", "application/json"),
-    (b"\xff\xfe\xfa binary", "application/x-www-form-urlencoded"),
-])
+@pytest.mark.parametrize(
+    "body,content_type",
+    [
+        (b"payload=not-json", "application/x-www-form-urlencoded"),
+        (b"payload=%7B%22type%22%3A", "application/x-www-form-urlencoded"),  # truncated JSON
+        (b"{not json", "application/json"),
+        (b"\xff\xfe\xfa binary", "application/json"),
+        (b"\xff\xfe\xfa binary", "application/x-www-form-urlencoded"),
+    ],
+)
 def test_http_signed_but_malformed_bodies_get_400(h, body, content_type):
     status, answer = h.post_raw(body, _signed_headers(h, body, content_type))
     assert status == 400, (status, answer)
@@ -397,8 +426,9 @@ def test_http_sigterm_stops_master_and_workers_cleanly(tmp_path, catalog):
         assert code == 0, bot.describe()
         # a graceful stop: the work under way was finished, not dropped
         h.wait_for_message(GOAL_CHOOSER, after=mark, timeout=1.0)
-        assert wait_for(lambda: not any(Path(f"/proc/{w}").exists() for w in workers), timeout=10), \
+        assert wait_for(lambda: not any(Path(f"/proc/{w}").exists() for w in workers), timeout=10), (
             f"workers {workers} outlived their master"
+        )
         assert "Traceback" not in bot.stderr(), bot.stderr()
         with socket.socket() as s:  # the port is free again
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -414,8 +444,11 @@ def test_http_host_option_chooses_the_listening_address(http_stand_in, tmp_path,
         pytest.skip("no IPv6 loopback here")
     port = free_port()
     url_host = f"[{host}]" if ":" in host else host
-    bot = Bot(["run", "--mode", "http", "--host", host, "--port", str(port), "--workers", "1"],
-              http_env(http_stand_in), tmp_path)
+    bot = Bot(
+        ["run", "--mode", "http", "--host", host, "--port", str(port), "--workers", "1"],
+        http_env(http_stand_in),
+        tmp_path,
+    )
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while True:
@@ -519,7 +552,8 @@ def test_socket_mode_slash_command_acks_then_posts_and_a_click_continues(sh):
     command = envelope("slash_commands", command_payload(sh, ""))
     sh.server.send(command)
     assert sh.server.ack_for(command["envelope_id"], timeout=ACK_DEADLINE + WAIT) == {
-        "envelope_id": command["envelope_id"]}
+        "envelope_id": command["envelope_id"]
+    }
     root = sh.wait_for_message(GOAL_CHOOSER, after=mark, timeout=WAIT)
     assert root.thread_ts is None and not root.ephemeral
 
@@ -563,7 +597,9 @@ def test_socket_mode_a_retried_event_is_answered_once(sh):
     first = envelope("events_api", event_payload(sh, event, event_id))
     sh.server.send(first)
     assert sh.server.ack_for(first["envelope_id"]) == {"envelope_id": first["envelope_id"]}
-    retry = envelope("events_api", event_payload(sh, event, event_id), retry_attempt=1, retry_reason="timeout")
+    retry = envelope(
+        "events_api", event_payload(sh, event, event_id), retry_attempt=1, retry_reason="timeout"
+    )
     sh.server.send(retry)
     assert sh.server.ack_for(retry["envelope_id"]) == {"envelope_id": retry["envelope_id"]}
 
@@ -585,8 +621,15 @@ def run_expecting_operator_error(env: dict[str, str], *args: str) -> str:
     """Run `usecase-bot run ARGS`; it must exit 2 at once with one line on stderr. Returns the line."""
     if not any(a.startswith("--port") for a in args) and "PORT" not in env:
         args = (*args, "--port", str(free_port()))  # if it wrongly starts, it must not take port 3000
-    proc = subprocess.Popen([USECASE_BOT, "run", *args], env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [USECASE_BOT, "run", *args],
+        env=env,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         out, err = proc.communicate(timeout=EXIT_TIMEOUT)
     except subprocess.TimeoutExpired:
@@ -609,8 +652,20 @@ def run_expecting_operator_error(env: dict[str, str], *args: str) -> str:
 
 def says_what_to_do(line: str) -> bool:
     """Besides naming the problem, the line tells the operator what to do about it."""
-    advice = ("set ", "use ", "copy ", "choose ", "check", "run ", "unset", "fix", "reinstall",
-              "needs", "must be", "should")
+    advice = (
+        "set ",
+        "use ",
+        "copy ",
+        "choose ",
+        "check",
+        "run ",
+        "unset",
+        "fix",
+        "reinstall",
+        "needs",
+        "must be",
+        "should",
+    )
     return any(word in line.lower() for word in advice)
 
 
@@ -622,42 +677,82 @@ def refusing_stand_in():
     server.stop()
 
 
-@pytest.mark.parametrize("env_vars,args,names", [
-    ({"SLACK_BOT_TOKEN": "abc", "SLACK_SIGNING_SECRET": SIGNING_SECRET}, (), "SLACK_BOT_TOKEN"),
-    ({"SLACK_BOT_TOKEN": "xoxp-user-token", "SLACK_SIGNING_SECRET": SIGNING_SECRET}, (), "SLACK_BOT_TOKEN"),
-    ({"SLACK_BOT_TOKEN": "abc", "SLACK_APP_TOKEN": APP_TOKEN}, ("--mode", "socket"), "SLACK_BOT_TOKEN"),
-    ({"SLACK_APP_TOKEN": BOT_TOKEN, "SLACK_BOT_TOKEN": BOT_TOKEN}, (), "SLACK_APP_TOKEN"),
-    ({"SLACK_APP_TOKEN": "xoxb-not-an-app-token"}, ("--mode", "socket"), "SLACK_APP_TOKEN"),
-    ({"SLACK_BOT_TOKEN": BOT_TOKEN}, (), "SLACK_SIGNING_SECRET"),
-    ({"SLACK_BOT_TOKEN": BOT_TOKEN}, (), "SLACK_APP_TOKEN"),
-    ({"SLACK_SIGNING_SECRET": SIGNING_SECRET}, (), "SLACK_BOT_TOKEN"),
-    ({"SLACK_APP_TOKEN": APP_TOKEN}, (), "SLACK_BOT_TOKEN"),
-    ({"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": "not a secret!"}, (), "SLACK_SIGNING_SECRET"),
-    ({"SLACK_BOT_TOKEN": BOT_TOKEN}, ("--mode", "http"), "SLACK_SIGNING_SECRET"),
-    ({"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET}, ("--mode", "socket"),
-     "SLACK_APP_TOKEN"),
-    ({"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": "not-a-url"},
-     (), "SLACK_API_URL"),
-    ({"SLACK_APP_TOKEN": APP_TOKEN, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": "ftp://slack.com/api/"},
-     (), "SLACK_API_URL"),
-], ids=["bot-token-abc", "bot-token-user-token", "bot-token-abc-socket", "app-token-is-a-bot-token",
-        "app-token-malformed", "bot-token-alone-names-secret", "bot-token-alone-names-app-token",
-        "secret-alone", "app-token-alone", "secret-malformed", "http-without-secret",
-        "socket-without-app-token", "api-url-not-a-url", "api-url-ftp"])
+@pytest.mark.parametrize(
+    "env_vars,args,names",
+    [
+        ({"SLACK_BOT_TOKEN": "abc", "SLACK_SIGNING_SECRET": SIGNING_SECRET}, (), "SLACK_BOT_TOKEN"),
+        (
+            {"SLACK_BOT_TOKEN": "xoxp-user-token", "SLACK_SIGNING_SECRET": SIGNING_SECRET},
+            (),
+            "SLACK_BOT_TOKEN",
+        ),
+        ({"SLACK_BOT_TOKEN": "abc", "SLACK_APP_TOKEN": APP_TOKEN}, ("--mode", "socket"), "SLACK_BOT_TOKEN"),
+        ({"SLACK_APP_TOKEN": BOT_TOKEN, "SLACK_BOT_TOKEN": BOT_TOKEN}, (), "SLACK_APP_TOKEN"),
+        ({"SLACK_APP_TOKEN": "xoxb-not-an-app-token"}, ("--mode", "socket"), "SLACK_APP_TOKEN"),
+        ({"SLACK_BOT_TOKEN": BOT_TOKEN}, (), "SLACK_SIGNING_SECRET"),
+        ({"SLACK_BOT_TOKEN": BOT_TOKEN}, (), "SLACK_APP_TOKEN"),
+        ({"SLACK_SIGNING_SECRET": SIGNING_SECRET}, (), "SLACK_BOT_TOKEN"),
+        ({"SLACK_APP_TOKEN": APP_TOKEN}, (), "SLACK_BOT_TOKEN"),
+        ({"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": "not a secret!"}, (), "SLACK_SIGNING_SECRET"),
+        ({"SLACK_BOT_TOKEN": BOT_TOKEN}, ("--mode", "http"), "SLACK_SIGNING_SECRET"),
+        (
+            {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET},
+            ("--mode", "socket"),
+            "SLACK_APP_TOKEN",
+        ),
+        (
+            {
+                "SLACK_BOT_TOKEN": BOT_TOKEN,
+                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                "SLACK_API_URL": "not-a-url",
+            },
+            (),
+            "SLACK_API_URL",
+        ),
+        (
+            {
+                "SLACK_APP_TOKEN": APP_TOKEN,
+                "SLACK_BOT_TOKEN": BOT_TOKEN,
+                "SLACK_API_URL": "ftp://slack.com/api/",
+            },
+            (),
+            "SLACK_API_URL",
+        ),
+    ],
+    ids=[
+        "bot-token-abc",
+        "bot-token-user-token",
+        "bot-token-abc-socket",
+        "app-token-is-a-bot-token",
+        "app-token-malformed",
+        "bot-token-alone-names-secret",
+        "bot-token-alone-names-app-token",
+        "secret-alone",
+        "app-token-alone",
+        "secret-malformed",
+        "http-without-secret",
+        "socket-without-app-token",
+        "api-url-not-a-url",
+        "api-url-ftp",
+    ],
+)
 def test_malformed_or_missing_settings_fail_fast(env_vars, args, names):
     line = run_expecting_operator_error(clean_env(**env_vars), *args)
     assert names in line, line
     assert says_what_to_do(line), line
 
 
-@pytest.mark.parametrize("port_env,args", [
-    ("abc", ()),
-    ("70000", ()),
-    ("0", ()),
-    ("-1", ()),
-    (None, ("--port", "70000")),
-    (None, ("--port", "0")),
-])
+@pytest.mark.parametrize(
+    "port_env,args",
+    [
+        ("abc", ()),
+        ("70000", ()),
+        ("0", ()),
+        ("-1", ()),
+        (None, ("--port", "70000")),
+        (None, ("--port", "0")),
+    ],
+)
 def test_bad_port_fails_fast(refusing_stand_in, port_env, args):
     env = http_env(refusing_stand_in, **({"PORT": port_env} if port_env is not None else {}))
     line = run_expecting_operator_error(env, *args)
@@ -694,7 +789,9 @@ def test_a_broken_catalog_fails_fast_naming_file_and_line(refusing_stand_in, tmp
     shutil.copytree(ROOT / "catalog", broken)
     target = sorted(broken.glob("*.yml"))[0]
     lines = target.read_text().splitlines(keepends=True)
-    index = next(i for i, text in enumerate(lines) if text.rstrip().endswith(":") and not text.lstrip().startswith("#"))
+    index = next(
+        i for i, text in enumerate(lines) if text.rstrip().endswith(":") and not text.lstrip().startswith("#")
+    )
     lines[index] = lines[index].rstrip("\n") + " broken: here\n"  # `key: broken: here` is not YAML
     target.write_text("".join(lines))
 
@@ -715,8 +812,13 @@ def test_a_token_slack_refuses_fails_fast(mode, tmp_path):
     stand_in = start_stand_in()
     try:
         stand_in.api.fail("auth.test", error="invalid_auth", times=5)
-        env = (http_env(stand_in) if mode == "http" else
-               clean_env(SLACK_APP_TOKEN=APP_TOKEN, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=stand_in.api_url))
+        env = (
+            http_env(stand_in)
+            if mode == "http"
+            else clean_env(
+                SLACK_APP_TOKEN=APP_TOKEN, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=stand_in.api_url
+            )
+        )
         line = run_expecting_operator_error(env, "--mode", mode)
         assert "SLACK_BOT_TOKEN" in line and "invalid_auth" in line, line
         assert says_what_to_do(line), line
@@ -734,8 +836,14 @@ def test_an_unreachable_api_url_fails_fast():
 
 
 def test_an_unknown_mode_is_refused_by_the_cli():
-    proc = subprocess.run([USECASE_BOT, "run", "--mode", "lambda"], env=clean_env(), cwd=ROOT,
-                          capture_output=True, text=True, timeout=EXIT_TIMEOUT)
+    proc = subprocess.run(
+        [USECASE_BOT, "run", "--mode", "lambda"],
+        env=clean_env(),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=EXIT_TIMEOUT,
+    )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "lambda" in proc.stderr
 
@@ -770,37 +878,53 @@ def test_auto_with_signing_secret_and_bot_token_is_http():
 
 
 def test_blank_values_count_as_unset():
-    env = {"SLACK_APP_TOKEN": "  ", "SLACK_BOT_TOKEN": "", "SLACK_SIGNING_SECRET": " ", "PORT": " ",
-           "SLACK_API_URL": ""}
+    env = {
+        "SLACK_APP_TOKEN": "  ",
+        "SLACK_BOT_TOKEN": "",
+        "SLACK_SIGNING_SECRET": " ",
+        "PORT": " ",
+        "SLACK_API_URL": "",
+    }
     settings = load_settings(env)
-    assert settings.mode == "sandbox" and settings.port == DEFAULT_PORT and settings.api_url == DEFAULT_API_URL
+    assert (
+        settings.mode == "sandbox" and settings.port == DEFAULT_PORT and settings.api_url == DEFAULT_API_URL
+    )
 
 
 def test_values_are_trimmed():
-    settings = load_settings({"SLACK_SIGNING_SECRET": f" {SIGNING_SECRET}\n", "SLACK_BOT_TOKEN": f"{BOT_TOKEN} "})
-    assert settings.mode == "http" and settings.bot_token == BOT_TOKEN and settings.signing_secret == SIGNING_SECRET
+    settings = load_settings(
+        {"SLACK_SIGNING_SECRET": f" {SIGNING_SECRET}\n", "SLACK_BOT_TOKEN": f"{BOT_TOKEN} "}
+    )
+    assert (
+        settings.mode == "http"
+        and settings.bot_token == BOT_TOKEN
+        and settings.signing_secret == SIGNING_SECRET
+    )
 
 
-@pytest.mark.parametrize("env,mode,names", [
-    ({"SLACK_BOT_TOKEN": BOT_TOKEN}, "auto", ("SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET")),
-    ({"SLACK_SIGNING_SECRET": SIGNING_SECRET}, "auto", ("SLACK_BOT_TOKEN",)),
-    ({"SLACK_APP_TOKEN": APP_TOKEN}, "auto", ("SLACK_BOT_TOKEN",)),
-    ({}, "socket", ("SLACK_APP_TOKEN",)),
-    ({}, "http", ("SLACK_SIGNING_SECRET",)),
-    ({"SLACK_SIGNING_SECRET": SIGNING_SECRET}, "http", ("SLACK_BOT_TOKEN",)),
-    ({"SLACK_APP_TOKEN": APP_TOKEN}, "http", ("SLACK_SIGNING_SECRET",)),
-    ({"SLACK_BOT_TOKEN": "abc"}, "auto", ("SLACK_BOT_TOKEN",)),
-    ({"SLACK_BOT_TOKEN": "xoxb-has spaces"}, "auto", ("SLACK_BOT_TOKEN",)),
-    ({"SLACK_APP_TOKEN": "xoxb-1-2"}, "auto", ("SLACK_APP_TOKEN",)),
-    ({"SLACK_SIGNING_SECRET": "short"}, "auto", ("SLACK_SIGNING_SECRET",)),
-    ({"SLACK_API_URL": "not-a-url"}, "sandbox", ("SLACK_API_URL",)),
-    ({"SLACK_API_URL": "http://"}, "sandbox", ("SLACK_API_URL",)),
-    ({"PORT": "abc"}, "sandbox", ("PORT",)),
-    ({"PORT": "70000"}, "sandbox", ("PORT",)),
-    ({"PORT": "0"}, "sandbox", ("PORT",)),
-    ({"WEB_CONCURRENCY": "many"}, "sandbox", ("WEB_CONCURRENCY",)),
-    ({}, "lambda", ("lambda",)),
-])
+@pytest.mark.parametrize(
+    "env,mode,names",
+    [
+        ({"SLACK_BOT_TOKEN": BOT_TOKEN}, "auto", ("SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET")),
+        ({"SLACK_SIGNING_SECRET": SIGNING_SECRET}, "auto", ("SLACK_BOT_TOKEN",)),
+        ({"SLACK_APP_TOKEN": APP_TOKEN}, "auto", ("SLACK_BOT_TOKEN",)),
+        ({}, "socket", ("SLACK_APP_TOKEN",)),
+        ({}, "http", ("SLACK_SIGNING_SECRET",)),
+        ({"SLACK_SIGNING_SECRET": SIGNING_SECRET}, "http", ("SLACK_BOT_TOKEN",)),
+        ({"SLACK_APP_TOKEN": APP_TOKEN}, "http", ("SLACK_SIGNING_SECRET",)),
+        ({"SLACK_BOT_TOKEN": "abc"}, "auto", ("SLACK_BOT_TOKEN",)),
+        ({"SLACK_BOT_TOKEN": "xoxb-has spaces"}, "auto", ("SLACK_BOT_TOKEN",)),
+        ({"SLACK_APP_TOKEN": "xoxb-1-2"}, "auto", ("SLACK_APP_TOKEN",)),
+        ({"SLACK_SIGNING_SECRET": "short"}, "auto", ("SLACK_SIGNING_SECRET",)),
+        ({"SLACK_API_URL": "not-a-url"}, "sandbox", ("SLACK_API_URL",)),
+        ({"SLACK_API_URL": "http://"}, "sandbox", ("SLACK_API_URL",)),
+        ({"PORT": "abc"}, "sandbox", ("PORT",)),
+        ({"PORT": "70000"}, "sandbox", ("PORT",)),
+        ({"PORT": "0"}, "sandbox", ("PORT",)),
+        ({"WEB_CONCURRENCY": "many"}, "sandbox", ("WEB_CONCURRENCY",)),
+        ({}, "lambda", ("lambda",)),
+    ],
+)
 def test_settings_errors_name_the_variable(env, mode, names):
     with pytest.raises(SettingsError) as info:
         load_settings(env, mode=mode)
@@ -817,8 +941,13 @@ def test_explicit_mode_overrides_auto():
 
 
 def test_port_host_workers_and_api_url():
-    env = {"SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_BOT_TOKEN": BOT_TOKEN, "PORT": "8080",
-           "SLACK_API_URL": "http://127.0.0.1:9999/api", "WEB_CONCURRENCY": "3"}
+    env = {
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "PORT": "8080",
+        "SLACK_API_URL": "http://127.0.0.1:9999/api",
+        "WEB_CONCURRENCY": "3",
+    }
     settings = load_settings(env)
     assert settings.port == 8080 and settings.workers == 3
     assert settings.api_url == "http://127.0.0.1:9999/api/"  # WebClient joins method names onto it

@@ -23,9 +23,12 @@ def test_every_row_gets_its_goals_section_and_tools_for_exactly_its_destination_
 
 
 def test_the_tools_follow_the_goal_when_a_use_case_serves_several(catalog):
-    shared = next(uc for uc in catalog.use_cases.values()
-                  if len({fit.destinations for fit in uc.goals.values()}) > 1)
-    kinds = {goal_id: [kind for kind, _ in advice(catalog, shared.id, goal_id).tools] for goal_id in shared.goals}
+    shared = next(
+        uc for uc in catalog.use_cases.values() if len({fit.destinations for fit in uc.goals.values()}) > 1
+    )
+    kinds = {
+        goal_id: [kind for kind, _ in advice(catalog, shared.id, goal_id).tools] for goal_id in shared.goals
+    }
     assert len({tuple(k) for k in kinds.values()}) > 1
     sections = {advice(catalog, shared.id, goal_id).docs_url for goal_id in shared.goals}
     assert len(sections) == len(shared.goals)
@@ -43,8 +46,9 @@ def test_add_ons_come_with_why_and_only_for_the_use_cases_listed(catalog):
 
 
 def test_a_catalog_without_next_steps_data_falls_back_to_the_use_cases_own_link(catalog):
-    bare = dataclasses.replace(catalog, next_steps=None,
-                               guide=dataclasses.replace(catalog.guide, onboarding=None))
+    bare = dataclasses.replace(
+        catalog, next_steps=None, guide=dataclasses.replace(catalog.guide, onboarding=None)
+    )
     row = catalog.rows()[0]
     a = advice(bare, row.use_case.id, row.goal.id)
     assert a.docs_url == row.use_case.docs_url

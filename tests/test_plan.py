@@ -22,7 +22,7 @@ import jsonschema
 import pytest
 
 from bot import cli, plan
-from bot.catalog import Event, Property, load_catalog
+from bot.catalog import Property, load_catalog
 from tests.support.segment_api_standin import SegmentAPIStandIn
 
 CATALOG = load_catalog()
@@ -53,15 +53,28 @@ AWKWARD_NAME = 'Order "Big" $total \\ Köln'
 def awkward_plan() -> plan.Plan:
     base = CATALOG.events["Order Completed"]
     event = dataclasses.replace(
-        base, name=AWKWARD_NAME,
-        property_facts=base.property_facts + (
-            Property(name="note", type="string", description="a note", example_json=json.dumps('say "hi" ${x} \\ \n')),),
-        properties=base.properties + ("note",))
+        base,
+        name=AWKWARD_NAME,
+        property_facts=base.property_facts
+        + (
+            Property(
+                name="note",
+                type="string",
+                description="a note",
+                example_json=json.dumps('say "hi" ${x} \\ \n'),
+            ),
+        ),
+        properties=base.properties + ("note",),
+    )
     events = dict(CATALOG.events, **{AWKWARD_NAME: event})
-    use_case = dataclasses.replace(CATALOG.use_case("mitigate-high-value-churn"),
-                                   events=(AWKWARD_NAME, "Install Attributed"))
-    catalog = dataclasses.replace(CATALOG, events=MappingProxyType(events),
-                                  use_cases=MappingProxyType(dict(CATALOG.use_cases, **{use_case.id: use_case})))
+    use_case = dataclasses.replace(
+        CATALOG.use_case("mitigate-high-value-churn"), events=(AWKWARD_NAME, "Install Attributed")
+    )
+    catalog = dataclasses.replace(
+        CATALOG,
+        events=MappingProxyType(events),
+        use_cases=MappingProxyType(dict(CATALOG.use_cases, **{use_case.id: use_case})),
+    )
     return plan.build_plan(catalog, use_case.id)
 
 
@@ -91,8 +104,13 @@ def test_every_rule_is_valid_draft_07_and_accepts_the_values_the_code_sends(use_
     for r, event in zip(plan.protocols(p)["rules"], p.events):
         jsonschema.Draft7Validator.check_schema(r["jsonSchema"])
         validator = jsonschema.Draft7Validator(r["jsonSchema"])
-        call = {"type": "track", "event": event.name, "properties": plan.example_properties(event),
-                "context": {}, "traits": {}}
+        call = {
+            "type": "track",
+            "event": event.name,
+            "properties": plan.example_properties(event),
+            "context": {},
+            "traits": {},
+        }
         assert not list(validator.iter_errors(call)), (event.name, list(validator.iter_errors(call)))
 
 
@@ -100,8 +118,9 @@ def test_a_rule_rejects_a_value_of_the_wrong_type():
     p = the_plan("mitigate-high-value-churn")
     (r,) = plan.protocols(p)["rules"]
     validator = jsonschema.Draft7Validator(r["jsonSchema"])
-    wrong = dict(plan.example_properties(p.events[0]), total="27.50",
-                 products=[{"product_id": "x", "price": "cheap"}])
+    wrong = dict(
+        plan.example_properties(p.events[0]), total="27.50", products=[{"product_id": "x", "price": "cheap"}]
+    )
     messages = sorted(e.message for e in validator.iter_errors({"properties": wrong}))
     assert messages == ["'27.50' is not of type 'number'", "'cheap' is not of type 'number'"]
 
@@ -127,7 +146,9 @@ def test_a_rule_names_the_spec_page_and_the_properties_no_spec_defines():
 def test_a_required_property_in_the_catalog_is_required_in_the_rule():
     base = CATALOG.events["Signed Up"]
     facts = (dataclasses.replace(base.property_facts[0], required=True),) + base.property_facts[1:]
-    p = plan.Plan(CATALOG.use_case("accelerate-signup"), None, (dataclasses.replace(base, property_facts=facts),))
+    p = plan.Plan(
+        CATALOG.use_case("accelerate-signup"), None, (dataclasses.replace(base, property_facts=facts),)
+    )
     (r,) = plan.protocols(p)["rules"]
     assert r["jsonSchema"]["properties"]["properties"]["required"] == ["first_name"]
     assert "Required, as Segment's docs say: first_name." in r["jsonSchema"]["description"]
@@ -199,13 +220,17 @@ exports.Analytics = class { constructor(o) { this.o = o; }
 def run_node(tmp_path: Path, source: str, fmt: str) -> list:
     script = tmp_path / f"plan-{fmt}.js"
     if fmt == "js":
-        script.write_text(STUB_BROWSER + source + "\nconsole.log(JSON.stringify(__calls));\n", encoding="utf-8")
+        script.write_text(
+            STUB_BROWSER + source + "\nconsole.log(JSON.stringify(__calls));\n", encoding="utf-8"
+        )
     else:
         module = tmp_path / "node_modules" / "@segment" / "analytics-node"
         module.mkdir(parents=True, exist_ok=True)
         (module / "index.js").write_text(STUB_NODE_MODULE, encoding="utf-8")
-        script.write_text("globalThis.__calls = [];\n" + source + "\nconsole.log(JSON.stringify(__calls));\n",
-                          encoding="utf-8")
+        script.write_text(
+            "globalThis.__calls = [];\n" + source + "\nconsole.log(JSON.stringify(__calls));\n",
+            encoding="utf-8",
+        )
     plain = tmp_path / f"as-printed-{fmt}.js"
     plain.write_text(source, encoding="utf-8")
     check = subprocess.run([NODE, "--check", str(plain)], capture_output=True, text=True, timeout=60)
@@ -218,7 +243,9 @@ def run_node(tmp_path: Path, source: str, fmt: str) -> list:
 @pytest.mark.skipif(NODE is None, reason="node is not installed: the JavaScript is not checked")
 @pytest.mark.parametrize("fmt", ["js", "node"])
 @pytest.mark.parametrize("use_case_id", USE_CASES)
-def test_javascript_passes_node_check_and_sends_each_event_with_the_example_values(tmp_path, fmt, use_case_id):
+def test_javascript_passes_node_check_and_sends_each_event_with_the_example_values(
+    tmp_path, fmt, use_case_id
+):
     p = the_plan(use_case_id)
     calls = run_node(tmp_path, plan.render(p, fmt), fmt)
     assert [c[0] for c in calls] == [e.name for e in p.events]
@@ -229,6 +256,7 @@ def test_javascript_passes_node_check_and_sends_each_event_with_the_example_valu
 
 
 # --- Swift and Kotlin: no compiler here, so a structural check plus reading the values back.
+
 
 def strip_strings_and_comments(source: str) -> str:
     """The source with string literals emptied and // comments removed (for bracket counting)."""
@@ -271,10 +299,10 @@ def decode_string(literal: str, lang: str) -> str:
         nxt = body[i + 1]
         if nxt == "u" and lang == "swift":
             end = body.index("}", i)
-            out.append(chr(int(body[i + 3:end], 16)))
+            out.append(chr(int(body[i + 3 : end], 16)))
             i = end + 1
         elif nxt == "u":
-            out.append(chr(int(body[i + 2:i + 6], 16)))
+            out.append(chr(int(body[i + 2 : i + 6], 16)))
             i += 6
         else:
             out.append({"n": "\n", "r": "\r", "t": "\t", "b": "\b"}.get(nxt, nxt))
@@ -288,15 +316,17 @@ STRING = r'"(?:[^"\\]|\\.)*"'
 class SwiftLiteral:
     """Reads back the dictionary and array literals plan.py writes for Swift."""
 
-    TOKEN = re.compile(rf"\s*(?:(?P<c>//[^\n]*)|(?P<s>{STRING})|(?P<n>-?\d+(?:\.\d+)?)|(?P<b>true|false)"
-                       r"|(?P<cast> as \[String: Any\]| as \[Any\])|(?P<p>\[:\]|[\[\]:,]))")
+    TOKEN = re.compile(
+        rf"\s*(?:(?P<c>//[^\n]*)|(?P<s>{STRING})|(?P<n>-?\d+(?:\.\d+)?)|(?P<b>true|false)"
+        r"|(?P<cast> as \[String: Any\]| as \[Any\])|(?P<p>\[:\]|[\[\]:,]))"
+    )
 
     def __init__(self, text: str):
         self.tokens = []
         pos = 0
         while text[pos:].strip():
             m = self.TOKEN.match(text, pos)
-            assert m, f"unexpected Swift at {text[pos:pos + 40]!r}"
+            assert m, f"unexpected Swift at {text[pos : pos + 40]!r}"
             if m.lastgroup != "c":  # a comment
                 self.tokens.append((m.lastgroup, m.group(m.lastgroup)))
             pos = m.end()
@@ -344,8 +374,8 @@ def swift_calls(source: str) -> list[tuple[str, dict | None]]:
             assert source[m.end()] == ")"
             calls.append((name, None))
             continue
-        rest = source[m.end():]
-        reader = SwiftLiteral(rest[:_matching(rest)])
+        rest = source[m.end() :]
+        reader = SwiftLiteral(rest[: _matching(rest)])
         calls.append((name, reader.value()))
         assert reader.i == len(reader.tokens)
     return calls
@@ -397,7 +427,7 @@ def kotlin_calls(source: str) -> list[tuple[str, dict | None]]:
         if m:
             top[decode_string(m[1], "kotlin")] = kotlin_scalar(m[2])
             continue
-        m = re.fullmatch(rf"add\((.+)\)", line)
+        m = re.fullmatch(r"add\((.+)\)", line)
         if m:
             top.append(kotlin_scalar(m[1]))
             continue
@@ -449,8 +479,12 @@ def test_kotlin_is_balanced_and_calls_track_once_per_event_with_the_example_valu
     for (_, props), event in zip(calls, p.events):
         assert (props or {}) == plan.example_properties(event)
     imported = set(re.findall(r"^import kotlinx\.serialization\.json\.(\w+)$", source, flags=re.M))
-    used = set(re.findall(r"\b(buildJsonObject|putJsonObject|putJsonArray|addJsonObject|addJsonArray|put|add)\b[ (]",
-                          source.split("fun trackPlan", 1)[1]))
+    used = set(
+        re.findall(
+            r"\b(buildJsonObject|putJsonObject|putJsonArray|addJsonObject|addJsonArray|put|add)\b[ (]",
+            source.split("fun trackPlan", 1)[1],
+        )
+    )
     assert used <= imported, used - imported
     assert "import com.segment.analytics.kotlin.core.Analytics" in source
 
@@ -459,8 +493,13 @@ def test_awkward_event_names_survive_python_and_javascript(tmp_path, monkeypatch
     p = awkward_plan()
     source = plan.render(p, "python")
     tree = ast.parse(source)
-    events = [kw.value.value for node in ast.walk(tree) if isinstance(node, ast.Call)
-              for kw in node.keywords if kw.arg == "event"]
+    events = [
+        kw.value.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        for kw in node.keywords
+        if kw.arg == "event"
+    ]
     assert events == [AWKWARD_NAME, "Install Attributed"]
     if NODE is not None:
         for fmt in ("js", "node"):
@@ -471,8 +510,11 @@ def test_awkward_event_names_survive_python_and_javascript(tmp_path, monkeypatch
 
 def test_placeholders_are_marked_and_spec_examples_are_not():
     source = plan.render(the_plan("mitigate-high-value-churn"), "js")
-    lines = {re.match(r'\s*"(\w+)"', line)[1]: line for line in source.splitlines()
-             if re.match(r'\s*"\w+": ', line)}
+    lines = {
+        re.match(r'\s*"(\w+)"', line)[1]: line
+        for line in source.splitlines()
+        if re.match(r'\s*"\w+": ', line)
+    }
     assert lines["num_items"].endswith("// placeholder")  # no Spec example: num_items is defined nowhere
     assert '"order_id": "50314b8e9bcf000000000000",' == lines["order_id"].strip()  # the Spec's example
 
@@ -481,8 +523,10 @@ def test_an_event_the_reference_lists_no_properties_for_is_tracked_bare_and_says
     p = the_plan("build-lookalikes-for-app-install")
     for fmt in plan.CODE_FORMATS:
         source = plan.render(p, fmt)
-        assert "Install Attributed: the Reference lists none" in source or \
-               "properties: the Reference lists none" in source, fmt
+        assert (
+            "Install Attributed: the Reference lists none" in source
+            or "properties: the Reference lists none" in source
+        ), fmt
 
 
 # =========================================================================== errors
@@ -530,21 +574,34 @@ def test_plan_prints_the_protocols_rules_by_default(capsys, env):
 
 @pytest.mark.parametrize("fmt", plan.FORMATS)
 def test_plan_prints_each_format_with_a_goal(capsys, env, fmt):
-    code, out, err = run_cli(capsys, "plan", "personalize-winback", "--goal", "boost-retention-upsell-cross-sell",
-                             "--format", fmt)
+    code, out, err = run_cli(
+        capsys, "plan", "personalize-winback", "--goal", "boost-retention-upsell-cross-sell", "--format", fmt
+    )
     assert (code, err) == (0, "")
     assert out == plan.render(the_plan("personalize-winback", "boost-retention-upsell-cross-sell"), fmt)
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["plan", "no-such-use-case"], ["unknown use case 'no-such-use-case'", "mitigate-high-value-churn"]),
-    (["plan", "mitigate-high-value-churn", "--goal", "nope"], ["unknown goal 'nope'", "optimize-advertising"]),
-    (["plan", "mitigate-high-value-churn", "--goal", "personalize-first-conversion"], ["does not serve goal"]),
-    (["plan", "mitigate-high-value-churn", "--format", "cobol"], ["invalid choice: 'cobol'", "kotlin"]),
-    (["plan", "mitigate-high-value-churn", "--create"], ["--create needs --name"]),
-    (["plan", "mitigate-high-value-churn", "--name", "x"], ["--name goes with --create"]),
-    (["plan", "mitigate-high-value-churn", "--create", "--name", "x"], ["SEGMENT_PUBLIC_API_TOKEN is not set"]),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["plan", "no-such-use-case"], ["unknown use case 'no-such-use-case'", "mitigate-high-value-churn"]),
+        (
+            ["plan", "mitigate-high-value-churn", "--goal", "nope"],
+            ["unknown goal 'nope'", "optimize-advertising"],
+        ),
+        (
+            ["plan", "mitigate-high-value-churn", "--goal", "personalize-first-conversion"],
+            ["does not serve goal"],
+        ),
+        (["plan", "mitigate-high-value-churn", "--format", "cobol"], ["invalid choice: 'cobol'", "kotlin"]),
+        (["plan", "mitigate-high-value-churn", "--create"], ["--create needs --name"]),
+        (["plan", "mitigate-high-value-churn", "--name", "x"], ["--name goes with --create"]),
+        (
+            ["plan", "mitigate-high-value-churn", "--create", "--name", "x"],
+            ["SEGMENT_PUBLIC_API_TOKEN is not set"],
+        ),
+    ],
+)
 def test_plan_mistakes_exit_2_with_one_line(capsys, env, argv, words):
     code, out, err = run_cli(capsys, *argv)
     assert code == 2 and out == ""
@@ -557,16 +614,32 @@ def test_plan_create_makes_the_plan_in_segment_and_says_its_id(capsys, env):
     with SegmentAPIStandIn() as standin:
         env.setenv("SEGMENT_PUBLIC_API_TOKEN", TOKEN)
         env.setenv("SEGMENT_PUBLIC_API_URL", standin.url)
-        code, out, err = run_cli(capsys, "plan", "mitigate-cart-abandonment", "--goal", "optimize-advertising",
-                                 "--create", "--name", "Cart plan")
+        code, out, err = run_cli(
+            capsys,
+            "plan",
+            "mitigate-cart-abandonment",
+            "--goal",
+            "optimize-advertising",
+            "--create",
+            "--name",
+            "Cart plan",
+        )
     assert (code, err) == (0, "")
     assert out.startswith("created tracking plan tp_standin1 (Cart plan) with 2 rule(s)")
     create, rules = standin.calls
     assert (create.method, create.path, create.body["name"], create.body["type"]) == (
-        "POST", "/tracking-plans", "Cart plan", "LIVE")
+        "POST",
+        "/tracking-plans",
+        "Cart plan",
+        "LIVE",
+    )
     assert "Mitigate cart abandonment (Optimize advertising)" in create.body["description"]
     p = the_plan("mitigate-cart-abandonment", "optimize-advertising")
-    assert (rules.method, rules.path, rules.body) == ("PUT", "/tracking-plans/tp_standin1/rules", plan.protocols(p))
+    assert (rules.method, rules.path, rules.body) == (
+        "PUT",
+        "/tracking-plans/tp_standin1/rules",
+        plan.protocols(p),
+    )
     assert all(c.headers["Authorization"] == f"Bearer {TOKEN}" for c in standin.calls)
 
 
@@ -593,7 +666,11 @@ def test_plan_create_with_a_refused_token_exits_1_without_showing_it(capsys, env
 
 
 def test_the_installed_command_prints_a_plan():
-    done = subprocess.run([str(Path(sys.executable).parent / "usecase-bot"), "plan", "accelerate-signup",
-                           "--format", "csv"], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "usecase-bot"), "plan", "accelerate-signup", "--format", "csv"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == "event,property,type,required,description"

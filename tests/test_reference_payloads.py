@@ -22,7 +22,9 @@ def posts(harness) -> list[dict]:
 def test_the_reference_slash_command_is_answered_with_its_text_escaped(harness):
     body = payload_text("slash_command.body.txt").replace(
         "https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT0G9PQBBK%2F1234567890%2FAbCdEf0123",
-        harness.workspace.new_response_url(harness.stand_in.base_url, "C0LAN2Q65", "U061F7AUR").replace(":", "%3A").replace("/", "%2F"),
+        harness.workspace.new_response_url(harness.stand_in.base_url, "C0LAN2Q65", "U061F7AUR")
+        .replace(":", "%3A")
+        .replace("/", "%2F"),
     )
     sent = harness.slack.signed(body.encode(), "application/x-www-form-urlencoded")
     assert sent.status == 200

@@ -74,8 +74,7 @@ def browser():
     with sync_playwright() as playwright:
         try:
             # launch() gives every browser a fresh, temporary user-data dir (and deletes it)
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                                  args=CHROMIUM_ARGS)
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         except Error as exc:
             _no_browser(f"{CHROMIUM} did not start: {str(exc).splitlines()[0]}")
         yield chromium
@@ -101,8 +100,14 @@ def page(browser, sandbox, request):
     page = context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
-            if msg.type == "error" and not is_control_image(msg.location.get("url", "")) else None)
+    page.on(
+        "console",
+        lambda msg: (
+            problems.append(f"console {msg.type}: {msg.text}")
+            if msg.type == "error" and not is_control_image(msg.location.get("url", ""))
+            else None
+        ),
+    )
     page.goto(sandbox.url)
     page.wait_for_selector(LOADED)
     yield page
@@ -252,7 +257,9 @@ def test_a_tracking_plan_arrives_as_a_file_in_the_thread(page, catalog):
 
 
 def test_the_readiness_check_ticks_what_is_tracked_and_lists_the_gap(page, catalog):
-    use_case, recommendation = recommend_by_mention(page, catalog, "shoppers leave items in the cart and never buy")
+    use_case, recommendation = recommend_by_mention(
+        page, catalog, "shoppers leave items in the cart and never buy"
+    )
     assert len(use_case.events) >= 2
     button(recommendation, "Setup details").click()
     details = bot_said_last(page, f"Setup details: {use_case.name}")
@@ -343,8 +350,7 @@ def test_the_bot_echoes_what_a_person_typed_exactly(page):
 
 def test_the_answer_to_a_mention_quotes_the_words_without_the_mention(page, catalog):
     _, recommendation = recommend_by_mention(page, catalog)
-    expect(recommendation).to_contain_text("@you asked: “we keep losing our biggest spenders”",
-                                           timeout=1_000)
+    expect(recommendation).to_contain_text("@you asked: “we keep losing our biggest spenders”", timeout=1_000)
 
 
 # ---------------------------------------------------------------------------- the renderer
@@ -385,51 +391,75 @@ def test_header_block(renderer):
 
 
 def test_section_with_text_fields_and_an_accessory_button(renderer):
-    out = renderer.blocks([{
-        "type": "section",
-        "block_id": "pick",
-        "text": mrkdwn("*Build lookalikes*\nFind people like your best customers"),
-        "fields": [mrkdwn("*Sources*\nWebsite\nMobile"), mrkdwn("*Destinations*\nAdvertising")],
-        "accessory": {"type": "button", "text": plain("Choose"), "action_id": "usecase.pick.0",
-                      "value": '["1","c"]', "accessibility_label": "Choose Build lookalikes"},
-    }])
+    out = renderer.blocks(
+        [
+            {
+                "type": "section",
+                "block_id": "pick",
+                "text": mrkdwn("*Build lookalikes*\nFind people like your best customers"),
+                "fields": [mrkdwn("*Sources*\nWebsite\nMobile"), mrkdwn("*Destinations*\nAdvertising")],
+                "accessory": {
+                    "type": "button",
+                    "text": plain("Choose"),
+                    "action_id": "usecase.pick.0",
+                    "value": '["1","c"]',
+                    "accessibility_label": "Choose Build lookalikes",
+                },
+            }
+        ]
+    )
     section = out.locator(".bk-section")
     assert renderer.simplified(section.locator(".bk-section-text")) == (
-        '<div><b>Build lookalikes</b><br>Find people like your best customers</div>')
-    expect(section.locator(".bk-field")).to_have_text(["Sources\nWebsite\nMobile", "Destinations\nAdvertising"],
-                                                      use_inner_text=True)
+        "<div><b>Build lookalikes</b><br>Find people like your best customers</div>"
+    )
+    expect(section.locator(".bk-field")).to_have_text(
+        ["Sources\nWebsite\nMobile", "Destinations\nAdvertising"], use_inner_text=True
+    )
     accessory = section.locator(".bk-accessory button")
     expect(accessory).to_have_text("Choose")
     expect(accessory).to_have_attribute("aria-label", "Choose Build lookalikes")
     accessory.click()
     assert renderer.actions() == [
-        {"action_id": "usecase.pick.0", "block_id": "pick", "value": '["1","c"]', "url": None}]
+        {"action_id": "usecase.pick.0", "block_id": "pick", "value": '["1","c"]', "url": None}
+    ]
 
 
 def test_divider_and_context_blocks(renderer):
-    out = renderer.blocks([
-        {"type": "divider"},
-        {"type": "context", "elements": [
-            mrkdwn("Asked by <@U0BOT1234> · _just now_"),
-            plain("plain *text*"),
-            {"type": "image", "image_url": "https://example.com/logo.png", "alt_text": "logo"},
-        ]},
-    ])
+    out = renderer.blocks(
+        [
+            {"type": "divider"},
+            {
+                "type": "context",
+                "elements": [
+                    mrkdwn("Asked by <@U0BOT1234> · _just now_"),
+                    plain("plain *text*"),
+                    {"type": "image", "image_url": "https://example.com/logo.png", "alt_text": "logo"},
+                ],
+            },
+        ]
+    )
     expect(out.locator("hr.bk-divider")).to_have_count(1)
     context = out.locator(".bk-context")
     assert renderer.simplified(context.locator(".bk-context-text").first) == (
-        "<span>Asked by <span>@usecase-bot</span> · <i>just now</i></span>")
+        "<span>Asked by <span>@usecase-bot</span> · <i>just now</i></span>"
+    )
     expect(context.locator(".bk-context-text").nth(1)).to_have_text("plain *text*")
     expect(context.locator("img")).to_have_attribute("alt", "logo")
 
 
 def test_image_block_and_unsafe_image_urls(renderer):
-    out = renderer.blocks([
-        {"type": "image", "image_url": "https://example.com/chart.png", "alt_text": "a chart",
-         "title": plain("Weekly churn")},
-        {"type": "image", "image_url": "javascript:alert(1)", "alt_text": "sneaky"},
-        {"type": "image", "image_url": "data:image/svg+xml,<svg onload=alert(1)>", "alt_text": "svg"},
-    ])
+    out = renderer.blocks(
+        [
+            {
+                "type": "image",
+                "image_url": "https://example.com/chart.png",
+                "alt_text": "a chart",
+                "title": plain("Weekly churn"),
+            },
+            {"type": "image", "image_url": "javascript:alert(1)", "alt_text": "sneaky"},
+            {"type": "image", "image_url": "data:image/svg+xml,<svg onload=alert(1)>", "alt_text": "svg"},
+        ]
+    )
     first = out.locator(".bk-image").first
     expect(first.locator(".bk-image-title")).to_have_text("Weekly churn")
     expect(first.locator("img")).to_have_attribute("src", "https://example.com/chart.png")
@@ -439,21 +469,50 @@ def test_image_block_and_unsafe_image_urls(renderer):
 
 
 def test_actions_with_primary_danger_and_url_buttons(renderer):
-    out = renderer.blocks([{"type": "actions", "block_id": "controls", "elements": [
-        {"type": "button", "text": plain("Yes"), "action_id": "usecase.answer.y", "value": "v1",
-         "style": "primary"},
-        {"type": "button", "text": plain("Delete"), "action_id": "usecase.delete", "style": "danger"},
-        {"type": "button", "text": plain("Open Segment's docs"), "action_id": "usecase.docs",
-         "url": "https://segment.com/docs/getting-started/use-cases/"},
-        {"type": "button", "text": plain("Evil"), "action_id": "usecase.evil", "url": "javascript:alert(1)"},
-        {"type": "datepicker", "action_id": "usecase.date"},
-    ]}])
+    out = renderer.blocks(
+        [
+            {
+                "type": "actions",
+                "block_id": "controls",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": plain("Yes"),
+                        "action_id": "usecase.answer.y",
+                        "value": "v1",
+                        "style": "primary",
+                    },
+                    {
+                        "type": "button",
+                        "text": plain("Delete"),
+                        "action_id": "usecase.delete",
+                        "style": "danger",
+                    },
+                    {
+                        "type": "button",
+                        "text": plain("Open Segment's docs"),
+                        "action_id": "usecase.docs",
+                        "url": "https://segment.com/docs/getting-started/use-cases/",
+                    },
+                    {
+                        "type": "button",
+                        "text": plain("Evil"),
+                        "action_id": "usecase.evil",
+                        "url": "javascript:alert(1)",
+                    },
+                    {"type": "datepicker", "action_id": "usecase.date"},
+                ],
+            }
+        ]
+    )
     buttons = out.locator(".bk-actions > button")
     expect(buttons).to_have_text(["Yes", "Delete", "Open Segment's docs", "Evil"])
     expect(buttons.nth(0)).to_have_class(re.compile(r"\bbk-primary\b"))
     expect(buttons.nth(1)).to_have_class(re.compile(r"\bbk-danger\b"))
     expect(buttons.nth(2)).to_have_class(re.compile(r"\bbk-link-button\b"))
-    expect(buttons.nth(2)).to_have_attribute("data-url", "https://segment.com/docs/getting-started/use-cases/")
+    expect(buttons.nth(2)).to_have_attribute(
+        "data-url", "https://segment.com/docs/getting-started/use-cases/"
+    )
     assert buttons.nth(3).get_attribute("data-url") is None
     for plain_button in (buttons.nth(0), buttons.nth(3)):
         expect(plain_button).not_to_have_class(re.compile(r"\bbk-link-button\b"))
@@ -468,32 +527,49 @@ def test_actions_with_primary_danger_and_url_buttons(renderer):
 
 
 def test_unknown_and_malformed_blocks_are_shown_not_fatal(renderer):
-    out = renderer.blocks([{"type": "video"}, None, "text", {"type": "section"},
-                           {"type": "section", "text": mrkdwn("still here")}])
+    out = renderer.blocks(
+        [
+            {"type": "video"},
+            None,
+            "text",
+            {"type": "section"},
+            {"type": "section", "text": mrkdwn("still here")},
+        ]
+    )
     expect(out.locator(".bk-unsupported")).to_have_text(
-        ["[unsupported block: video]", "[unsupported block: unknown]", "[unsupported block: unknown]"])
+        ["[unsupported block: video]", "[unsupported block: unknown]", "[unsupported block: unknown]"]
+    )
     expect(out).to_contain_text("still here")
     assert not renderer.errors
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("*bold* _italic_ ~strike~ `code`", "<b>bold</b> <i>italic</i> <s>strike</s> <code>code</code>"),
-    ("*bold with _italic_ inside*", "<b>bold with <i>italic</i> inside</b>"),
-    ("snake_case_name and 2*3*4", "snake_case_name and 2*3*4"),
-    ("`*not bold* <!here>`", "<code>*not bold* &lt;!here&gt;</code>"),
-    ("<https://segment.com/docs|Segment's docs>", '<a href="https://segment.com/docs">Segment\'s docs</a>'),
-    ("see <https://segment.com>", 'see <a href="https://segment.com">https://segment.com</a>'),
-    ("<mailto:team@example.com|write to us>", '<a href="mailto:team@example.com">write to us</a>'),
-    ("<javascript:alert(1)|click me>", "&lt;javascript:alert(1)|click me&gt;"),
-    ("• one\n• two\n1. first\n2. second", "<span>• one</span><br><span>• two</span><br>1. first<br>2. second"),
-    ("line one\nline two\n\nafter a blank", "line one<br>line two<br><br>after a blank"),
-    ("Tom &amp; Jerry &lt;3 &gt; all", "Tom &amp; Jerry &lt;3 &gt; all"),
-    ("&amp;lt;b&amp;gt;", "&amp;lt;b&amp;gt;"),
-    ("*Why:* you said *Yes* :thumbsup:", "<b>Why:</b> you said <b>Yes</b> 👍"),
-    ("<@U0BOT1234> <!here>", "<span>@usecase-bot</span> <span>@here</span>"),
-    ("```\nraw *stars* &amp; <b>\n```", "<pre>raw *stars* &amp; &lt;b&gt;</pre>"),
-    ("> quoted\nnot quoted", "<blockquote>quoted</blockquote>not quoted"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("*bold* _italic_ ~strike~ `code`", "<b>bold</b> <i>italic</i> <s>strike</s> <code>code</code>"),
+        ("*bold with _italic_ inside*", "<b>bold with <i>italic</i> inside</b>"),
+        ("snake_case_name and 2*3*4", "snake_case_name and 2*3*4"),
+        ("`*not bold* <!here>`", "<code>*not bold* &lt;!here&gt;</code>"),
+        (
+            "<https://segment.com/docs|Segment's docs>",
+            '<a href="https://segment.com/docs">Segment\'s docs</a>',
+        ),
+        ("see <https://segment.com>", 'see <a href="https://segment.com">https://segment.com</a>'),
+        ("<mailto:team@example.com|write to us>", '<a href="mailto:team@example.com">write to us</a>'),
+        ("<javascript:alert(1)|click me>", "&lt;javascript:alert(1)|click me&gt;"),
+        (
+            "• one\n• two\n1. first\n2. second",
+            "<span>• one</span><br><span>• two</span><br>1. first<br>2. second",
+        ),
+        ("line one\nline two\n\nafter a blank", "line one<br>line two<br><br>after a blank"),
+        ("Tom &amp; Jerry &lt;3 &gt; all", "Tom &amp; Jerry &lt;3 &gt; all"),
+        ("&amp;lt;b&amp;gt;", "&amp;lt;b&amp;gt;"),
+        ("*Why:* you said *Yes* :thumbsup:", "<b>Why:</b> you said <b>Yes</b> 👍"),
+        ("<@U0BOT1234> <!here>", "<span>@usecase-bot</span> <span>@here</span>"),
+        ("```\nraw *stars* &amp; <b>\n```", "<pre>raw *stars* &amp; &lt;b&gt;</pre>"),
+        ("> quoted\nnot quoted", "<blockquote>quoted</blockquote>not quoted"),
+    ],
+)
 def test_mrkdwn(renderer, text, expected):
     # the expectation is DOM text serialized as markup: "&amp;" is a literal "&" on screen
     assert renderer.mrkdwn(text) == expected
@@ -512,13 +588,19 @@ TYPED = [
 @pytest.mark.parametrize("typed", TYPED)
 def test_text_from_people_stays_inert(renderer, typed):
     said = escape(typed)
-    out = renderer.blocks([
-        {"type": "header", "text": plain(typed)},
-        {"type": "section", "text": mrkdwn(f"You asked: “{said}”"), "fields": [mrkdwn(said)],
-         "accessory": {"type": "button", "text": plain(typed), "action_id": "a", "value": typed}},
-        {"type": "context", "elements": [mrkdwn(said), plain(typed)]},
-        {"type": "actions", "elements": [{"type": "button", "text": plain(typed), "action_id": "b"}]},
-    ])
+    out = renderer.blocks(
+        [
+            {"type": "header", "text": plain(typed)},
+            {
+                "type": "section",
+                "text": mrkdwn(f"You asked: “{said}”"),
+                "fields": [mrkdwn(said)],
+                "accessory": {"type": "button", "text": plain(typed), "action_id": "a", "value": typed},
+            },
+            {"type": "context", "elements": [mrkdwn(said), plain(typed)]},
+            {"type": "actions", "elements": [{"type": "button", "text": plain(typed), "action_id": "b"}]},
+        ]
+    )
     expect(out.locator(".bk-header")).to_have_text(typed)
     expect(out.locator(".bk-section-text")).to_have_text(f"You asked: “{typed}”")
     expect(out.locator(".bk-field")).to_have_text(typed)
@@ -530,11 +612,14 @@ def test_text_from_people_stays_inert(renderer, typed):
     assert renderer.page.evaluate("window.__pwned") is None
 
 
-@pytest.mark.parametrize("raw", [
-    "<script>window.__pwned='raw script'</script>",
-    "<img src=x onerror=\"window.__pwned='raw img'\">",
-    "<b onmouseover=\"window.__pwned='raw b'\">hi</b>",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "<script>window.__pwned='raw script'</script>",
+        "<img src=x onerror=\"window.__pwned='raw img'\">",
+        "<b onmouseover=\"window.__pwned='raw b'\">hi</b>",
+    ],
+)
 def test_unescaped_markup_in_mrkdwn_is_shown_verbatim(renderer, raw):
     out = renderer.blocks([{"type": "section", "text": mrkdwn(raw)}])
     expect(out.locator(".bk-section-text")).to_have_text(raw)
@@ -554,12 +639,16 @@ def test_the_bots_messages_render_without_unsupported_parts(renderer, catalog):
     from bot.conversation import Conversation
 
     talk = Conversation(catalog, Matcher(catalog))
-    replies = [talk.command("", "U1"), talk.command("help", "U1"), talk.command("list", "U1"),
-               talk.message("zzqx", "U1"), talk.message("cart abandonment", "U1"),
-               talk.message("we keep losing our biggest spenders", "U1")]
+    replies = [
+        talk.command("", "U1"),
+        talk.command("help", "U1"),
+        talk.command("list", "U1"),
+        talk.message("zzqx", "U1"),
+        talk.message("cart abandonment", "U1"),
+        talk.message("we keep losing our biggest spenders", "U1"),
+    ]
     for reply in replies:
         message = reply.post or reply.private
         out = renderer.blocks(message.blocks)
         expect(out.locator(".bk-block")).to_have_count(len(message.blocks))
         expect(out.locator(".bk-unsupported, .bk-image-missing")).to_have_count(0)
-

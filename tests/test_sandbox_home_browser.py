@@ -118,7 +118,8 @@ def test_the_messages_tab_offers_the_suggested_prompts(page, sandbox, catalog):
     goal = catalog.goals[2]
     prompts.get_by_role("button", name=goal.name, exact=True).click()
     expect(page.locator("#thread-messages > .message[data-user='U061F7AUR']")).to_have_text(
-        re.compile(re.escape(goal.name)))
+        re.compile(re.escape(goal.name))
+    )
     question = bot_said_last(page, f"Question 1 of {len(goal.considerations)}")
     expect(question).to_contain_text(goal.considerations[0].question)
     # "+ New chat" starts another thread with the same prompts

@@ -3,7 +3,7 @@ what it sends, how it retries, and what it tells a person when Segment says no."
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
@@ -19,8 +19,14 @@ from bot.segment_api import (
 from tests.support.segment_api_standin import SegmentAPIStandIn
 
 TOKEN = "sgp_SECRET-token-0123456789"
-RULES = [{"type": "TRACK", "key": "Order Completed", "version": 1,
-          "jsonSchema": {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object"}}]
+RULES = [
+    {
+        "type": "TRACK",
+        "key": "Order Completed",
+        "version": 1,
+        "jsonSchema": {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object"},
+    }
+]
 
 
 @pytest.fixture
@@ -50,7 +56,9 @@ def test_creates_the_plan_then_replaces_its_rules_with_the_bearer_token(api, sta
     created = api.create_plan("Checkout plan", "what the bot planned", RULES)
     assert created.id == "tp_standin1" and created.name == "Checkout plan" and created.rules == 1
     assert [(c.method, c.path) for c in standin.calls] == [
-        ("POST", "/tracking-plans"), ("PUT", "/tracking-plans/tp_standin1/rules")]
+        ("POST", "/tracking-plans"),
+        ("PUT", "/tracking-plans/tp_standin1/rules"),
+    ]
     create, rules = standin.calls
     assert create.body == {"name": "Checkout plan", "description": "what the bot planned", "type": "LIVE"}
     assert rules.body == {"rules": RULES}
@@ -80,17 +88,22 @@ def test_a_missing_token_says_which_variable_and_where_to_make_one(env):
 
 def test_a_base_url_that_is_not_http_is_refused_before_any_request():
     with pytest.raises(PublicAPIError, match="SEGMENT_PUBLIC_API_URL is not an http"):
-        PublicAPI.from_env({"SEGMENT_PUBLIC_API_TOKEN": TOKEN, "SEGMENT_PUBLIC_API_URL": "api.segmentapis.com"})
+        PublicAPI.from_env(
+            {"SEGMENT_PUBLIC_API_TOKEN": TOKEN, "SEGMENT_PUBLIC_API_URL": "api.segmentapis.com"}
+        )
 
 
 # --------------------------------------------------------------------------- refusals
 
 
-@pytest.mark.parametrize("status, words", [
-    (401, ["401 Unauthorized", "SEGMENT_PUBLIC_API_TOKEN", "Access Management > Tokens"]),
-    (403, ["403 Forbidden", "Workspace Owner", "Protocols"]),
-    (404, ["404 Not Found", "SEGMENT_PUBLIC_API_URL", "eu1.api.segmentapis.com"]),
-])
+@pytest.mark.parametrize(
+    "status, words",
+    [
+        (401, ["401 Unauthorized", "SEGMENT_PUBLIC_API_TOKEN", "Access Management > Tokens"]),
+        (403, ["403 Forbidden", "Workspace Owner", "Protocols"]),
+        (404, ["404 Not Found", "SEGMENT_PUBLIC_API_URL", "eu1.api.segmentapis.com"]),
+    ],
+)
 def test_refusals_are_one_line_that_says_what_to_do_and_are_not_retried(api, standin, waits, status, words):
     standin.fail(status, method="POST")
     with pytest.raises(PublicAPIError) as raised:
@@ -104,8 +117,11 @@ def test_refusals_are_one_line_that_says_what_to_do_and_are_not_retried(api, sta
 
 
 def test_a_validation_error_passes_on_what_segment_said(api, standin):
-    standin.fail(422, method="POST", body={"errors": [{"type": "input-validation",
-                                                        "message": '"name" is required', "field": "name"}]})
+    standin.fail(
+        422,
+        method="POST",
+        body={"errors": [{"type": "input-validation", "message": '"name" is required', "field": "name"}]},
+    )
     with pytest.raises(PublicAPIError, match=r'\(422\).*"name" is required'):
         api.create_tracking_plan("p")
 
@@ -129,21 +145,34 @@ def test_5xx_is_retried_with_exponential_backoff_then_succeeds(api, standin, wai
 
 
 def test_segments_ms_before_next_is_honoured_when_there_is_no_retry_after(api, standin, waits):
-    standin.fail(429, method="POST", body={"errors": [{"type": "RequestError", "message": "Too many requests",
-                                                        "data": {"remainingPoints": 0, "msBeforeNext": 1500}}]})
+    standin.fail(
+        429,
+        method="POST",
+        body={
+            "errors": [
+                {
+                    "type": "RequestError",
+                    "message": "Too many requests",
+                    "data": {"remainingPoints": 0, "msBeforeNext": 1500},
+                }
+            ]
+        },
+    )
     api.create_tracking_plan("p")
     assert waits == [1.5]
 
 
 @pytest.mark.parametrize("value", ["soon", "1.5.2", "", "-", "NaN", "inf", "Thu, 99 Foo 2024"])
-def test_a_retry_after_that_is_not_a_number_does_not_crash_and_falls_back_to_backoff(api, standin, waits, value):
+def test_a_retry_after_that_is_not_a_number_does_not_crash_and_falls_back_to_backoff(
+    api, standin, waits, value
+):
     standin.fail(429, method="POST", headers={"Retry-After": value})
     assert api.create_tracking_plan("p") == "tp_standin1"
     assert waits == [1.0]
 
 
 def test_retry_after_reads_seconds_fractions_and_http_dates_and_waits_are_capped(api, standin, waits):
-    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
     assert retry_after_seconds("2.5") == 2.5
     assert retry_after_seconds("-4") == 0.0
     assert retry_after_seconds(format_datetime(now + timedelta(seconds=7), usegmt=True), now=now) == 7.0
@@ -204,7 +233,9 @@ def test_an_unreachable_api_is_one_line_without_the_token(standin):
     api = PublicAPI(TOKEN, url, sleep=lambda s: None, timeout=2)
     with pytest.raises(PublicAPIError) as raised:
         api.create_tracking_plan("p")
-    assert "cannot reach Segment's Public API" in str(raised.value) and "SEGMENT_PUBLIC_API_URL" in str(raised.value)
+    assert "cannot reach Segment's Public API" in str(raised.value) and "SEGMENT_PUBLIC_API_URL" in str(
+        raised.value
+    )
     assert_no_token(str(raised.value))
 
 

@@ -13,11 +13,11 @@ from bot import blocks
 from bot import plan as plans
 from bot.app import build_app
 from bot.conversation import PlanFile
-from bot.listeners.delivery import Delivery
-from bot.webapi import build_client
 from bot.dedupe import MemorySeenOnce
+from bot.listeners.delivery import Delivery
 from bot.sandbox.people import buttons
 from bot.sandbox.workspace import CHANNEL_ID, HUMAN_ID
+from bot.webapi import build_client
 from tests.support.harness import BOT_TOKEN, Harness, identity_of, make_settings
 from tests.support.jobs import track_background_work
 from tests.support.segment_api_standin import SegmentAPIStandIn
@@ -76,7 +76,8 @@ def test_a_tracking_plan_is_posted_in_the_thread_as_a_file(harness):
     use_case = use_case_of(harness, card)
     mark = choose_format(harness, root, card, plans.LABELS["protocols"])
     shared = harness.wait_until(
-        lambda: next((m for m in harness.workspace.snapshot()[mark:] if m.files), None), what="a file")
+        lambda: next((m for m in harness.workspace.snapshot()[mark:] if m.files), None), what="a file"
+    )
     assert shared.thread_ts == root.ts and shared.channel == CHANNEL_ID
     (file,) = shared.files
     assert file["name"].endswith(".json")
@@ -110,20 +111,31 @@ def test_the_readiness_check_gives_the_plan_for_just_the_gap(harness):
     mark = harness.mark()
     harness.slack.click(details, "What do we already track?")
     check = harness.wait_for_message("already track", thread_ts=root.ts, after=mark)
-    boxes = next(b for b in check.blocks if b["type"] == "actions" and b["elements"][0]["type"] == "checkboxes")
+    boxes = next(
+        b for b in check.blocks if b["type"] == "actions" and b["elements"][0]["type"] == "checkboxes"
+    )
     first = boxes["elements"][0]["options"][0]
-    state = {"values": {boxes["block_id"]: {boxes["elements"][0]["action_id"]: {
-        "type": "checkboxes", "selected_options": [first]}}}}
+    state = {
+        "values": {
+            boxes["block_id"]: {
+                boxes["elements"][0]["action_id"]: {"type": "checkboxes", "selected_options": [first]}
+            }
+        }
+    }
     harness.slack.click(check, "Show what's missing", state=state)
     gap = harness.wait_until(
-        lambda: (m := harness.workspace.find(CHANNEL_ID, check.ts)) is not None and "To add" in texts(m) and m,
-        what="the gap")
+        lambda: (
+            (m := harness.workspace.find(CHANNEL_ID, check.ts)) is not None and "To add" in texts(m) and m
+        ),
+        what="the gap",
+    )
     tracked, missing = use_case.events[0], use_case.events[1:]
     assert f"*Already in place:* `{tracked}`" in texts(gap)
     mark = harness.mark()
     harness.slack.click(gap, plans.LABELS["csv"])
     shared = harness.wait_until(
-        lambda: next((m for m in harness.workspace.snapshot()[mark:] if m.files), None), what="a file")
+        lambda: next((m for m in harness.workspace.snapshot()[mark:] if m.files), None), what="a file"
+    )
     rows = shared.files[0]["content"].splitlines()[1:]
     assert {row.split(",")[0] for row in rows} == set(missing)
 
@@ -148,10 +160,15 @@ def segment():
 @pytest.fixture
 def admin_harness(stand_in, catalog, matcher, segment, monkeypatch):
     jobs = track_background_work(monkeypatch)
-    settings = make_settings(stand_in.api_url, admins=frozenset({HUMAN_ID}), segment_token=SEGMENT_TOKEN,
-                             segment_api_url=segment.url)
-    app = build_app(settings, catalog, identity=identity_of(stand_in.workspace), seen=MemorySeenOnce(),
-                    matcher=matcher)
+    settings = make_settings(
+        stand_in.api_url,
+        admins=frozenset({HUMAN_ID}),
+        segment_token=SEGMENT_TOKEN,
+        segment_api_url=segment.url,
+    )
+    app = build_app(
+        settings, catalog, identity=identity_of(stand_in.workspace), seen=MemorySeenOnce(), matcher=matcher
+    )
     jobs.expect_pool()
     h = Harness(stand_in, app, catalog, jobs=jobs)
     yield h
@@ -165,15 +182,20 @@ def offer_and_preview(h):
     offer = h.wait_for_message("create this tracking plan", ephemeral=True, after=mark)
     mark = h.mark()
     h.slack.click(offer, "Create it in Segment…")
-    preview = h.wait_for_message("Create a tracking plan in your Segment workspace?", ephemeral=True, after=mark)
+    preview = h.wait_for_message(
+        "Create a tracking plan in your Segment workspace?", ephemeral=True, after=mark
+    )
     return card, preview
 
 
 def replaced(h, message, contains: str):
     """The (ephemeral) message once its response_url replaced it with one that says `contains`."""
     return h.wait_until(
-        lambda: (m := h.workspace.find(message.channel, message.ts)) is not None and contains in texts(m) and m,
-        what=f"the message to say {contains!r}")
+        lambda: (
+            (m := h.workspace.find(message.channel, message.ts)) is not None and contains in texts(m) and m
+        ),
+        what=f"the message to say {contains!r}",
+    )
 
 
 def test_an_admin_previews_then_creates_the_plan_in_segment(admin_harness, segment):

@@ -35,8 +35,7 @@ class Background:
             log.exception("answering a Slack request failed")
 
 
-def register(app: App, conversation: Conversation, seen: SeenOnce, executor: Executor,
-             segment=None) -> None:
+def register(app: App, conversation: Conversation, seen: SeenOnce, executor: Executor, segment=None) -> None:
     background = Background(executor)
     commands.register(app, conversation, background)
     events.register(app, conversation, seen, background)

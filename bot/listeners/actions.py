@@ -14,16 +14,23 @@ from bot.listeners.payload import ClickPayload
 
 def register(app: App, conversation: Conversation, seen: SeenOnce, background, segment=None) -> None:
     """`segment(name, rules)` creates a tracking plan in Segment (None when not configured)."""
+
     @app.action(action_ids.PATTERN)
     def handle_click(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
         ack()
         background.run(answer_click, ClickPayload.read(body, action, context), client)
 
     def answer_click(click: ClickPayload, client: WebClient) -> None:
-        reply = conversation.click(click.action_id, click.value, click.user_id,
-                                   in_thread=click.thread_ts is not None, message_blocks=click.blocks,
-                                   selected=click.selected, in_dm=click.in_dm,
-                                   picked_channel=click.picked_channel)
+        reply = conversation.click(
+            click.action_id,
+            click.value,
+            click.user_id,
+            in_thread=click.thread_ts is not None,
+            message_blocks=click.blocks,
+            selected=click.selected,
+            in_dm=click.in_dm,
+            picked_channel=click.picked_channel,
+        )
         if reply.once and not seen.first(f"click:{reply.once}:{click.channel}:{click.ts}"):
             reply = Reply(private=blocks.build_notice(blocks.ALREADY_ANSWERED))
         Delivery.for_click(client, click, segment).carry_out(reply)

@@ -20,6 +20,10 @@ def register(app: App, conversation: Conversation, background) -> None:
             ack(response_type="ephemeral", **reply.private.as_kwargs())
             return
         ack()
-        delivery = Delivery(client, channel=command.get("channel_id"), user_id=command.get("user_id"),
-                            response_url=command.get("response_url"))
+        delivery = Delivery(
+            client,
+            channel=command.get("channel_id"),
+            user_id=command.get("user_id"),
+            response_url=command.get("response_url"),
+        )
         background.run(delivery.carry_out, reply)

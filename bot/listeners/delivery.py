@@ -10,28 +10,44 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.webhook import WebhookClient
 
 from bot import blocks
-from bot.webapi import retry_handlers
 from bot.blocks import Message
 from bot.conversation import CreatePlan, PlanFile, Reply
 from bot.listeners.payload import ClickPayload
+from bot.webapi import retry_handlers
 
 log = logging.getLogger("usecase_bot")
 feedback_log = logging.getLogger("usecase_bot.feedback")
 
 # chat.postMessage errors meaning "the bot is not where it was asked to post"
 CANNOT_POST_HERE = frozenset(
-    {"not_in_channel", "channel_not_found", "is_archived", "restricted_action",
-     "restricted_action_read_only_channel", "ekm_access_denied", "team_access_not_granted"}
+    {
+        "not_in_channel",
+        "channel_not_found",
+        "is_archived",
+        "restricted_action",
+        "restricted_action_read_only_channel",
+        "ekm_access_denied",
+        "team_access_not_granted",
+    }
 )
 
 
 class Delivery:
     """Where a reply goes: the channel, the thread, the clicked message, the person."""
 
-    def __init__(self, client: WebClient, *, channel: str | None, user_id: str | None,
-                 thread_ts: str | None = None, response_url: str | None = None,
-                 clicked_ts: str | None = None, clicked_ephemeral: bool = False,
-                 trigger_id: str | None = None, segment=None):
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        channel: str | None,
+        user_id: str | None,
+        thread_ts: str | None = None,
+        response_url: str | None = None,
+        clicked_ts: str | None = None,
+        clicked_ephemeral: bool = False,
+        trigger_id: str | None = None,
+        segment=None,
+    ):
         self.client = client
         self.channel = channel
         self.user_id = user_id
@@ -43,10 +59,18 @@ class Delivery:
         self.segment = segment  # creates tracking plans in Segment, when configured
 
     @classmethod
-    def for_click(cls, client: WebClient, click: ClickPayload, segment=None) -> "Delivery":
-        return cls(client, channel=click.channel, user_id=click.user_id, thread_ts=click.thread_ts,
-                   response_url=click.response_url, clicked_ts=click.ts, clicked_ephemeral=click.ephemeral,
-                   trigger_id=click.trigger_id, segment=segment)
+    def for_click(cls, client: WebClient, click: ClickPayload, segment=None) -> Delivery:
+        return cls(
+            client,
+            channel=click.channel,
+            user_id=click.user_id,
+            thread_ts=click.thread_ts,
+            response_url=click.response_url,
+            clicked_ts=click.ts,
+            clicked_ephemeral=click.ephemeral,
+            trigger_id=click.trigger_id,
+            segment=segment,
+        )
 
     def carry_out(self, reply: Reply) -> None:
         if reply.log:
@@ -61,8 +85,14 @@ class Delivery:
             self.update_clicked(reply.update)  # a failed update does not undo the next step
         if reply.update_root and self.thread_ts and self.thread_ts != self.clicked_ts:
             # the root of a /usecase thread is the bot's; a person's root is left as it is
-            self._call("chat.update", self.client.chat_update, channel=self.channel, ts=self.thread_ts,
-                       quiet=("cant_update_message", "message_not_found"), **reply.update_root.as_kwargs())
+            self._call(
+                "chat.update",
+                self.client.chat_update,
+                channel=self.channel,
+                ts=self.thread_ts,
+                quiet=("cant_update_message", "message_not_found"),
+                **reply.update_root.as_kwargs(),
+            )
         if reply.share:
             self.share(reply.share, reply.share_to)
         if reply.file:
@@ -78,8 +108,14 @@ class Delivery:
                 shared = blocks.with_permalink(shared, link)
         if to is None:
             return self.post(shared, thread_ts=None)
-        error = self._call("chat.postMessage", self.client.chat_postMessage, channel=to,
-                           unfurl_links=False, unfurl_media=False, **shared.as_kwargs())
+        error = self._call(
+            "chat.postMessage",
+            self.client.chat_postMessage,
+            channel=to,
+            unfurl_links=False,
+            unfurl_media=False,
+            **shared.as_kwargs(),
+        )
         if error in CANNOT_POST_HERE:
             return self.tell_privately(blocks.build_notice(blocks.cannot_post_here(to)))
         if error is not None:
@@ -100,9 +136,16 @@ class Delivery:
         when it is too long for a message)."""
         error = "only you can see this conversation" if self.clicked_ephemeral else None
         if self.channel and error is None:
-            error = self._call("files.upload_v2", self.client.files_upload_v2, channel=self.channel,
-                               thread_ts=self.thread_ts, filename=file.filename, title=file.title,
-                               content=file.content, initial_comment=file.title)
+            error = self._call(
+                "files.upload_v2",
+                self.client.files_upload_v2,
+                channel=self.channel,
+                thread_ts=self.thread_ts,
+                filename=file.filename,
+                title=file.title,
+                content=file.content,
+                initial_comment=file.title,
+            )
             if error is None:
                 return True
         why = f"Slack did not take the file ({error or 'no channel'}), so here it is inline"
@@ -128,9 +171,15 @@ class Delivery:
     def post(self, message: Message, *, thread_ts: str | None) -> bool:
         if not self.channel:
             return self.tell_privately(message)
-        error = self._call("chat.postMessage", self.client.chat_postMessage, channel=self.channel,
-                           thread_ts=thread_ts, unfurl_links=False, unfurl_media=False,
-                           **message.as_kwargs())
+        error = self._call(
+            "chat.postMessage",
+            self.client.chat_postMessage,
+            channel=self.channel,
+            thread_ts=thread_ts,
+            unfurl_links=False,
+            unfurl_media=False,
+            **message.as_kwargs(),
+        )
         if error is None:
             return True
         if error in CANNOT_POST_HERE:
@@ -144,16 +193,33 @@ class Delivery:
             return self._respond(message, replace_original=True)
         if not (self.channel and self.clicked_ts):
             return False
-        return self._call("chat.update", self.client.chat_update, channel=self.channel,
-                          ts=self.clicked_ts, **message.as_kwargs()) is None
+        return (
+            self._call(
+                "chat.update",
+                self.client.chat_update,
+                channel=self.channel,
+                ts=self.clicked_ts,
+                **message.as_kwargs(),
+            )
+            is None
+        )
 
     def tell_privately(self, message: Message) -> bool:
         if self.response_url and self._respond(message, replace_original=False):
             return True
         if not (self.channel and self.user_id):
             return False
-        return self._call("chat.postEphemeral", self.client.chat_postEphemeral, channel=self.channel,
-                          user=self.user_id, thread_ts=self.thread_ts, **message.as_kwargs()) is None
+        return (
+            self._call(
+                "chat.postEphemeral",
+                self.client.chat_postEphemeral,
+                channel=self.channel,
+                user=self.user_id,
+                thread_ts=self.thread_ts,
+                **message.as_kwargs(),
+            )
+            is None
+        )
 
     def _call(self, method: str, call, quiet: tuple[str, ...] = (), **arguments) -> str | None:
         """Make a Web API call (retried by the client's handlers); None, or the error it ended
@@ -172,8 +238,12 @@ class Delivery:
     def _respond(self, message: Message, *, replace_original: bool) -> bool:
         try:
             webhook = WebhookClient(self.response_url, timeout=10, retry_handlers=retry_handlers())
-            answer = webhook.send(text=message.text, blocks=message.blocks, response_type="ephemeral",
-                                  replace_original=replace_original)
+            answer = webhook.send(
+                text=message.text,
+                blocks=message.blocks,
+                response_type="ephemeral",
+                replace_original=replace_original,
+            )
         except Exception as exc:  # noqa: BLE001 - any transport failure: log and fall back
             _log_failure("response_url", type(exc).__name__, self.channel)
             return False

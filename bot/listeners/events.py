@@ -31,7 +31,8 @@ def register(app: App, conversation: Conversation, seen: SeenOnce, background) -
         in_dm = event.get("channel_type") == "im"
         thread_ts = as_str(event.get("thread_ts")) or (None if in_dm else ts)
         Delivery(client, channel=channel, user_id=user, thread_ts=thread_ts).carry_out(
-            conversation.message(text, user))
+            conversation.message(text, user)
+        )
 
     @app.event("app_mention")
     def handle_app_mention(event: dict, client: WebClient) -> None:

@@ -59,12 +59,20 @@ def register(app: App, conversation: Conversation, seen: SeenOnce, background) -
         channel, thread_ts = as_str(thread.get("channel_id")), as_str(thread.get("thread_ts"))
         if channel and thread_ts:
             title, prompts = conversation.suggested_prompts()
-            background.run(_call, "assistant.threads.setSuggestedPrompts",
-                           client.assistant_threads_setSuggestedPrompts,
-                           channel_id=channel, thread_ts=thread_ts, title=title, prompts=prompts)
+            background.run(
+                _call,
+                "assistant.threads.setSuggestedPrompts",
+                client.assistant_threads_setSuggestedPrompts,
+                channel_id=channel,
+                thread_ts=thread_ts,
+                title=title,
+                prompts=prompts,
+            )
 
     @app.action(HOME_ACTIONS)
-    def handle_home_click(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
+    def handle_home_click(
+        ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient
+    ) -> None:
         ack()
         background.run(answer_home_click, HomeClick.read(body, action, context), client)
 
@@ -97,8 +105,14 @@ def in_direct_message(client: WebClient, user_id: str, reply, seen: SeenOnce) ->
 
 
 def post_root(client: WebClient, channel: str, message: Message) -> str | None:
-    answer = _call("chat.postMessage", client.chat_postMessage, channel=channel, unfurl_links=False,
-                   unfurl_media=False, **message.as_kwargs())
+    answer = _call(
+        "chat.postMessage",
+        client.chat_postMessage,
+        channel=channel,
+        unfurl_links=False,
+        unfurl_media=False,
+        **message.as_kwargs(),
+    )
     return as_str(answer.get("ts")) if answer else None
 
 

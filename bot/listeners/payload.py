@@ -35,7 +35,7 @@ class ClickPayload:
         return bool(self.channel and self.channel.startswith("D"))
 
     @classmethod
-    def read(cls, body: dict, action: dict, context) -> "ClickPayload":
+    def read(cls, body: dict, action: dict, context) -> ClickPayload:
         """`context` is Bolt's: its channel id is read from the same body."""
         container, message = as_dict(body.get("container")), as_dict(body.get("message"))
         ephemeral = container.get("is_ephemeral") is True

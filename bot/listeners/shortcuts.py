@@ -21,10 +21,17 @@ def register(app: App, conversation: Conversation, background) -> None:
         message = as_dict(shortcut.get("message"))
         user = as_str(as_dict(shortcut.get("user")).get("id"))
         files = message.get("files")
-        reply = conversation.shortcut(as_str(message.get("text")) or "", user,
-                                      author=as_str(message.get("user")),
-                                      has_files=isinstance(files, list) and bool(files))
+        reply = conversation.shortcut(
+            as_str(message.get("text")) or "",
+            user,
+            author=as_str(message.get("user")),
+            has_files=isinstance(files, list) and bool(files),
+        )
         # told through the response_url (ephemeral), else chat.postEphemeral where the message is
-        Delivery(client, channel=as_str(as_dict(shortcut.get("channel")).get("id")), user_id=user,
-                 thread_ts=as_str(message.get("thread_ts")),
-                 response_url=as_str(shortcut.get("response_url"))).carry_out(reply)
+        Delivery(
+            client,
+            channel=as_str(as_dict(shortcut.get("channel")).get("id")),
+            user_id=user,
+            thread_ts=as_str(message.get("thread_ts")),
+            response_url=as_str(shortcut.get("response_url")),
+        ).carry_out(reply)

@@ -13,8 +13,8 @@ import itertools
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 from urllib.parse import quote, urlencode
 
 from bot import signing
@@ -36,8 +36,7 @@ class Sent:
 
 
 class SlackSide:
-    def __init__(self, workspace: Workspace, dispatch: Dispatch, signing_secret: str,
-                 response_base_url: str):
+    def __init__(self, workspace: Workspace, dispatch: Dispatch, signing_secret: str, response_base_url: str):
         self.workspace = workspace
         self.dispatch = dispatch
         self.signing_secret = signing_secret
@@ -46,10 +45,18 @@ class SlackSide:
 
     # ------------------------------------------------------------------ requests
 
-    def signed(self, body: bytes, content_type: str, *, timestamp: int | None = None,
-               extra_headers: dict[str, str] | None = None) -> Sent:
-        headers = {**signing.signed_headers(self.signing_secret, body, content_type, timestamp=timestamp),
-                   **(extra_headers or {})}
+    def signed(
+        self,
+        body: bytes,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        extra_headers: dict[str, str] | None = None,
+    ) -> Sent:
+        headers = {
+            **signing.signed_headers(self.signing_secret, body, content_type, timestamp=timestamp),
+            **(extra_headers or {}),
+        }
         status, text = self.dispatch(body, headers)
         return Sent(status, text)
 
@@ -91,8 +98,14 @@ class SlackSide:
         if not isinstance(answer, dict) or not (answer.get("text") or answer.get("blocks")):
             return
         public = answer.get("response_type") == "in_channel"
-        self.workspace.post(channel, self.workspace.bot_user_id, str(answer.get("text") or ""),
-                            answer.get("blocks") or [], ephemeral=not public, as_bot=True)
+        self.workspace.post(
+            channel,
+            self.workspace.bot_user_id,
+            str(answer.get("text") or ""),
+            answer.get("blocks") or [],
+            ephemeral=not public,
+            as_bot=True,
+        )
 
     def event_body(self, event: dict, event_id: str | None = None) -> bytes:
         envelope = {
@@ -103,30 +116,46 @@ class SlackSide:
             "type": "event_callback",
             "event_id": event_id or f"Ev{next(self._ids):08d}SANDBOX",
             "event_time": int(time.time()),
-            "authorizations": [{"enterprise_id": None, "team_id": self.workspace.team_id,
-                                "user_id": self.workspace.bot_user_id, "is_bot": True,
-                                "is_enterprise_install": False}],
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": self.workspace.team_id,
+                    "user_id": self.workspace.bot_user_id,
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
             "is_ext_shared_channel": False,
             "event_context": f"4-sandbox-{next(self._ids)}",
         }
         return json.dumps(envelope).encode()
 
-    def say(self, channel: str, text: str, *, thread_ts: str | None = None,
-            user: str | None = None) -> tuple[Message, Sent | None]:
+    def say(
+        self, channel: str, text: str, *, thread_ts: str | None = None, user: str | None = None
+    ) -> tuple[Message, Sent | None]:
         """A person writes a message. Slack tells the bot when it is mentioned or in a DM with it."""
         user = user or self.workspace.human_id
         text = self.with_mentions(text)
         message = self.workspace.post(channel, user, text, [], thread_ts=thread_ts)
         found = self.workspace.channel(channel)
-        event = {"user": user, "text": text, "ts": message.ts, "channel": channel,
-                 "event_ts": message.ts, "team": self.workspace.team_id,
-                 "client_msg_id": f"sandbox-{next(self._ids)}"}
+        event = {
+            "user": user,
+            "text": text,
+            "ts": message.ts,
+            "channel": channel,
+            "event_ts": message.ts,
+            "team": self.workspace.team_id,
+            "client_msg_id": f"sandbox-{next(self._ids)}",
+        }
         if message.thread_ts:
             event["thread_ts"] = message.thread_ts
         if found and found.kind == "im":
             event.update(type="message", channel_type="im")
-        elif f"<@{self.workspace.bot_user_id}>" in text and found and \
-                self.workspace.bot_user_id in found.members:
+        elif (
+            f"<@{self.workspace.bot_user_id}>" in text
+            and found
+            and self.workspace.bot_user_id in found.members
+        ):
             event.update(type="app_mention")
         else:
             return message, None
@@ -141,18 +170,27 @@ class SlackSide:
         text = re.sub(r"(?<![\w<])@(channel|here|everyone)\b", r"<!\1>", text)
         return re.sub(r"(?<![<|\w])(https?://[^\s<>]+[^\s<>.,;:!?)\]'\"])", r"<\1>", text)
 
-    def click_body(self, message: Message, action: dict, user: str | None = None,
-                   state: dict | None = None) -> bytes:
+    def click_body(
+        self, message: Message, action: dict, user: str | None = None, state: dict | None = None
+    ) -> bytes:
         user = user or self.workspace.human_id
         channel = self.workspace.channel(message.channel)
-        container = {"type": "message", "message_ts": message.ts, "channel_id": message.channel,
-                     "is_ephemeral": message.ephemeral}
+        container = {
+            "type": "message",
+            "message_ts": message.ts,
+            "channel_id": message.channel,
+            "is_ephemeral": message.ephemeral,
+        }
         if message.thread_ts:
             container["thread_ts"] = message.thread_ts
         payload = {
             "type": "block_actions",
-            "user": {"id": user, "username": self.workspace.users.get(user, user),
-                     "name": self.workspace.users.get(user, user), "team_id": self.workspace.team_id},
+            "user": {
+                "id": user,
+                "username": self.workspace.users.get(user, user),
+                "name": self.workspace.users.get(user, user),
+                "team_id": self.workspace.team_id,
+            },
             "api_app_id": APP_ID,
             "token": "sandbox-verification-token",
             "container": container,
@@ -163,32 +201,45 @@ class SlackSide:
             "channel": {"id": message.channel, "name": channel.name if channel else "unknown"},
             "state": state if isinstance(state, dict) else {"values": {}},
             "response_url": self.workspace.new_response_url(
-                self.response_base_url, message.channel, user, thread_ts=message.thread_ts,
-                original_ts=message.ts, original_ephemeral=message.ephemeral),
+                self.response_base_url,
+                message.channel,
+                user,
+                thread_ts=message.thread_ts,
+                original_ts=message.ts,
+                original_ephemeral=message.ephemeral,
+            ),
             "actions": [{"type": "button", **action, "action_ts": f"{time.time():.6f}"}],
         }
         if not message.ephemeral:
             payload["message"] = message.slack_shape()
         return b"payload=" + quote(json.dumps(payload)).encode()
 
-    def click(self, message: Message, label_or_action: str, user: str | None = None,
-              state: dict | None = None) -> Sent:
+    def click(
+        self, message: Message, label_or_action: str, user: str | None = None, state: dict | None = None
+    ) -> Sent:
         """Click the button whose text (or action_id) is `label_or_action` on `message`."""
         action = find_button(message.blocks, label_or_action)
         if action is None:
-            raise LookupError(f"no button {label_or_action!r} on message {message.ts}: {buttons(message.blocks)}")
+            raise LookupError(
+                f"no button {label_or_action!r} on message {message.ts}: {buttons(message.blocks)}"
+            )
         return self.click_action(message, action, user, state=state)
 
-    def click_action(self, message: Message, action: dict, user: str | None = None,
-                     state: dict | None = None) -> Sent:
+    def click_action(
+        self, message: Message, action: dict, user: str | None = None, state: dict | None = None
+    ) -> Sent:
         return self.signed(self.click_body(message, action, user, state), "application/x-www-form-urlencoded")
-
 
     def open_home(self, tab: str = "home", user: str | None = None) -> Sent:
         """A person opens the app's Home (or Messages) tab: the app_home_opened event."""
         user = user or self.workspace.human_id
-        event = {"type": "app_home_opened", "user": user, "channel": self.workspace.dm_with(user).id,
-                 "tab": tab, "event_ts": f"{time.time():.6f}"}
+        event = {
+            "type": "app_home_opened",
+            "user": user,
+            "channel": self.workspace.dm_with(user).id,
+            "tab": tab,
+            "event_ts": f"{time.time():.6f}",
+        }
         if tab == "home" and user in self.workspace.views:
             event["view"] = self.workspace.views[user]
         return self.signed(self.event_body(event), "application/json")
@@ -199,8 +250,12 @@ class SlackSide:
         view = self.workspace.views.get(user) or {"id": "V0NONE", "type": "home", "blocks": []}
         payload = {
             "type": "block_actions",
-            "user": {"id": user, "username": self.workspace.users.get(user, user),
-                     "name": self.workspace.users.get(user, user), "team_id": self.workspace.team_id},
+            "user": {
+                "id": user,
+                "username": self.workspace.users.get(user, user),
+                "name": self.workspace.users.get(user, user),
+                "team_id": self.workspace.team_id,
+            },
             "api_app_id": APP_ID,
             "token": "sandbox-verification-token",
             "container": {"type": "view", "view_id": view.get("id")},
@@ -226,21 +281,29 @@ class SlackSide:
     def click_view_action(self, action: dict, user: str | None = None) -> Sent:
         return self.signed(self.click_view_body(action, user), "application/x-www-form-urlencoded")
 
-    def start_assistant_thread(self, user: str | None = None,
-                               context_channel: str | None = None) -> tuple[Message, Sent]:
+    def start_assistant_thread(
+        self, user: str | None = None, context_channel: str | None = None
+    ) -> tuple[Message, Sent]:
         """A person opens the app's Messages tab as an assistant: Slack starts a thread in their
         DM with the app (its root is Slack's, not the person's) and tells the app."""
         user = user or self.workspace.human_id
         dm = self.workspace.dm_with(user)
-        root = self.workspace.post(dm.id, self.workspace.bot_user_id, "New chat", [], as_bot=True,
-                                   subtype="assistant_app_thread")
+        root = self.workspace.post(
+            dm.id, self.workspace.bot_user_id, "New chat", [], as_bot=True, subtype="assistant_app_thread"
+        )
         context = {"team_id": self.workspace.team_id, "enterprise_id": None}
         if context_channel:
             context["channel_id"] = context_channel
-        event = {"type": "assistant_thread_started",
-                 "assistant_thread": {"user_id": user, "context": context, "channel_id": dm.id,
-                                      "thread_ts": root.ts},
-                 "event_ts": f"{time.time():.6f}"}
+        event = {
+            "type": "assistant_thread_started",
+            "assistant_thread": {
+                "user_id": user,
+                "context": context,
+                "channel_id": dm.id,
+                "thread_ts": root.ts,
+            },
+            "event_ts": f"{time.time():.6f}",
+        }
         return root, self.signed(self.event_body(event), "application/json")
 
     def shortcut_body(self, message: Message, callback_id: str, user: str | None = None) -> bytes:
@@ -254,8 +317,12 @@ class SlackSide:
             "token": "sandbox-verification-token",
             "action_ts": f"{time.time():.6f}",
             "team": {"id": self.workspace.team_id, "domain": "sandbox"},
-            "user": {"id": user, "name": self.workspace.users.get(user, user),
-                     "username": self.workspace.users.get(user, user), "team_id": self.workspace.team_id},
+            "user": {
+                "id": user,
+                "name": self.workspace.users.get(user, user),
+                "username": self.workspace.users.get(user, user),
+                "team_id": self.workspace.team_id,
+            },
             "channel": {"id": message.channel, "name": channel.name if channel else "unknown"},
             "is_enterprise_install": False,
             "enterprise": None,
@@ -263,7 +330,8 @@ class SlackSide:
             "trigger_id": f"{next(self._ids)}.{int(time.time())}.sandbox",
             # the answer shows where the person is looking: in the thread, for a reply
             "response_url": self.workspace.new_response_url(
-                self.response_base_url, message.channel, user, thread_ts=message.thread_ts),
+                self.response_base_url, message.channel, user, thread_ts=message.thread_ts
+            ),
             "message_ts": message.ts,
             "message": shown,
         }
@@ -271,7 +339,9 @@ class SlackSide:
 
     def shortcut(self, message: Message, callback_id: str, user: str | None = None) -> Sent:
         """A person runs the app's message shortcut from the message's "More actions" menu."""
-        return self.signed(self.shortcut_body(message, callback_id, user), "application/x-www-form-urlencoded")
+        return self.signed(
+            self.shortcut_body(message, callback_id, user), "application/x-www-form-urlencoded"
+        )
 
 
 _MARKUP = re.compile(r"(<(?:[@#!][^<>\s]*|https?://[^<>\s]+|mailto:[^<>\s]+)>|&(?:amp|lt|gt);)")
@@ -281,8 +351,10 @@ def _escape_outside_markup(text: str) -> str:
     """&, < and > escaped as Slack escapes typed text, except in mentions and links already
     written as Slack markup (as the composer's pickers insert them) and entities."""
     parts = _MARKUP.split(text)
-    return "".join(part if i % 2 else part.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                   for i, part in enumerate(parts))
+    return "".join(
+        part if i % 2 else part.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        for i, part in enumerate(parts)
+    )
 
     # ------------------------------------------------------------------ the App Home, shortcuts
 
@@ -296,14 +368,16 @@ def buttons(blocks: list) -> list[dict]:
             elements.append(block["accessory"])
         for element in elements:
             if element.get("type") == "button":
-                found.append({
-                    "action_id": element.get("action_id"),
-                    "block_id": block.get("block_id") or "",
-                    "value": element.get("value"),
-                    "text": (element.get("text") or {}).get("text", ""),
-                    "url": element.get("url"),
-                    "accessibility_label": element.get("accessibility_label"),
-                })
+                found.append(
+                    {
+                        "action_id": element.get("action_id"),
+                        "block_id": block.get("block_id") or "",
+                        "value": element.get("value"),
+                        "text": (element.get("text") or {}).get("text", ""),
+                        "url": element.get("url"),
+                        "accessibility_label": element.get("accessibility_label"),
+                    }
+                )
     return found
 
 
@@ -311,5 +385,6 @@ def find_button(blocks: list, label_or_action: str) -> dict | None:
     for b in buttons(blocks):
         if label_or_action in (b["text"], b["action_id"], b["accessibility_label"]):
             return {k: b[k] for k in ("action_id", "block_id", "value") if b[k] is not None} | {
-                "text": {"type": "plain_text", "text": b["text"]}}
+                "text": {"type": "plain_text", "text": b["text"]}
+            }
     return None

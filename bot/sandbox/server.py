@@ -44,9 +44,13 @@ class SlackStandIn:
         self.api.upload_base = self.base_url + "/upload/"
         self._thread: threading.Thread | None = None
 
-    def start(self) -> "SlackStandIn":
-        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": STOP_POLL},
-                                        name="slack-stand-in", daemon=True)
+    def start(self) -> SlackStandIn:
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever,
+            kwargs={"poll_interval": STOP_POLL},
+            name="slack-stand-in",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -97,18 +101,20 @@ class _Handler(BaseHTTPRequestHandler):
         stand_in = self.stand_in
         if path.startswith("/api/"):
             status, headers, answer = stand_in.api.handle(
-                path[len("/api/"):], body, self.headers.get("Content-Type", ""),
+                path[len("/api/") :],
+                body,
+                self.headers.get("Content-Type", ""),
                 self.headers.get("Authorization", ""),
             )
             self._json(status, answer, headers)
         elif path.startswith("/upload/"):
-            if stand_in.api.receive_upload(path[len("/upload/"):], body):
+            if stand_in.api.receive_upload(path[len("/upload/") :], body):
                 self._json(200, {"ok": True})
             else:
                 self._json(404, {"ok": False, "error": "not_found"})
         elif path.startswith("/response/"):
             try:
-                stand_in.workspace.respond(path[len("/response/"):], _loads(body))
+                stand_in.workspace.respond(path[len("/response/") :], _loads(body))
             except WebApiError as exc:
                 self._json(404, {"ok": False, "error": exc.error})
                 return
@@ -149,12 +155,17 @@ class _Handler(BaseHTTPRequestHandler):
         data = target.read_bytes()
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         self.send_response(200)
-        self.send_header("Content-Type", kind + ("; charset=utf-8" if kind.startswith("text/") or kind.endswith("javascript") else ""))
+        self.send_header(
+            "Content-Type",
+            kind + ("; charset=utf-8" if kind.startswith("text/") or kind.endswith("javascript") else ""),
+        )
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
-        self.send_header("Content-Security-Policy",
-                         "default-src 'self'; img-src 'self' data: https:; style-src 'self'; "
-                         "script-src 'self'; connect-src 'self'; frame-ancestors 'none'")
+        self.send_header(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data: https:; style-src 'self'; "
+            "script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+        )
         self.send_header("X-Content-Type-Options", "nosniff")
         self.end_headers()
         self.wfile.write(data)
@@ -216,15 +227,20 @@ def _click(people: SlackSide, request: dict) -> dict:
     message = people.workspace.find(str(request.get("channel") or ""), str(request.get("ts") or ""))
     if message is None:
         return {"ok": False, "error": "That message is gone."}
-    action = {"action_id": str(request.get("action_id") or ""), "block_id": str(request.get("block_id") or "")}
+    action = {
+        "action_id": str(request.get("action_id") or ""),
+        "block_id": str(request.get("block_id") or ""),
+    }
     if request.get("value") is not None:
         action["value"] = str(request["value"])
     if request.get("type") in ("static_select", "conversations_select"):  # a menu: what was chosen
         action["type"] = request["type"]
         if isinstance(request.get("selected_option"), dict):
             option = request["selected_option"]
-            action["selected_option"] = {"value": str(option.get("value") or ""),
-                                         "text": {"type": "plain_text", "text": str(option.get("text") or "")}}
+            action["selected_option"] = {
+                "value": str(option.get("value") or ""),
+                "text": {"type": "plain_text", "text": str(option.get("text") or "")},
+            }
         if isinstance(request.get("selected_conversation"), str):
             action["selected_conversation"] = request["selected_conversation"]
     state = request.get("state") if isinstance(request.get("state"), dict) else None
@@ -250,7 +266,10 @@ def _home_opened(people: SlackSide, request: dict) -> dict:
 
 def _click_view(people: SlackSide, request: dict) -> dict:
     """A button on the person's Home tab."""
-    action = {"action_id": str(request.get("action_id") or ""), "block_id": str(request.get("block_id") or "")}
+    action = {
+        "action_id": str(request.get("action_id") or ""),
+        "block_id": str(request.get("block_id") or ""),
+    }
     if request.get("value") is not None:
         action["value"] = str(request["value"])
     return _answered(people.click_view_action(action))

@@ -38,8 +38,15 @@ class FakeWebApi:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
 
-    def fail(self, method: str, *, status: int = 200, error: str | None = None,
-             retry_after: int | None = None, times: int = 1) -> None:
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
         with self._lock:
             self._faults.append(Fault(method, status, error, retry_after, times))
 
@@ -51,8 +58,9 @@ class FakeWebApi:
                     return fault
         return None
 
-    def handle(self, method: str, body: bytes, content_type: str, authorization: str
-               ) -> tuple[int, dict, dict]:
+    def handle(
+        self, method: str, body: bytes, content_type: str, authorization: str
+    ) -> tuple[int, dict, dict]:
         """(HTTP status, headers, JSON body) for one Web API request."""
         params = parse_params(body, content_type)
         self.workspace.calls.append((method, params))
@@ -73,13 +81,25 @@ class FakeWebApi:
     def call(self, method: str, p: dict) -> dict:
         ws = self.workspace
         if method == "auth.test":
-            return {"url": "https://sandbox.slack.local/", "team": "Sandbox", "user": "usecase-bot",
-                    "team_id": ws.team_id, "user_id": ws.bot_user_id, "bot_id": ws.bot_id,
-                    "is_enterprise_install": False}
+            return {
+                "url": "https://sandbox.slack.local/",
+                "team": "Sandbox",
+                "user": "usecase-bot",
+                "team_id": ws.team_id,
+                "user_id": ws.bot_user_id,
+                "bot_id": ws.bot_id,
+                "is_enterprise_install": False,
+            }
         if method == "chat.postMessage":
             channel = self._member_channel(p)
-            message = ws.post(channel, ws.bot_user_id, _text(p), _blocks(p),
-                              thread_ts=p.get("thread_ts") or None, as_bot=True)
+            message = ws.post(
+                channel,
+                ws.bot_user_id,
+                _text(p),
+                _blocks(p),
+                thread_ts=p.get("thread_ts") or None,
+                as_bot=True,
+            )
             return {"channel": channel, "ts": message.ts, "message": message.slack_shape()}
         if method == "chat.update":
             channel, ts = str(p.get("channel") or ""), str(p.get("ts") or "")
@@ -95,14 +115,24 @@ class FakeWebApi:
             user = str(p.get("user") or "")
             if user not in ws.channels[channel].members:
                 raise WebApiError("user_not_in_channel")
-            message = ws.post(channel, ws.bot_user_id, _text(p), _blocks(p), ephemeral=True,
-                              thread_ts=p.get("thread_ts") or None, as_bot=True)
+            message = ws.post(
+                channel,
+                ws.bot_user_id,
+                _text(p),
+                _blocks(p),
+                ephemeral=True,
+                thread_ts=p.get("thread_ts") or None,
+                as_bot=True,
+            )
             return {"message_ts": message.ts}
         if method == "chat.getPermalink":
             channel, ts = str(p.get("channel") or ""), str(p.get("message_ts") or "")
             if ws.find(channel, ts) is None:
                 raise WebApiError("message_not_found")
-            return {"channel": channel, "permalink": f"https://sandbox.slack.local/archives/{channel}/p{ts.replace('.', '')}"}
+            return {
+                "channel": channel,
+                "permalink": f"https://sandbox.slack.local/archives/{channel}/p{ts.replace('.', '')}",
+            }
         if method == "views.publish":
             view = _json_arg(p.get("view"))
             if not isinstance(view, dict):
@@ -118,9 +148,12 @@ class FakeWebApi:
                 raise WebApiError("user_not_found")
             return {"channel": {"id": ws.dm_with(users[0]).id}}
         if method == "assistant.threads.setSuggestedPrompts":
-            ws.set_prompts(str(p.get("channel_id") or ""), str(p.get("thread_ts") or ""),
-                           p.get("title") if isinstance(p.get("title"), str) else None,
-                           _json_arg(p.get("prompts")))
+            ws.set_prompts(
+                str(p.get("channel_id") or ""),
+                str(p.get("thread_ts") or ""),
+                p.get("title") if isinstance(p.get("title"), str) else None,
+                _json_arg(p.get("prompts")),
+            )
             return {}
         if method == "views.open":
             if not p.get("trigger_id"):
@@ -159,12 +192,24 @@ class FakeWebApi:
                 upload = self.uploads.get(str(item.get("id"))) if isinstance(item, dict) else None
                 if upload is None or upload["content"] is None:
                     raise WebApiError("file_not_found")
-                files.append({"id": item["id"], "name": upload["name"],
-                              "title": str(item.get("title") or upload["name"]), "content": upload["content"]})
+                files.append(
+                    {
+                        "id": item["id"],
+                        "name": upload["name"],
+                        "title": str(item.get("title") or upload["name"]),
+                        "content": upload["content"],
+                    }
+                )
         if p.get("channel_id"):
             channel = self._member_channel({"channel": p["channel_id"]})
-            self.workspace.post(channel, self.workspace.bot_user_id, str(p.get("initial_comment") or ""),
-                                thread_ts=p.get("thread_ts") or None, as_bot=True, files=files)
+            self.workspace.post(
+                channel,
+                self.workspace.bot_user_id,
+                str(p.get("initial_comment") or ""),
+                thread_ts=p.get("thread_ts") or None,
+                as_bot=True,
+                files=files,
+            )
         return {"files": [{k: f[k] for k in ("id", "name", "title")} for f in files]}
 
     def _member_channel(self, p: dict) -> str:

@@ -66,15 +66,28 @@ class Message:
 
     def to_json(self) -> dict:
         return {
-            "channel": self.channel, "ts": self.ts, "thread_ts": self.thread_ts, "user": self.user,
-            "text": self.text, "blocks": self.blocks, "ephemeral": self.ephemeral,
-            "edited": self.edited, "subtype": self.subtype, "files": self.files,
+            "channel": self.channel,
+            "ts": self.ts,
+            "thread_ts": self.thread_ts,
+            "user": self.user,
+            "text": self.text,
+            "blocks": self.blocks,
+            "ephemeral": self.ephemeral,
+            "edited": self.edited,
+            "subtype": self.subtype,
+            "files": self.files,
         }
 
     def slack_shape(self) -> dict:
         """The message as Slack puts it in a block_actions payload."""
-        shape = {"type": "message", "user": self.user, "ts": self.ts, "text": self.text,
-                 "blocks": self.blocks, "team": TEAM_ID}
+        shape = {
+            "type": "message",
+            "user": self.user,
+            "ts": self.ts,
+            "text": self.text,
+            "blocks": self.blocks,
+            "team": TEAM_ID,
+        }
         if self.bot_id:
             shape["bot_id"] = self.bot_id
         if self.thread_ts:
@@ -124,8 +137,9 @@ class Workspace:
     def channel(self, channel_id: str) -> Channel | None:
         return self.channels.get(channel_id)
 
-    def add_channel(self, channel_id: str, name: str, *, kind: str = "channel",
-                    members: set[str] | None = None) -> Channel:
+    def add_channel(
+        self, channel_id: str, name: str, *, kind: str = "channel", members: set[str] | None = None
+    ) -> Channel:
         with self._lock:
             channel = Channel(channel_id, name, kind, set(members or {self.human_id}))
             self.channels[channel_id] = channel
@@ -138,7 +152,9 @@ class Workspace:
                 if channel.kind == "im" and channel.members == {user, self.bot_user_id}:
                     return channel
             channel_id = "D0" + format(len(self.channels) + 1, "07d")
-            channel = Channel(channel_id, self.users.get(self.bot_user_id, "bot"), "im", {user, self.bot_user_id})
+            channel = Channel(
+                channel_id, self.users.get(self.bot_user_id, "bot"), "im", {user, self.bot_user_id}
+            )
             self.channels[channel_id] = channel
             self._notify({"type": "reset"})
             return channel
@@ -149,8 +165,11 @@ class Workspace:
 
     def thread(self, channel: str, thread_ts: str) -> list[Message]:
         with self._lock:
-            return [m for m in self.messages if m.channel == channel
-                    and (m.ts == thread_ts or m.thread_ts == thread_ts)]
+            return [
+                m
+                for m in self.messages
+                if m.channel == channel and (m.ts == thread_ts or m.thread_ts == thread_ts)
+            ]
 
     def snapshot(self) -> list[Message]:
         with self._lock:
@@ -174,9 +193,19 @@ class Workspace:
     def next_ts(self) -> str:
         return f"{self._epoch + next(self._clock) / 1000:.6f}"
 
-    def post(self, channel: str, user: str, text: str, blocks: list | None = None, *,
-             thread_ts: str | None = None, ephemeral: bool = False, as_bot: bool = False,
-             subtype: str | None = None, files: list | None = None) -> Message:
+    def post(
+        self,
+        channel: str,
+        user: str,
+        text: str,
+        blocks: list | None = None,
+        *,
+        thread_ts: str | None = None,
+        ephemeral: bool = False,
+        as_bot: bool = False,
+        subtype: str | None = None,
+        files: list | None = None,
+    ) -> Message:
         with self._lock:
             if channel not in self.channels:
                 raise WebApiError("channel_not_found")
@@ -186,10 +215,18 @@ class Workspace:
                     thread_ts = root.thread_ts  # a reply to a reply goes to the thread's root
                 elif root is None:
                     thread_ts = None  # Slack posts to the channel when thread_ts matches nothing
-            message = Message(channel=channel, ts=self.next_ts(), user=user, text=text,
-                              blocks=list(blocks or []), thread_ts=thread_ts, ephemeral=ephemeral,
-                              bot_id=self.bot_id if as_bot else None, subtype=subtype,
-                              files=list(files or []))
+            message = Message(
+                channel=channel,
+                ts=self.next_ts(),
+                user=user,
+                text=text,
+                blocks=list(blocks or []),
+                thread_ts=thread_ts,
+                ephemeral=ephemeral,
+                bot_id=self.bot_id if as_bot else None,
+                subtype=subtype,
+                files=list(files or []),
+            )
             self.messages.append(message)
             self._notify({"type": "message", "message": message.to_json()})
             return message
@@ -220,8 +257,14 @@ class Workspace:
                 raise WebApiError("invalid_arguments")
             if len(json.dumps(view, ensure_ascii=False).encode("utf-8")) > VIEW_BYTES_MAX:
                 raise WebApiError("view_too_large")
-            published = {**view, "id": f"V0HOME{user[-4:]}", "team_id": self.team_id,
-                         "hash": f"{time.time():.6f}.sandbox", "app_id": APP_ID, "bot_id": self.bot_id}
+            published = {
+                **view,
+                "id": f"V0HOME{user[-4:]}",
+                "team_id": self.team_id,
+                "hash": f"{time.time():.6f}.sandbox",
+                "app_id": APP_ID,
+                "bot_id": self.bot_id,
+            }
             self.views[user] = published
             self._notify({"type": "view", "user": user, "view": published})
             return published
@@ -233,20 +276,41 @@ class Workspace:
                 raise WebApiError("channel_not_found")
             if self.find(channel, thread_ts) is None:
                 raise WebApiError("invalid_thread_ts")
-            if not (isinstance(prompts, list) and 0 < len(prompts) <= PROMPTS_MAX and all(
-                    isinstance(p, dict) and isinstance(p.get("title"), str) and p["title"]
-                    and isinstance(p.get("message"), str) and p["message"] for p in prompts)):
+            if not (
+                isinstance(prompts, list)
+                and 0 < len(prompts) <= PROMPTS_MAX
+                and all(
+                    isinstance(p, dict)
+                    and isinstance(p.get("title"), str)
+                    and p["title"]
+                    and isinstance(p.get("message"), str)
+                    and p["message"]
+                    for p in prompts
+                )
+            ):
                 raise WebApiError("invalid_arguments")
-            shown = {"title": title or "", "prompts": [{"title": p["title"], "message": p["message"]}
-                                                       for p in prompts]}
+            shown = {
+                "title": title or "",
+                "prompts": [{"title": p["title"], "message": p["message"]} for p in prompts],
+            }
             self.prompts[(channel, thread_ts)] = shown
             self._notify({"type": "prompts", "channel": channel, "thread_ts": thread_ts, **shown})
 
-    def new_response_url(self, base_url: str, channel: str, user: str, *, thread_ts: str | None = None,
-                         original_ts: str | None = None, original_ephemeral: bool = False) -> str:
+    def new_response_url(
+        self,
+        base_url: str,
+        channel: str,
+        user: str,
+        *,
+        thread_ts: str | None = None,
+        original_ts: str | None = None,
+        original_ephemeral: bool = False,
+    ) -> str:
         token = secrets.token_urlsafe(12)
         with self._lock:
-            self._response_urls[token] = ResponseUrl(channel, user, thread_ts, original_ts, original_ephemeral)
+            self._response_urls[token] = ResponseUrl(
+                channel, user, thread_ts, original_ts, original_ephemeral
+            )
         return f"{base_url}/response/{token}"
 
     def respond(self, token: str, body: dict) -> None:
@@ -267,8 +331,15 @@ class Workspace:
                 self.update(target.channel, target.original_ts, text, blocks)
                 return
             public = body.get("response_type") == "in_channel"
-            self.post(target.channel, self.bot_user_id, text, blocks, as_bot=True,
-                      thread_ts=body.get("thread_ts") or target.thread_ts, ephemeral=not public)
+            self.post(
+                target.channel,
+                self.bot_user_id,
+                text,
+                blocks,
+                as_bot=True,
+                thread_ts=body.get("thread_ts") or target.thread_ts,
+                ephemeral=not public,
+            )
 
     # ------------------------------------------------------------------ change feed (the page)
 
@@ -301,6 +372,8 @@ class Workspace:
                 "channels": [{"id": c.id, "name": c.name, "kind": c.kind} for c in self.channels.values()],
                 "messages": [m.to_json() for m in self.messages],
                 "home": self.views.get(self.human_id),
-                "prompts": [{"channel": c, "thread_ts": t, **shown} for (c, t), shown in self.prompts.items()],
+                "prompts": [
+                    {"channel": c, "thread_ts": t, **shown} for (c, t), shown in self.prompts.items()
+                ],
                 "shortcuts": [dict(s) for s in self.shortcuts],
             }

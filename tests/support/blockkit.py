@@ -25,13 +25,18 @@ class BlockKitSchema:
         from jsonschema import Draft202012Validator
 
         # the premise above, checked: a new version of the file that adds array-level rules fails here
-        top = {k: v for k, v in schema.items() if k not in ("$schema", "$id", "title", "description", "$defs")}
-        assert top == {"type": "array", "minItems": 1, "maxItems": 100, "items": {"$ref": "#/$defs/block"}}, top
+        top = {
+            k: v for k, v in schema.items() if k not in ("$schema", "$id", "title", "description", "$defs")
+        }
+        assert top == {"type": "array", "minItems": 1, "maxItems": 100, "items": {"$ref": "#/$defs/block"}}, (
+            top
+        )
         Draft202012Validator.check_schema(schema)
         self.schema = schema  # for checks of other surfaces ($defs/home_view, $defs/modal_view…)
         self.whole = Draft202012Validator(schema)
-        self.block = Draft202012Validator({"$schema": schema["$schema"], "$ref": "#/$defs/block",
-                                           "$defs": schema["$defs"]})
+        self.block = Draft202012Validator(
+            {"$schema": schema["$schema"], "$ref": "#/$defs/block", "$defs": schema["$defs"]}
+        )
         self._verdicts: dict[str, list[str]] = {}
         self._lock = threading.Lock()
 
@@ -41,8 +46,10 @@ class BlockKitSchema:
         with self._lock:
             known = self._verdicts.get(key)
         if known is None:
-            known = [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}"
-                     for e in self.block.iter_errors(block)]
+            known = [
+                f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}"
+                for e in self.block.iter_errors(block)
+            ]
             with self._lock:
                 self._verdicts[key] = known
         return known
@@ -63,6 +70,8 @@ def block_kit_problems(validator: BlockKitSchema, blocks: list) -> list[str]:
     if len(blocks) > MAX_BLOCKS:
         problems.append(f"{len(blocks)} blocks (Slack allows {MAX_BLOCKS})")
     for index, block in enumerate(blocks):
-        problems += [f"{index}/{error}" if not error.startswith(":") else f"{index}{error}"
-                     for error in validator.block_errors(block)]
+        problems += [
+            f"{index}/{error}" if not error.startswith(":") else f"{index}{error}"
+            for error in validator.block_errors(block)
+        ]
     return problems

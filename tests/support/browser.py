@@ -50,10 +50,14 @@ class Sandbox:
         self.stand_in = SlackStandIn("127.0.0.1", free_port())
         self.workspace = workspace = self.stand_in.workspace
         secret = secrets.token_hex(16)
-        settings = Settings(mode="sandbox", bot_token="xoxb-sandbox", signing_secret=secret,
-                            api_url=self.stand_in.api_url, threads=8)
-        identity = Identity(team_id=workspace.team_id, user_id=workspace.bot_user_id,
-                            bot_id=workspace.bot_id)
+        settings = Settings(
+            mode="sandbox",
+            bot_token="xoxb-sandbox",
+            signing_secret=secret,
+            api_url=self.stand_in.api_url,
+            threads=8,
+        )
+        identity = Identity(team_id=workspace.team_id, user_id=workspace.bot_user_id, bot_id=workspace.bot_id)
         self.app = build_app(settings, catalog, identity=identity, matcher=matcher)
         self.stand_in.people = SlackSide(workspace, self.dispatch, secret, self.stand_in.base_url)
         self.url = self.stand_in.base_url + "/"

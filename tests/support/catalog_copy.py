@@ -7,9 +7,9 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 USECASE_BOT = Path(sys.executable).parent / "usecase-bot"
 
@@ -46,8 +46,7 @@ def usecase_bot(*args: str, env: dict[str, str] | None = None, catalog_env: str 
     environ = {k: v for k, v in os.environ.items() if k != "USECASE_CATALOG"}
     if catalog_env is not None:
         environ["USECASE_CATALOG"] = catalog_env
-    done = subprocess.run([str(USECASE_BOT), *args], capture_output=True, text=True,
-                          env=environ, timeout=60)
+    done = subprocess.run([str(USECASE_BOT), *args], capture_output=True, text=True, env=environ, timeout=60)
     return CheckRun(done.returncode, done.stdout, done.stderr)
 
 
@@ -81,8 +80,9 @@ class CatalogCopy:
                 return i + 1
         raise AssertionError(f"no line matching {pattern!r} in {rel} (after {after!r})")
 
-    def replace(self, rel: str, pattern: str, new: str | Callable[[str], str],
-                after: str | None = None) -> int:
+    def replace(
+        self, rel: str, pattern: str, new: str | Callable[[str], str], after: str | None = None
+    ) -> int:
         number = self.find(rel, pattern, after)
         lines = self._lines(rel)
         lines[number - 1] = new(lines[number - 1]) if callable(new) else new
@@ -101,8 +101,9 @@ class CatalogCopy:
         lines = self._lines(rel)
         indent = len(lines[start]) - len(lines[start].lstrip())
         end = start + 1
-        while end < len(lines) and (not lines[end].strip()
-                                    or len(lines[end]) - len(lines[end].lstrip()) > indent):
+        while end < len(lines) and (
+            not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) > indent
+        ):
             end += 1
         return lines, start, end
 

@@ -28,8 +28,9 @@ BOT_TOKEN = "xoxb-test-token"
 class Harness:
     """The bot, a workspace, and a person in it."""
 
-    def __init__(self, stand_in: SlackStandIn, app, catalog, signing_secret: str = SECRET,
-                 jobs: Jobs | None = None):
+    def __init__(
+        self, stand_in: SlackStandIn, app, catalog, signing_secret: str = SECRET, jobs: Jobs | None = None
+    ):
         self.stand_in = stand_in
         self.app = app
         self.catalog = catalog
@@ -44,12 +45,22 @@ class Harness:
     # -------------------------------------------------------------- reading the workspace
 
     def bot_messages(self, channel: str | None = None) -> list[Message]:
-        return [m for m in self.workspace.snapshot()
-                if m.user == self.workspace.bot_user_id and (channel is None or m.channel == channel)]
+        return [
+            m
+            for m in self.workspace.snapshot()
+            if m.user == self.workspace.bot_user_id and (channel is None or m.channel == channel)
+        ]
 
-    def wait_for_message(self, contains: str, *, channel: str = CHANNEL_ID, after: int = 0,
-                         thread_ts: str | None = None, ephemeral: bool | None = None,
-                         timeout: float = 5.0) -> Message:
+    def wait_for_message(
+        self,
+        contains: str,
+        *,
+        channel: str = CHANNEL_ID,
+        after: int = 0,
+        thread_ts: str | None = None,
+        ephemeral: bool | None = None,
+        timeout: float = 5.0,
+    ) -> Message:
         """The first bot message posted after the `after`-th message that contains `contains`."""
 
         def found(ws: Workspace):
@@ -65,9 +76,8 @@ class Harness:
             return None
 
         message = self.workspace.wait_for(found, timeout)
-        assert message is not None, (
-            f"no bot message containing {contains!r}; bot said: "
-            + repr([m.text for m in self.bot_messages()][-6:])
+        assert message is not None, f"no bot message containing {contains!r}; bot said: " + repr(
+            [m.text for m in self.bot_messages()][-6:]
         )
         return message
 

@@ -47,7 +47,9 @@ class Jobs:
         self.pools: list[TrackedPool] = []
 
     def expect_pool(self) -> None:
-        assert self.pools, "build_app made no ThreadPoolExecutor to wait on: update track_background_work's hook"
+        assert self.pools, (
+            "build_app made no ThreadPoolExecutor to wait on: update track_background_work's hook"
+        )
 
     def drain(self, timeout: float = JOB_TIMEOUT) -> None:
         """Wait until every job given to the pools (and every job those jobs gave) is done."""

@@ -55,8 +55,11 @@ def start_stand_in() -> SlackStandIn:
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment without anything that would change how the bot starts."""
     drop = {"PORT", "USECASE_CATALOG", "WEB_CONCURRENCY", "LOG_LEVEL"}
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("SLACK_") and k not in drop and not k.lower().endswith("_proxy")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("SLACK_") and k not in drop and not k.lower().endswith("_proxy")
+    }
     env["PYTHONUNBUFFERED"] = "1"
     env.update(extra)
     return env
@@ -73,8 +76,14 @@ class Bot:
         self._err = open(self.stderr_path, "w")
         # the bot's own temporary files (HTTP mode's dedupe table) land here, not in /tmp
         env = {**env, "TMPDIR": str(log_dir)}
-        self.proc = subprocess.Popen([USECASE_BOT, *args], env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
-                                     stdout=self._out, stderr=self._err)
+        self.proc = subprocess.Popen(
+            [USECASE_BOT, *args],
+            env=env,
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=self._out,
+            stderr=self._err,
+        )
         self.pid = self.proc.pid
 
     def stderr(self) -> str:
@@ -113,7 +122,7 @@ def child_pids(parent: int) -> list[int]:
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) "
+        fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "
         if int(fields[1]) == parent and fields[0] != "Z":
             found.append(int(entry.name))
     return found
@@ -126,12 +135,13 @@ def process_age(pid: int) -> float:
         uptime = float(Path("/proc/uptime").read_text().split()[0])
     except OSError:
         return 0.0
-    started_ticks = int(stat[stat.rindex(")") + 2:].split()[19])  # field 22, starttime
+    started_ticks = int(stat[stat.rindex(")") + 2 :].split()[19])  # field 22, starttime
     return uptime - started_ticks / os.sysconf("SC_CLK_TCK")
 
 
-def wait_for_workers(bot: "Bot", count: int = 2, settled: float = 3.0) -> list[int]:
+def wait_for_workers(bot: Bot, count: int = 2, settled: float = 3.0) -> list[int]:
     """The master's workers, once `count` of them have been up for `settled` seconds (booted)."""
+
     def booted() -> list[int]:
         ready = [p for p in child_pids(bot.pid) if process_age(p) >= settled]
         return ready if len(ready) >= count else []
@@ -181,8 +191,13 @@ def ipv6_loopback() -> bool:
         return False
 
 
-def http(method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None,
-         timeout: float = 30.0) -> tuple[int, str]:
+def http(
+    method: str,
+    url: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 30.0,
+) -> tuple[int, str]:
     request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:

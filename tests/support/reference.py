@@ -15,6 +15,8 @@ SEGMENT_REFERENCE = FIXTURES / "segment"
 def fixture_text(path: Path) -> str:
     """A fixture file's text; a missing fixture fails the test (it is in the repository)."""
     if not path.is_file():
-        pytest.fail(f"fixture {path} is missing: it belongs in the repository (see tests/fixtures/README.md)",
-                    pytrace=False)
+        pytest.fail(
+            f"fixture {path} is missing: it belongs in the repository (see tests/fixtures/README.md)",
+            pytrace=False,
+        )
     return path.read_text(encoding="utf-8")

@@ -27,7 +27,9 @@ class Failure:
     body: object = None
 
     def matches(self, method: str, path: str) -> bool:
-        return (self.method in (None, method)) and (self.path_suffix is None or path.endswith(self.path_suffix))
+        return (self.method in (None, method)) and (
+            self.path_suffix is None or path.endswith(self.path_suffix)
+        )
 
 
 class SegmentAPIStandIn:
@@ -52,7 +54,8 @@ class SegmentAPIStandIn:
                 except ValueError:
                     body = raw.decode("utf-8", "replace")
                 status, headers, answer = standin._answer(
-                    Call(self.command, self.path, dict(self.headers.items()), body))
+                    Call(self.command, self.path, dict(self.headers.items()), body)
+                )
                 data = json.dumps(answer).encode() if answer is not None else b""
                 self.send_response(status)
                 for name, value in headers.items():
@@ -65,8 +68,9 @@ class SegmentAPIStandIn:
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -82,8 +86,16 @@ class SegmentAPIStandIn:
         self._server.server_close()
         self._thread.join(timeout=5)
 
-    def fail(self, status: int, *, times: int = 1, method: str | None = None, path_suffix: str | None = None,
-             headers: dict[str, str] | None = None, body: object = None) -> None:
+    def fail(
+        self,
+        status: int,
+        *,
+        times: int = 1,
+        method: str | None = None,
+        path_suffix: str | None = None,
+        headers: dict[str, str] | None = None,
+        body: object = None,
+    ) -> None:
         """The next `times` matching requests get `status` (with these headers and JSON body)."""
         for _ in range(times):
             self.failures.append(Failure(status, method, path_suffix, dict(headers or {}), body))
@@ -94,17 +106,31 @@ class SegmentAPIStandIn:
             failure = next((f for f in self.failures if f.matches(call.method, call.path)), None)
             if failure is not None:
                 self.failures.remove(failure)
-                body = failure.body if failure.body is not None else {
-                    "errors": [{"type": "standin", "message": f"failing on demand with {failure.status}"}]}
+                body = (
+                    failure.body
+                    if failure.body is not None
+                    else {
+                        "errors": [{"type": "standin", "message": f"failing on demand with {failure.status}"}]
+                    }
+                )
                 return failure.status, failure.headers, body
             if call.method == "POST" and call.path == "/tracking-plans":
                 plan_id = f"tp_standin{len(self.plans) + 1}"
-                self.plans[plan_id] = {"id": plan_id, "name": (call.body or {}).get("name"), "type": "LIVE",
-                                       "rules": []}
+                self.plans[plan_id] = {
+                    "id": plan_id,
+                    "name": (call.body or {}).get("name"),
+                    "type": "LIVE",
+                    "rules": [],
+                }
                 plan = {k: v for k, v in self.plans[plan_id].items() if k != "rules"}
                 return 200, {}, {"data": {"trackingPlan": plan}}
             parts = call.path.split("/")
-            if call.method == "PUT" and len(parts) == 4 and parts[1] == "tracking-plans" and parts[3] == "rules":
+            if (
+                call.method == "PUT"
+                and len(parts) == 4
+                and parts[1] == "tracking-plans"
+                and parts[3] == "rules"
+            ):
                 if parts[2] not in self.plans:
                     return 404, {}, {"errors": [{"type": "not-found", "message": "Resource not found"}]}
                 self.plans[parts[2]]["rules"] = (call.body or {}).get("rules", [])

@@ -31,7 +31,7 @@ class FakeSocketModeServer:
     def url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/link/?ticket=test-ticket&app_id=A0KRD7HC3"
 
-    def start(self) -> "FakeSocketModeServer":
+    def start(self) -> FakeSocketModeServer:
         self._thread.start()
         assert self._ready.wait(10), "the fake Socket Mode server did not start"
         return self
@@ -52,11 +52,16 @@ class FakeSocketModeServer:
     async def _handler(self, connection) -> None:
         self.connections += 1
         self._connection = connection
-        await connection.send(json.dumps({
-            "type": "hello", "num_connections": 1,
-            "debug_info": {"host": "fake-socket-mode", "approximate_connection_time": 18060},
-            "connection_info": {"app_id": "A0KRD7HC3"},
-        }))
+        await connection.send(
+            json.dumps(
+                {
+                    "type": "hello",
+                    "num_connections": 1,
+                    "debug_info": {"host": "fake-socket-mode", "approximate_connection_time": 18060},
+                    "connection_info": {"app_id": "A0KRD7HC3"},
+                }
+            )
+        )
         self.connected.set()
         try:
             async for frame in connection:
@@ -97,5 +102,10 @@ class FakeSocketModeServer:
 
 
 def envelope(kind: str, payload: dict, **extra) -> dict:
-    return {"envelope_id": str(uuid.uuid4()), "type": kind, "payload": payload,
-            "accepts_response_payload": kind != "events_api", **extra}
+    return {
+        "envelope_id": str(uuid.uuid4()),
+        "type": kind,
+        "payload": payload,
+        "accepts_response_payload": kind != "events_api",
+        **extra,
+    }

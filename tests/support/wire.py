@@ -97,8 +97,13 @@ class Wire:
         self.catalog = catalog
         self.validator = validator
         self.jobs = track_background_work(monkeypatch)  # the pool build_app makes, to wait on
-        self.app = build_app(make_settings(stand_in.api_url), catalog,
-                             identity=identity_of(self.workspace), seen=MemorySeenOnce(), matcher=matcher)
+        self.app = build_app(
+            make_settings(stand_in.api_url),
+            catalog,
+            identity=identity_of(self.workspace),
+            seen=MemorySeenOnce(),
+            matcher=matcher,
+        )
         self.jobs.expect_pool()
         self.wsgi = make_wsgi_app(self.app, SECRET)
         self.crash_log = _CrashLog()
@@ -116,9 +121,16 @@ class Wire:
 
     # -------------------------------------------------------------- requests
 
-    def request(self, body: bytes, *, content_type: str | None = "application/json",
-                headers: dict[str, str] | None = None, method: str = "POST",
-                path: str = EVENTS_PATH, content_length: str | None = None) -> Answer:
+    def request(
+        self,
+        body: bytes,
+        *,
+        content_type: str | None = "application/json",
+        headers: dict[str, str] | None = None,
+        method: str = "POST",
+        path: str = EVENTS_PATH,
+        content_length: str | None = None,
+    ) -> Answer:
         environ = {
             "REQUEST_METHOD": method,
             "PATH_INFO": path,
@@ -159,8 +171,14 @@ class Wire:
         assert re.fullmatch(r"\d{3} .*", status), f"malformed status line {status!r}"
         return Answer(int(status[:3]), data, started["headers"])
 
-    def signed(self, body: bytes, content_type: str | None, *, timestamp: str | None = None,
-               extra: dict[str, str] | None = None) -> Answer:
+    def signed(
+        self,
+        body: bytes,
+        content_type: str | None,
+        *,
+        timestamp: str | None = None,
+        extra: dict[str, str] | None = None,
+    ) -> Answer:
         ts = now() if timestamp is None else timestamp
         headers = {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sign(body, ts), **(extra or {})}
         return self.request(body, content_type=content_type, headers=headers)
@@ -189,12 +207,23 @@ class Wire:
     def message_mark(self) -> int:
         return len(self.workspace.snapshot())
 
-    def wait_for_bot_message(self, contains: str, *, after: int, channel: str = CHANNEL_ID,
-                             ephemeral: bool | None = None, timeout: float = JOB_TIMEOUT):
+    def wait_for_bot_message(
+        self,
+        contains: str,
+        *,
+        after: int,
+        channel: str = CHANNEL_ID,
+        ephemeral: bool | None = None,
+        timeout: float = JOB_TIMEOUT,
+    ):
         def found(ws):
             for m in ws.snapshot()[after:]:
-                if m.user == ws.bot_user_id and m.channel == channel and contains in m.text \
-                        and (ephemeral is None or m.ephemeral == ephemeral):
+                if (
+                    m.user == ws.bot_user_id
+                    and m.channel == channel
+                    and contains in m.text
+                    and (ephemeral is None or m.ephemeral == ephemeral)
+                ):
                     return m
             return None
 
@@ -223,12 +252,16 @@ class Wire:
 
     def assert_ran(self, name: str) -> None:
         ran = self.examples.get(name, 0)
-        assert ran >= self.budgets[name], f"Hypothesis ran {ran} cases of {name}, the budget is {self.budgets[name]}"
+        assert ran >= self.budgets[name], (
+            f"Hypothesis ran {ran} cases of {name}, the budget is {self.budgets[name]}"
+        )
 
     def allowed_tokens(self, user_ids) -> list[str]:
         """Markup the bot writes itself: mentions of the person who acted, and its own links."""
         tokens = [f"<@{u}>" for u in user_ids if isinstance(u, str) and u.isalnum()]
-        urls = list(self.catalog.guide.docs.values()) + [uc.docs_url for uc in self.catalog.use_cases.values()]
+        urls = list(self.catalog.guide.docs.values()) + [
+            uc.docs_url for uc in self.catalog.use_cases.values()
+        ]
         steps, onboarding = self.catalog.next_steps, self.catalog.guide.onboarding
         if steps:
             urls += list(steps.reference_sections.values()) + [a.docs_url for a in steps.add_ons]
@@ -251,8 +284,9 @@ class Wire:
             problems.append(f"no text fallback: {text!r}")
         elif len(text) > FALLBACK_TEXT_KEEP:
             problems.append(f"text fallback of {len(text)} characters")
-        problems += markup_problems(text if isinstance(text, str) else "", message_blocks,
-                                    self.allowed_tokens(user_ids))
+        problems += markup_problems(
+            text if isinstance(text, str) else "", message_blocks, self.allowed_tokens(user_ids)
+        )
         return problems
 
 
@@ -283,9 +317,9 @@ def markup_problems(text: str, message_blocks: list, allowed: list[str]) -> list
             found = MARKUP.search(stripped)
             if found:
                 start = max(0, found.start() - 40)
-                problems.append(f"unescaped markup in {where}: …{stripped[start:found.start() + 60]!r}…")
+                problems.append(f"unescaped markup in {where}: …{stripped[start : found.start() + 60]!r}…")
     for s in mrkdwn:  # in mrkdwn every & must begin an entity: everything shown there is escaped
         found = BARE_AMPERSAND.search(s)
         if found:
-            problems.append(f"bare & in mrkdwn: …{s[max(0, found.start() - 40):found.start() + 40]!r}…")
+            problems.append(f"bare & in mrkdwn: …{s[max(0, found.start() - 40) : found.start() + 40]!r}…")
     return problems
