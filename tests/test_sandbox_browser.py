@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 
 import pytest
 
@@ -652,3 +653,39 @@ def test_the_bots_messages_render_without_unsupported_parts(renderer, catalog):
         out = renderer.blocks(message.blocks)
         expect(out.locator(".bk-block")).to_have_count(len(message.blocks))
         expect(out.locator(".bk-unsupported, .bk-image-missing")).to_have_count(0)
+
+
+def test_the_sandbox_sends_what_a_person_types_as_slack_does(page, sandbox):
+    send(page, "@usecase-bot hi @channel and @here, see https://example.com/pricing.")
+    mine = page.locator("#messages > .message[data-user='U061F7AUR']").last
+    expect(mine.locator(".bk-user-mention")).to_have_text("@usecase-bot")
+    expect(mine.locator("a", has_text="https://example.com/pricing")).to_be_visible()
+    posted = next(m for m in sandbox.workspace.snapshot() if m.user == "U061F7AUR")
+    assert "<@U0BOT1234>" in posted.text and "<!channel>" in posted.text and "<!here>" in posted.text
+    assert "<https://example.com/pricing>." in posted.text
+
+
+def test_times_are_when_a_message_was_posted_and_one_authors_run_is_grouped(page, sandbox):
+    before = time.time()
+    send(page, "first line from me")
+    send(page, "second line from me")
+    mine = page.locator("#messages > .message[data-user='U061F7AUR']")
+    expect(mine).to_have_count(2)
+    expect(mine.nth(1)).to_have_class(re.compile(r"\bis-grouped\b"))
+    expect(mine.nth(0)).not_to_have_class(re.compile(r"\bis-grouped\b"))
+    expect(mine.nth(1).locator(".avatar")).to_be_hidden()
+    for m in sandbox.workspace.snapshot():
+        assert before - 0.05 <= float(m.ts) <= time.time() + 0.05  # the time it was posted, not the start
+
+
+def test_the_composer_hints_stay_whole_in_a_narrow_window(browser, sandbox):
+    context = browser.new_context(viewport={"width": 1024, "height": 800})
+    try:
+        page = context.new_page()
+        page.goto(sandbox.url)
+        page.wait_for_selector(LOADED)
+        for chip in page.locator("#composer-hint .hint code").all():
+            box = chip.bounding_box()
+            assert box is not None and box["height"] < 24, box  # one line, not broken across two
+    finally:
+        context.close()

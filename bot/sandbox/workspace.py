@@ -7,7 +7,6 @@ tests use it as the local fake Web API and read what a person would see.
 
 from __future__ import annotations
 
-import itertools
 import json
 import queue
 import secrets
@@ -129,8 +128,8 @@ class Workspace:
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._subscribers: list[queue.Queue] = []
-        self._clock = itertools.count(1)
-        self._epoch = int(time.time())
+        self._last_ts = 0.0
+        self._ts_lock = threading.Lock()
 
     # ------------------------------------------------------------------ reading
 
@@ -191,7 +190,11 @@ class Workspace:
     # ------------------------------------------------------------------ what Slack does
 
     def next_ts(self) -> str:
-        return f"{self._epoch + next(self._clock) / 1000:.6f}"
+        # the time of posting, as Slack's ts is, kept unique and increasing (a clock that steps
+        # back or two posts in one microsecond still give distinct, ordered ts)
+        with self._ts_lock:
+            self._last_ts = max(time.time(), self._last_ts + 0.000001)
+            return f"{self._last_ts:.6f}"
 
     def post(
         self,

@@ -1112,6 +1112,24 @@
     if (channelById(id) && id !== S.current) setChannel(id);
   });
 
+  // As Slack does, a message right after another from the same author (within five minutes)
+  // is grouped under it: no avatar or name again, only its text.
+  var GROUP_SECONDS = 300;
+  function regroup(list) {
+    var prev = null;
+    Array.prototype.forEach.call(list.children, function (k) {
+      if (!k.classList.contains('message')) { prev = null; return; }
+      var grouped = !!prev && prev.getAttribute('data-user') === k.getAttribute('data-user') &&
+        !prev.classList.contains('is-ephemeral') && !k.classList.contains('is-ephemeral') &&
+        parseFloat(k.getAttribute('data-ts')) - parseFloat(prev.getAttribute('data-ts')) < GROUP_SECONDS;
+      k.classList.toggle('is-grouped', grouped);
+      prev = k;
+    });
+  }
+  [D.messages, D.threadMessages].forEach(function (list) {
+    new MutationObserver(function () { regroup(list); }).observe(list, { childList: true });
+  });
+
   document.body.setAttribute('data-loaded', 'false');
   loadState();
   connect();
