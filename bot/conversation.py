@@ -88,6 +88,7 @@ class Click:
     selected: tuple[str, ...] = ()  # the options ticked in the clicked message's checkboxes
     in_dm: bool = False  # clicked in a direct message with the bot
     picked_channel: str | None = None  # the conversation chosen in a conversations_select
+    private: bool = False  # clicked on a message only the person sees (ephemeral)
 
 
 class Conversation:
@@ -150,6 +151,7 @@ class Conversation:
         selected: tuple[str, ...] = (),
         in_dm: bool = False,
         picked_channel: str | None = None,
+        private: bool = False,
     ) -> Reply:
         """A button: `action_id` says what it does, `value` carries the state it belongs to."""
         parsed = action_ids.parse(action_id)
@@ -165,6 +167,7 @@ class Conversation:
             selected,
             in_dm,
             picked_channel,
+            private,
         )
         reply = handler(self, click) if handler else None
         return reply or Reply(private=blocks.build_notice(blocks.EXPIRED))
@@ -315,11 +318,15 @@ class Conversation:
             return None
         if click.in_dm:  # a DM is no place to share to: pick the channel
             return Reply(private=blocks.build_share_picker(self.catalog, state))
-        shared = blocks.with_shared(click.message_blocks, user_id, None) if click.message_blocks else None
+        marked = blocks.with_shared(click.message_blocks, user_id, None) if click.message_blocks else None
+        # from a thread: a short copy that links back to it; from a private answer there is no
+        # thread to go back to, so the whole card
+        if click.private:
+            copy = self._recommendation(Choice(state.use_case, state.goal), asked_by=user_id, shareable=False)
+        else:
+            copy = blocks.build_shared(self.catalog, state, user_id)
         return Reply(
-            share=blocks.build_shared(self.catalog, state, user_id),
-            once="share",
-            update=shared or self._recommendation(state, shared_by=user_id),
+            share=copy, once="share", update=marked or self._recommendation(state, shared_by=user_id)
         )
 
     def _on_sharepick(self, click: Click) -> Reply | None:

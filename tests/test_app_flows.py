@@ -230,7 +230,7 @@ def test_usecase_with_a_clear_goal_answers_privately_until_shared(harness):
 
     harness.slack.click(recommendation, "Share to channel")
     harness.slack.click(recommendation, "Share to channel")  # a second click shares nothing more
-    shared = harness.wait_for_message("shared a recommendation", after=mark, ephemeral=False)
+    shared = harness.wait_for_message("Recommended:", after=mark, ephemeral=False)  # the whole card
     assert shared.thread_ts is None
     harness.wait_until(lambda: "shared this to the channel" in texts(recommendation), what="the share noted")
     harness.settle()

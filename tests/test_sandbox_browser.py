@@ -689,3 +689,18 @@ def test_the_composer_hints_stay_whole_in_a_narrow_window(browser, sandbox):
             assert box is not None and box["height"] < 24, box  # one line, not broken across two
     finally:
         context.close()
+
+
+def test_a_private_answer_is_shared_once_to_the_channel(page, sandbox):
+    send(page, "/usecase we keep losing our biggest spenders")
+    private = page.locator("#messages > .message.is-ephemeral").last
+    expect(private).to_contain_text("Only visible to you")
+    expect(private).to_contain_text("Recommended:")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "free-text-private.png"))
+    button(private, "Share to channel").click()
+    shared = page.locator("#messages > .message:not(.is-ephemeral)", has_text="Recommended:")
+    expect(shared).to_have_count(1)
+    expect(private).to_contain_text("shared this to the channel")
+    expect(button(private, "Share to channel")).to_have_count(0)
+    page.screenshot(path=str(ARTIFACTS / "shared.png"))

@@ -30,6 +30,7 @@ def register(app: App, conversation: Conversation, seen: SeenOnce, background, s
             selected=click.selected,
             in_dm=click.in_dm,
             picked_channel=click.picked_channel,
+            private=click.ephemeral,
         )
         if reply.once and not seen.first(f"click:{reply.once}:{click.channel}:{click.ts}"):
             reply = Reply(private=blocks.build_notice(blocks.ALREADY_ANSWERED))
