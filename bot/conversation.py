@@ -322,7 +322,7 @@ class Conversation:
         # from a thread: a short copy that links back to it; from a private answer there is no
         # thread to go back to, so the whole card
         if click.private:
-            copy = self._recommendation(Choice(state.use_case, state.goal), asked_by=user_id, shareable=False)
+            copy = self._recommendation(replace(state, others=()), asked_by=user_id, shareable=False)
         else:
             copy = blocks.build_shared(self.catalog, state, user_id)
         return Reply(
