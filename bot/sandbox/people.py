@@ -170,6 +170,15 @@ class SlackSide:
         text = re.sub(r"(?<![\w<])@(channel|here|everyone)\b", r"<!\1>", text)
         return re.sub(r"(?<![<|\w])(https?://[^\s<>]+[^\s<>.,;:!?)\]'\"])", r"<\1>", text)
 
+    def _interaction_common(self, user: str) -> dict:
+        """The fields every interaction payload carries: who acted, the app, the token."""
+        name = self.workspace.users.get(user, user)
+        return {
+            "user": {"id": user, "username": name, "name": name, "team_id": self.workspace.team_id},
+            "api_app_id": APP_ID,
+            "token": "sandbox-verification-token",
+        }
+
     def click_body(
         self, message: Message, action: dict, user: str | None = None, state: dict | None = None
     ) -> bytes:
@@ -185,14 +194,7 @@ class SlackSide:
             container["thread_ts"] = message.thread_ts
         payload = {
             "type": "block_actions",
-            "user": {
-                "id": user,
-                "username": self.workspace.users.get(user, user),
-                "name": self.workspace.users.get(user, user),
-                "team_id": self.workspace.team_id,
-            },
-            "api_app_id": APP_ID,
-            "token": "sandbox-verification-token",
+            **self._interaction_common(user),
             "container": container,
             "trigger_id": f"{next(self._ids)}.{int(time.time())}.sandbox",
             "team": {"id": self.workspace.team_id, "domain": "sandbox"},
@@ -250,14 +252,7 @@ class SlackSide:
         view = self.workspace.views.get(user) or {"id": "V0NONE", "type": "home", "blocks": []}
         payload = {
             "type": "block_actions",
-            "user": {
-                "id": user,
-                "username": self.workspace.users.get(user, user),
-                "name": self.workspace.users.get(user, user),
-                "team_id": self.workspace.team_id,
-            },
-            "api_app_id": APP_ID,
-            "token": "sandbox-verification-token",
+            **self._interaction_common(user),
             "container": {"type": "view", "view_id": view.get("id")},
             "trigger_id": f"{next(self._ids)}.{int(time.time())}.sandbox",
             "team": {"id": self.workspace.team_id, "domain": "sandbox"},

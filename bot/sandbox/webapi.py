@@ -235,16 +235,6 @@ def parse_params(body: bytes, content_type: str) -> dict:
     return {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
 
 
-def _json_arg(value):
-    """An argument that arrives as JSON text in a form, or as JSON already."""
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return None
-    return value
-
-
 def _text(p: dict) -> str:
     return str(p.get("text") or "")
 
