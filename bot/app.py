@@ -95,9 +95,28 @@ def build_app(
         can_create_plans=settings.segment_token is not None,
     )
     listeners.register(
-        app, conversation, seen if seen is not None else MemorySeenOnce(), background, plan_creator(settings)
+        app,
+        conversation,
+        seen if seen is not None else MemorySeenOnce(),
+        background,
+        plan_creator(settings),
+        usage_analytics(settings),
     )
     return app
+
+
+def usage_analytics(settings: Settings):
+    """The bot's own usage, through Segment's library; None (nothing sent) without a write key."""
+    if not settings.analytics_write_key:
+        return None
+    from bot.analytics import Analytics
+
+    return Analytics(
+        settings.analytics_write_key,
+        settings.analytics_salt or "",
+        host=settings.analytics_host,
+        send_text=settings.analytics_text,
+    )
 
 
 def plan_creator(settings: Settings):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from bot import action_ids, advisor, blocks, home
 from bot import plan as plans
 from bot.advisor import AskConsideration, AskGoal, Choice, ChooseAmong, Flow, PlanRequest, Recommend
+from bot.analytics import TEXT_PROPERTY, Usage
 from bot.blocks import Message, escape
 from bot.catalog import Catalog, Goal
 from bot.matcher import Matcher, MatchResult, normalize
@@ -41,6 +42,7 @@ class Reply:
     share: Message | None = None  # post in the channel itself, outside the thread
     share_to: str | None = None  # …or in this channel (picked from a DM)
     update_root: Message | None = None  # replace the thread's root (the bot's /usecase message)
+    events: tuple[Usage, ...] = ()  # what to count in the bot's usage analytics
     # `post` after a click on a private message stays private, except a guided flow's start:
     # its thread needs a real message
     public: bool = False
@@ -115,18 +117,16 @@ class Conversation:
         """
         words = text.strip().lower()
         if not words:
-            return Reply(post=blocks.build_intro(self.catalog, started_by=user_id))
+            return Reply(post=blocks.build_intro(self.catalog, started_by=user_id), events=(FLOW_STARTED,))
         if words in HELP_WORDS:
             return Reply(private=blocks.build_help(self.catalog))
         if words in LIST_WORDS:
             return Reply(private=blocks.build_list(self.catalog))
         result = self.matcher.match(text, limit=DID_YOU_MEAN_MAX + 1)
-        if result.verdict == "confident":
-            return Reply(private=self._recommend_text(result, user_id, text))
-        return Reply(private=self._not_sure(result, text))
+        return self._text_reply(result, user_id, text, via="text", private=True)
 
-    def message(self, text: str, user_id: str | None) -> Reply:
-        """A mention or a direct message: every answer goes in the thread of that message."""
+    def message(self, text: str, user_id: str | None, via: str = "mention") -> Reply:
+        """A mention or a direct message (`via` "mention" or "dm"): answered where it was written."""
         text = LEADING_MENTIONS.sub("", text)  # "@usecase-bot …": the mention is not the question
         words = normalize(text)
         if not words or words in HELP_WORDS:
@@ -134,11 +134,23 @@ class Conversation:
         if words in LIST_WORDS or asks_for_the_list(words):
             return Reply(post=blocks.build_list(self.catalog))
         if (goal := self._goal_named(words)) is not None:  # a suggested prompt of the Messages tab
-            return Reply(post=self.render(Flow(goal.id), user_id))
+            return Reply(post=self.render(Flow(goal.id), user_id), events=(flow_started(goal.id),))
         result = self.matcher.match(text, limit=DID_YOU_MEAN_MAX + 1)
+        return self._text_reply(result, user_id, text, via=via, private=False)
+
+    def _text_reply(
+        self, result: MatchResult, user_id, text: str, *, via: str, private: bool, asked_by: str | None = None
+    ) -> Reply:
+        """What free text gets: the recommendation when the matcher is sure, else a way forward."""
         if result.verdict == "confident":
-            return Reply(post=self._recommend_text(result, user_id, text))
-        return Reply(post=self._not_sure(result, text))
+            choice = self._choice_from(result, 0)
+            answer = self._recommendation(choice, asked_by=asked_by or user_id, query=text)
+            usage = recommended(choice, via, result.verdict)
+        else:
+            answer = self._not_sure(result, text)
+            kind = "did_you_mean" if result.verdict == "ambiguous" and result.matches else "no_match"
+            usage = Usage("No Use Case Matched", {"reply": kind, "via": via, TEXT_PROPERTY: text})
+        return Reply(private=answer, events=(usage,)) if private else Reply(post=answer, events=(usage,))
 
     def click(
         self,
@@ -179,9 +191,6 @@ class Conversation:
         goal = self.catalog.goal_for(match.use_case, match.goal)
         others = tuple(m.use_case for m in result.matches if m.use_case != match.use_case)
         return Choice(match.use_case, goal, words=tuple(match.terms), others=others)
-
-    def _recommend_text(self, result: MatchResult, user_id, text: str) -> Message:
-        return self._recommendation(self._choice_from(result, 0), asked_by=user_id, query=text)
 
     def _recommendation(self, choice: Choice, **options) -> Message:
         docs_url = advice(self.catalog, choice.use_case, choice.goal).docs_url
@@ -233,10 +242,13 @@ class Conversation:
             return None
         if not isinstance(advisor.next_step(self.catalog, state), AskConsideration):
             return None  # a value for a question that does not exist (tampered or stale)
+        answered = state.answered(click.arg)
+        step = advisor.next_step(self.catalog, answered)
         return Reply(
             update=self._closed(state, blocks.answered_note(click.arg, user_id)),
-            post=self.render(state.answered(click.arg), user_id),
+            post=self.render(answered, user_id),
             once=STEP,
+            events=(recommended(step.choice, "guided", "guided"),) if isinstance(step, Recommend) else (),
         )
 
     def _on_back(self, click: Click) -> Reply | None:
@@ -254,17 +266,18 @@ class Conversation:
         intro = blocks.build_intro(self.catalog, started_by=user_id)
         root = blocks.build_root_restarted(user_id)  # the thread's root no longer shows the old goal
         if isinstance(state, Choice):  # from a recommendation: keep it, start again below
-            return Reply(post=intro, update_root=root, once="restart", public=True)
+            return Reply(post=intro, update_root=root, once="restart", public=True, events=(FLOW_STARTED,))
         if not isinstance(state, Flow):
             return None
         if not state.goal:
-            return Reply(post=intro, once="restart", public=True)
+            return Reply(post=intro, once="restart", public=True, events=(FLOW_STARTED,))
         return Reply(
             update=self._closed(state, f"{blocks.mention(user_id)} started over"),
             post=intro,
             update_root=root,
             once=STEP,
             public=True,
+            events=(FLOW_STARTED,),
         )
 
     def _on_guided(self, click: Click) -> Reply | None:
@@ -277,6 +290,7 @@ class Conversation:
             post=blocks.build_intro(self.catalog, started_by=user_id),
             once=STEP,
             public=True,
+            events=(FLOW_STARTED,),
         )
 
     def _on_pick(self, click: Click) -> Reply | None:
@@ -285,10 +299,13 @@ class Conversation:
             return None
         name = self.catalog.use_cases[state.use_case].name
         note = f"{blocks.mention(user_id)} chose *{escape(name)}*"
+        via = "guided" if state.answers is not None else "text"
+        rank = int(click.arg) + 1 if click.arg.isdigit() and len(click.arg) < 4 else None
         return Reply(
             update=blocks.build_picked(f"Chose {name}", note),
             post=self._recommendation(state, asked_by=user_id),
             once=STEP,
+            events=(recommended(state, via, "picked", rank=rank),),
         )
 
     def _on_others(self, click: Click) -> Reply | None:
@@ -303,14 +320,18 @@ class Conversation:
         state = click.state
         if not isinstance(state, Choice):
             return None
-        return Reply(post=self._recommendation(state, asked_by=click.user_id))
+        return Reply(
+            post=self._recommendation(state, asked_by=click.user_id),
+            events=(recommended(state, "other-goal", "picked"),),
+        )
 
     def _on_browse(self, click: Click) -> Reply | None:
         """A use case picked from /usecase list: its recommendation, where the list is."""
         if not isinstance(click.state, Choice):
             return None
         answer = self._recommendation(click.state, asked_by=click.user_id)
-        return Reply(post=answer) if click.in_thread else Reply(private=answer)
+        events = (recommended(click.state, "list", "picked"),)
+        return Reply(post=answer, events=events) if click.in_thread else Reply(private=answer, events=events)
 
     def _on_share(self, click: Click) -> Reply | None:
         state, user_id = click.state, click.user_id
@@ -363,6 +384,13 @@ class Conversation:
                 "user": user_id,
                 "basis": "answers" if state.answers is not None else "words",
             },
+            once="feedback",
+            events=(
+                Usage(
+                    "Recommendation Rated",
+                    {"helpful": helpful, "use_case": state.use_case, "goal": state.goal},
+                ),
+            ),
         )
 
     # ------------------------------------------------------------------ from advice to setup
@@ -392,7 +420,15 @@ class Conversation:
             return None
         plan = self._plan(click.state)
         title = f"Tracking plan: {plan.use_case.name} ({plans.LABELS[click.arg]})"
-        return Reply(file=PlanFile(plans.filename(plan, click.arg), title, plans.render(plan, click.arg)))
+        return Reply(
+            file=PlanFile(plans.filename(plan, click.arg), title, plans.render(plan, click.arg)),
+            events=(
+                Usage(
+                    "Tracking Plan Requested",
+                    {"format": click.arg, "use_case": plan.use_case.id, "events": len(plan.events)},
+                ),
+            ),
+        )
 
     def _plan(self, request: PlanRequest) -> plans.Plan:
         """The tracking plan for the events asked for (all, or a readiness check's gap)."""
@@ -459,6 +495,12 @@ class Conversation:
                 "user": click.user_id,
             },
             once="missing",
+            events=(
+                Usage(
+                    "Recommendation Rated",
+                    {"helpful": False, "reason": reason, "use_case": state.use_case, "goal": state.goal},
+                ),
+            ),
         )
 
     def _on_helpful(self, click: Click) -> Reply | None:
@@ -483,6 +525,7 @@ class Conversation:
             dm=reply.dm,
             then=reply.then,
             view=self.home(user_id, page if reply.page is None else reply.page, reply.note),
+            events=reply.events,
         )
 
     def suggested_prompts(self) -> tuple[str, list[dict]]:
@@ -501,10 +544,10 @@ class Conversation:
         if words in HELP_WORDS or words in LIST_WORDS:
             return Reply(private=self.command(words, user_id).private)
         result = self.matcher.match(text, limit=DID_YOU_MEAN_MAX + 1)
+        reply = self._text_reply(result, user_id, text, via="shortcut", private=True, asked_by=author)
         if result.verdict == "confident":
-            answer = self._recommendation(self._choice_from(result, 0), asked_by=author, query=text)
-            return Reply(private=home.with_full_share(answer))
-        return Reply(private=self._not_sure(result, text))
+            return replace(reply, private=home.with_full_share(reply.private))
+        return reply
 
     def _goal_named(self, words: str) -> Goal | None:
         return next((g for g in self.catalog.goals if normalize(g.name) == words), None)
@@ -519,6 +562,7 @@ class Conversation:
             dm=blocks.build_intro(self.catalog, started_by=click.user_id),
             then=started,
             note=home.started_note(self.catalog.goal(state.goal)),
+            events=(flow_started(state.goal),),
         )
 
     def _on_home_pick(self, click: Click) -> HomeReply | None:
@@ -526,7 +570,11 @@ class Conversation:
         if not isinstance(state, Choice):
             return None
         name = self.catalog.use_cases[state.use_case].name
-        return HomeReply(dm=self._recommendation(state), note=home.posted_note(name))
+        return HomeReply(
+            dm=self._recommendation(state),
+            note=home.posted_note(name),
+            events=(recommended(state, "home", "picked"),),
+        )
 
     def _on_home_page(self, click: Click) -> HomeReply | None:
         if not (click.arg.isdigit() and len(click.arg) < 6):
@@ -546,6 +594,20 @@ class Conversation:
             once="share",
             public=True,
         )
+
+
+def flow_started(goal: str | None) -> Usage:
+    return Usage("Guided Flow Started", {"goal": goal} if goal else {})
+
+
+FLOW_STARTED = flow_started(None)
+
+
+def recommended(choice: Choice, via: str, verdict: str, rank: int | None = None) -> Usage:
+    properties = {"use_case": choice.use_case, "goal": choice.goal, "via": via, "verdict": verdict}
+    if rank is not None:
+        properties["rank"] = rank
+    return Usage("Use Case Recommended", properties)
 
 
 _CLICKS = {

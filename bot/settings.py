@@ -32,6 +32,10 @@ class Settings:
     admins: frozenset[str] = frozenset()  # Slack user ids allowed admin actions (USECASE_ADMINS)
     segment_token: str | None = None  # Segment Public API token: create tracking plans
     segment_api_url: str = DEFAULT_SEGMENT_API_URL
+    analytics_write_key: str | None = None  # the bot's own usage, to Segment (SEGMENT_WRITE_KEY)
+    analytics_host: str | None = None  # SEGMENT_API_HOST (default Segment's own)
+    analytics_salt: str | None = None  # USECASE_ANALYTICS_SALT: hashes team and user ids
+    analytics_text: bool = False  # USECASE_ANALYTICS_TEXT=1: send the words of unmatched requests
 
 
 def load_settings(
@@ -91,7 +95,26 @@ def load_settings(
         segment_api_url=_http_url(
             env.get("SEGMENT_PUBLIC_API_URL"), "SEGMENT_PUBLIC_API_URL", DEFAULT_SEGMENT_API_URL
         ),
+        **_analytics(env),
     )
+
+
+def _analytics(env: Mapping[str, str]) -> dict:
+    key = (env.get("SEGMENT_WRITE_KEY") or "").strip() or None
+    salt = (env.get("USECASE_ANALYTICS_SALT") or "").strip() or None
+    if key and not salt:
+        raise SettingsError(
+            "SEGMENT_WRITE_KEY is set but USECASE_ANALYTICS_SALT is not: set a long random salt "
+            "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`), which keeps the ids "
+            "sent to Segment from being traced back to people"
+        )
+    host = env.get("SEGMENT_API_HOST")
+    return {
+        "analytics_write_key": key,
+        "analytics_host": _http_url(host, "SEGMENT_API_HOST", "https://api.segment.io") if host else None,
+        "analytics_salt": salt,
+        "analytics_text": (env.get("USECASE_ANALYTICS_TEXT") or "").strip() == "1",
+    }
 
 
 def _admins(raw: str | None) -> frozenset[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import time
@@ -228,8 +229,9 @@ def test_usecase_with_a_clear_goal_answers_privately_until_shared(harness):
     assert "we keep losing our biggest spenders" in body and "Why this one" in body
     assert not harness.calls("chat.postMessage")  # nothing in the channel until Share
 
-    harness.slack.click(recommendation, "Share to channel")
-    harness.slack.click(recommendation, "Share to channel")  # a second click shares nothing more
+    as_shown = copy.deepcopy(recommendation)  # a double click: both presses on the same card
+    harness.slack.click(as_shown, "Share to channel")
+    harness.slack.click(as_shown, "Share to channel")  # the second shares nothing more
     shared = harness.wait_for_message("Recommended:", after=mark, ephemeral=False)  # the whole card
     assert shared.thread_ts is None
     harness.wait_until(lambda: "shared this to the channel" in texts(recommendation), what="the share noted")

@@ -35,10 +35,15 @@ class Background:
             log.exception("answering a Slack request failed")
 
 
-def register(app: App, conversation: Conversation, seen: SeenOnce, executor: Executor, segment=None) -> None:
+def register(
+    app: App, conversation: Conversation, seen: SeenOnce, executor: Executor, segment=None, analytics=None
+) -> None:
+    """`analytics` (bot.analytics.Analytics, or None) counts what the replies' `events` say."""
     background = Background(executor)
-    commands.register(app, conversation, background)
-    events.register(app, conversation, seen, background)
-    home.register(app, conversation, seen, background)  # before actions: Home buttons are usecase.* too
-    actions.register(app, conversation, seen, background, segment)
-    shortcuts.register(app, conversation, background)
+    commands.register(app, conversation, background, analytics)
+    events.register(app, conversation, seen, background, analytics)
+    home.register(
+        app, conversation, seen, background, analytics
+    )  # before actions: Home buttons are usecase.* too
+    actions.register(app, conversation, seen, background, segment, analytics)
+    shortcuts.register(app, conversation, background, analytics)

@@ -6,13 +6,16 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import action_ids, blocks
+from bot.analytics import recorder
 from bot.conversation import Conversation, Reply
 from bot.dedupe import SeenOnce
 from bot.listeners.delivery import Delivery
 from bot.listeners.payload import ClickPayload
 
 
-def register(app: App, conversation: Conversation, seen: SeenOnce, background, segment=None) -> None:
+def register(
+    app: App, conversation: Conversation, seen: SeenOnce, background, segment=None, analytics=None
+) -> None:
     """`segment(name, rules)` creates a tracking plan in Segment (None when not configured)."""
 
     @app.action(action_ids.PATTERN)
@@ -35,3 +38,6 @@ def register(app: App, conversation: Conversation, seen: SeenOnce, background, s
         if reply.once and not seen.first(f"click:{reply.once}:{click.channel}:{click.ts}"):
             reply = Reply(private=blocks.build_notice(blocks.ALREADY_ANSWERED))
         Delivery.for_click(client, click, segment).carry_out(reply)
+        recorder(
+            analytics, team=click.team_id, user=click.user_id, slack_ids=f"click:{click.ts}:{click.action_ts}"
+        )(reply.events)

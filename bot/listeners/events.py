@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.analytics import recorder
 from bot.conversation import Conversation
 from bot.dedupe import SeenOnce
 from bot.listeners.delivery import Delivery
@@ -14,7 +15,7 @@ from bot.listeners.payload import as_str
 PERSON_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
 
 
-def register(app: App, conversation: Conversation, seen: SeenOnce, background) -> None:
+def register(app: App, conversation: Conversation, seen: SeenOnce, background, analytics=None) -> None:
     def answer(event: dict, client: WebClient) -> None:
         if event.get("bot_id") or event.get("subtype") not in PERSON_SUBTYPES:
             return  # never answer bots (Bolt already drops the bot's own events)
@@ -30,8 +31,11 @@ def register(app: App, conversation: Conversation, seen: SeenOnce, background) -
         # there it answers at the top level unless the person wrote in a thread
         in_dm = event.get("channel_type") == "im"
         thread_ts = as_str(event.get("thread_ts")) or (None if in_dm else ts)
-        Delivery(client, channel=channel, user_id=user, thread_ts=thread_ts).carry_out(
-            conversation.message(text, user)
+        reply = conversation.message(text, user, via="dm" if in_dm else "mention")
+        Delivery(client, channel=channel, user_id=user, thread_ts=thread_ts).carry_out(reply)
+        # the message's own ids: the same message arriving as app_mention and message.im counts once
+        recorder(analytics, team=as_str(event.get("team")), user=user, slack_ids=f"message:{channel}:{ts}")(
+            reply.events
         )
 
     @app.event("app_mention")

@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import action_ids, blocks, home
+from bot.analytics import recorder
 from bot.blocks import Message
 from bot.conversation import Conversation
 from bot.dedupe import SeenOnce
@@ -35,6 +36,8 @@ class HomeClick:
     value: object
     user_id: str | None
     page: int  # the page of the catalog the Home view showed
+    team_id: str | None = None
+    action_ts: str | None = None
 
     @classmethod
     def read(cls, body: dict, action: dict, context) -> HomeClick:
@@ -43,10 +46,12 @@ class HomeClick:
             value=action.get("value"),
             user_id=as_str(context.user_id),
             page=home.page_of(as_dict(body.get("view")).get("private_metadata")),
+            team_id=as_str(context.team_id),
+            action_ts=as_str(action.get("action_ts")),
         )
 
 
-def register(app: App, conversation: Conversation, seen: SeenOnce, background) -> None:
+def register(app: App, conversation: Conversation, seen: SeenOnce, background, analytics=None) -> None:
     @app.event("app_home_opened")
     def handle_app_home_opened(event: dict, client: WebClient) -> None:
         user = as_str(event.get("user"))
@@ -85,6 +90,12 @@ def register(app: App, conversation: Conversation, seen: SeenOnce, background) -
             view = conversation.home(click.user_id, click.page, notice=blocks.FAILED)
         if view is not None:
             publish(client, click.user_id, view)
+        recorder(
+            analytics,
+            team=click.team_id,
+            user=click.user_id,
+            slack_ids=f"home:{click.user_id}:{click.action_ts}",
+        )(reply.events)
 
 
 def in_direct_message(client: WebClient, user_id: str, reply, seen: SeenOnce) -> bool:

@@ -29,6 +29,8 @@ class ClickPayload:
     trigger_id: str | None = None  # opens a modal
     selected: tuple[str, ...] = ()  # the values of the options ticked in the message's checkboxes
     picked_channel: str | None = None  # the conversation chosen in a conversations_select
+    team_id: str | None = None
+    action_ts: str | None = None  # Slack's id of this press (a retry repeats it)
 
     @property
     def in_dm(self) -> bool:
@@ -61,6 +63,8 @@ class ClickPayload:
             trigger_id=as_str(body.get("trigger_id")),
             selected=_ticked(as_dict(as_dict(body.get("state")).get("values"))),
             picked_channel=as_str(action.get("selected_conversation")),
+            team_id=as_str(context.team_id),
+            action_ts=as_str(action.get("action_ts")),
         )
 
 

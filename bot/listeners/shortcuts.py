@@ -6,12 +6,13 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import home
+from bot.analytics import recorder
 from bot.conversation import Conversation
 from bot.listeners.delivery import Delivery
 from bot.listeners.payload import as_dict, as_str
 
 
-def register(app: App, conversation: Conversation, background) -> None:
+def register(app: App, conversation: Conversation, background, analytics=None) -> None:
     @app.shortcut(home.SHORTCUT_CALLBACK_ID)
     def handle_find_use_case(ack: Ack, shortcut: dict, client: WebClient) -> None:
         ack()
@@ -35,3 +36,10 @@ def register(app: App, conversation: Conversation, background) -> None:
             thread_ts=as_str(message.get("thread_ts")),
             response_url=as_str(shortcut.get("response_url")),
         ).carry_out(reply)
+        ids = as_str(shortcut.get("action_ts")) or as_str(shortcut.get("trigger_id"))
+        recorder(
+            analytics,
+            team=as_str(as_dict(shortcut.get("team")).get("id")),
+            user=user,
+            slack_ids=f"shortcut:{ids}" if ids else None,
+        )(reply.events)
