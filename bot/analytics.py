@@ -64,7 +64,7 @@ class Analytics:
                 max_retries=3,
                 timeout=5,
                 upload_interval=0.5,
-                max_total_backoff_duration=30,
+                max_total_backoff_duration=10,
             )
         self.client = client
         self.salt = salt
