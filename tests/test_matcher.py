@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.catalog import load_catalog
-from bot.matcher import Match, Matcher, MatchResult, normalize
+from bot.matcher import MAX_INPUT_CHARS, Match, Matcher, MatchResult, normalize
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_GOALS = Path(os.environ.get("USECASE_DEV_GOALS", ROOT / "eval" / "dev_goals.yml"))
@@ -82,7 +82,14 @@ def test_normalize_is_idempotent():
 
 
 def test_normalize_truncates_very_long_text():
-    assert len(normalize("churn " * 10_000)) <= 2000
+    assert len(normalize("churn " * 10_000)) <= MAX_INPUT_CHARS + 1
+
+
+def test_a_long_text_is_read_at_its_head_and_its_tail():
+    ask = "How do we get people who leave items in the cart to finish checkout?"
+    text = "We sell outdoor gear and have a loyalty club. " * 200 + ask
+    assert len(text) > MAX_INPUT_CHARS
+    assert normalize(text).endswith(normalize(ask))
 
 
 # --------------------------------------------------------------------------- the catalog's names
@@ -548,7 +555,7 @@ def test_match_command_json_lines_from_stdin():
     out = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [o["query"] for o in out] == lines
     for o in out:
-        assert set(o) == {"query", "verdict", "matches"}
+        assert {"query", "verdict", "matches"} <= set(o) <= {"query", "verdict", "matches", "asks", "kind"}
         assert o["verdict"] in VERDICTS
         for m in o["matches"]:
             assert set(m) == {"use_case", "name", "goal", "score"}
