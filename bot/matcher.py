@@ -1133,7 +1133,7 @@ class Matcher:
                 for j in range(start, min(len(skip), start + surface.count(" ") + 1)):
                     skip[j] = True
         strongest = max((w for _, w, neg in weighted if not neg), default=0.0)
-        for (_, surface, start), w, neg in weighted:  # a topic in the background does not count
+        for (_, surface, start), w, _neg in weighted:  # a topic in the background does not count
             if w < 0.9 * strongest:
                 for j in range(start, min(len(skip), start + surface.count(" ") + 1)):
                     skip[j] = True
@@ -1172,7 +1172,7 @@ def _terms(words: list[str], weighted: list[_Weighted], own: frozenset[str]) -> 
         return ()
     strongest = max(w for _, w in mine)
     spans: list[list[int]] = []
-    for (key, surface, start), w in mine:  # features come in word order
+    for (_key, surface, start), w in mine:  # features come in word order
         if w < 0.75 * strongest:
             continue
         end = start + surface.count(" ") + 1
