@@ -793,7 +793,9 @@ class Clauses:
                     if before.sentence == prev and before.role == "neutral":
                         before.role = "ask"
 
-    def negated(self, words: list[str], clauses: list[_Clause], covered: list[bool], concept_at) -> list[bool]:
+    def negated(
+        self, words: list[str], clauses: list[_Clause], covered: list[bool], concept_at
+    ) -> list[bool]:
         """The words a negation or a settled matter takes out: "not for ads", "forget
         lookalikes", "we already do welcome emails", "churn is fine"."""
         out = [False] * len(words)
@@ -838,7 +840,10 @@ class Clauses:
         weight = [1.0] * count
         if not self.enabled or not clauses:
             return weight
-        top = max((ROLE_WEIGHT[c.role] for c in clauses if any(known_at(j) for j in range(c.start, c.end))), default=1.0)
+        top = max(
+            (ROLE_WEIGHT[c.role] for c in clauses if any(known_at(j) for j in range(c.start, c.end))),
+            default=1.0,
+        )
         for c in clauses:
             w = min(1.0, ROLE_WEIGHT[c.role] / top)
             for j in range(c.start, c.end):
@@ -1114,13 +1119,20 @@ class Matcher:
             i = -neg_i
             uc = self.catalog.use_cases[self.phrases.uc_ids[i]]
             terms = _terms(words, weighted, self.phrases.features_of[i])
-            matches.append(Match(uc.id, uc.name, self.goals.goal_for(i, ranked.hints), round(score, 1), terms))
+            matches.append(
+                Match(uc.id, uc.name, self.goals.goal_for(i, ranked.hints), round(score, 1), terms)
+            )
         first = -ranked.scored[0][1]
         goal = self.goals.overall(ranked.hints, first)
         return MatchResult(query, ranked.verdict, tuple(matches), goal, asks=asks)
 
     def _kind(
-        self, result: MatchResult, words: list[str], stems: list[str], weighted: list[_Weighted], whole: _Ranked
+        self,
+        result: MatchResult,
+        words: list[str],
+        stems: list[str],
+        weighted: list[_Weighted],
+        whole: _Ranked,
     ) -> MatchResult:
         """What a message that is not a clear use-case goal is: a Segment support question
         (`topic` names its part of the docs), a vague goal, or off-topic."""
