@@ -202,6 +202,9 @@ CUE_KINDS = frozenset(
         "anaphora",  # a clause starting with these goes on with the same ask: "them", "it"
         "refers-back",  # an ask with these points at the sentence before it: "bring them back"
         "vague",  # goal-ish words too broad for one use case: "grow", "ltv", "revenue"
+        "follow-up",  # a reply in the thread that refines the conversation: "we only", "also", "actually"
+        "why-not",  # a reply that asks about another use case: "why not", "what about"
+        "other-ask",  # a reply that asks for the second of two asks: "the other goal"
         "problem-concepts",  # lexicon concepts that name the trouble ("churn"): "dont want churn" wants it gone
     }
 )

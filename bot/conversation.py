@@ -17,12 +17,14 @@ from bot.advisor import AskConsideration, AskGoal, Choice, ChooseAmong, Flow, Pl
 from bot.blocks import Message, escape
 from bot.catalog import Catalog, Goal
 from bot.matcher import Matcher, MatchResult, normalize
+from bot.metadata import ConversationState
 from bot.next_steps import advice
 
 HELP_WORDS = frozenset({"help", "?", "hi", "hello", "hey", "usage"})
 LIST_WORDS = frozenset({"list", "ls", "all", "catalog"})
 LIST_CUES = frozenset({"what", "which", "list", "show", "all", "available", "know", "every"})
 DID_YOU_MEAN_MAX = 3
+WAY_FORWARD_MIN = 15.0  # a vague goal's closest use cases are offered from this score
 STEP = "step"  # the once-group of the guided flow's steps
 CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,20}")
 LEADING_MENTIONS = re.compile(r"^\s*(?:<@[A-Z0-9]+(?:\|[^>]*)?>[\s,:]*)+")
@@ -120,9 +122,7 @@ class Conversation:
         if words in LIST_WORDS:
             return Reply(private=blocks.build_list(self.catalog))
         result = self.matcher.match(text, limit=DID_YOU_MEAN_MAX + 1)
-        if result.verdict == "confident":
-            return Reply(private=self._recommend_text(result, user_id, text))
-        return Reply(private=self._not_sure(result, text))
+        return Reply(private=self._answer(result, user_id, text))
 
     def message(self, text: str, user_id: str | None) -> Reply:
         """A mention or a direct message: every answer goes in the thread of that message."""
@@ -135,9 +135,55 @@ class Conversation:
         if (goal := self._goal_named(words)) is not None:  # a suggested prompt of the Messages tab
             return Reply(post=self.render(Flow(goal.id), user_id))
         result = self.matcher.match(text, limit=DID_YOU_MEAN_MAX + 1)
-        if result.verdict == "confident":
-            return Reply(post=self._recommend_text(result, user_id, text))
-        return Reply(post=self._not_sure(result, text))
+        state = ConversationState(texts=(text,), people=(user_id,) if user_id else ())
+        return Reply(post=self._answer(result, user_id, text, state))
+
+    def follow_up(
+        self, text: str, user_id: str | None, state: ConversationState, *, addressed: bool = False
+    ) -> Reply | None:
+        """A reply in a thread where the bot answered (its state from the bot's post there): read
+        as a refinement of the same conversation. None: stay quiet.
+
+        The rule in a busy thread: a reply is answered when it is addressed to the bot (an
+        @mention, a DM), or when it comes from someone who took part in the conversation (asked,
+        or refined it) and reads as a refinement: it names a use case's words, or says what the
+        lexicon's `follow-up` cues say ("we only have web", "we also sell subscriptions", "why
+        not winback?", "what about the other goal?"). Anything else stays quiet; a reply addressed
+        to the bot that cannot be related to the conversation gets the answer it would get alone.
+        """
+        text = LEADING_MENTIONS.sub("", text)
+        words = normalize(text)
+        if not words or not (addressed or (user_id and user_id in state.people)):
+            return Reply(post=blocks.build_help(self.catalog)) if addressed and not words else None
+        m = self.matcher
+        if state.other_ask and m.says("other-ask", text):
+            choice = self._choice_for(state.other_ask[0], state, words=())
+            if choice is not None:
+                rest = ConversationState(state.texts, state.people, choice.use_case, choice.goal)
+                answer = self._recommendation(choice, asked_by=user_id, query=text)
+                return Reply(post=blocks.with_metadata(answer, rest.with_reply(text, user_id).to_metadata()))
+        alone = m.match(text, limit=DID_YOU_MEAN_MAX + 1)
+        if state.answer and m.says("why-not", text):  # "why not winback?": the use case it names
+            asked_about = m.match(m.without("why-not", text))
+            named = [uc for uc in m.names(text) if uc != state.answer] or [
+                x.use_case for x in asked_about.matches[:1] if asked_about.verdict != "none"
+            ]
+            named = [uc for uc in named if uc != state.answer]
+        else:
+            named = []
+        if named:
+            asked, current = self._choice_for(named[0], state, ()), self._choice_for(state.answer, state, ())
+            if asked is not None and current is not None:
+                said = m.match(" \n".join(state.texts)).matches
+                words_then = said[0].terms if said and said[0].use_case == state.answer else ()
+                answer = blocks.build_why_not(self.catalog, asked, current, words_then)
+                return Reply(post=blocks.with_metadata(answer, state.with_reply(text, user_id).to_metadata()))
+        related = (alone.matches and alone.kind is None) or m.says("follow-up", text)
+        if not related:
+            return Reply(post=self._not_sure(alone, text)) if addressed else None
+        combined = " \n".join((*state.texts, text))
+        result = m.match(combined, limit=DID_YOU_MEAN_MAX + 1)
+        return Reply(post=self._answer(result, user_id, text, state.with_reply(text, user_id), refined=True))
 
     def click(
         self,
@@ -180,6 +226,44 @@ class Conversation:
     def _recommend_text(self, result: MatchResult, user_id, text: str) -> Message:
         return self._recommendation(self._choice_from(result, 0), asked_by=user_id, query=text)
 
+    def _choice_for(self, use_case: str, state: ConversationState, words: tuple[str, ...]) -> Choice | None:
+        if self.catalog.use_case(use_case) is None:
+            return None
+        return Choice(use_case, self.catalog.goal_for(use_case, state.goal or None), words=words)
+
+    def _answer(
+        self,
+        result: MatchResult,
+        user_id: str | None,
+        text: str,
+        state: ConversationState | None = None,
+        refined: bool = False,
+    ) -> Message:
+        """What to say to a text: two goals, a recommendation, or an honest "not sure"; with the
+        conversation's state in the message's metadata when it is posted in a thread."""
+        if len(result.asks) >= 2 and all(a.matches for a in result.asks):
+            first, second = (replace(self._choice_from(a, 0), picked_from=2) for a in result.asks[:2])
+            answer = blocks.build_two_asks(self.catalog, [first, second], text)
+            if state is not None:
+                state = replace(
+                    state,
+                    answer="",
+                    options=(first.use_case,),
+                    other_ask=tuple(m.use_case for m in result.asks[1].matches),
+                )
+        elif result.verdict == "confident":
+            choice = self._choice_from(result, 0)
+            answer = self._recommendation(choice, asked_by=user_id, query=text)
+            if state is not None:
+                state = replace(state, answer=choice.use_case, goal=choice.goal, options=choice.others)
+        else:
+            answer = self._not_sure(result, text)
+            if state is not None:
+                state = replace(state, answer="", options=tuple(m.use_case for m in result.matches))
+        if state is None:
+            return answer
+        return blocks.with_metadata(answer, state.to_metadata())
+
     def _recommendation(self, choice: Choice, **options) -> Message:
         docs_url = advice(self.catalog, choice.use_case, choice.goal).docs_url
         return blocks.build_recommendation(
@@ -187,6 +271,15 @@ class Conversation:
         )
 
     def _not_sure(self, result: MatchResult, text: str) -> Message:
+        if result.kind == "support":
+            topic = next((t for t in self.catalog.lexicon.support if t.id == result.topic), None)
+            url = topic.docs_url if topic else self.catalog.lexicon.docs_home
+            if url:
+                return blocks.build_support(self.catalog, topic.name if topic else None, url, text)
+        if result.kind == "vague":
+            close = [i for i, m in enumerate(result.matches[:DID_YOU_MEAN_MAX]) if m.score >= WAY_FORWARD_MIN]
+            choices = [replace(self._choice_from(result, i), picked_from=len(close)) for i in close]
+            return blocks.build_way_forward(self.catalog, choices, self.catalog.goal(result.goal or ""), text)
         if result.verdict == "ambiguous" and result.matches:
             count = min(DID_YOU_MEAN_MAX, len(result.matches))
             choices = [replace(self._choice_from(result, i), picked_from=count) for i in range(count)]

@@ -685,6 +685,8 @@ class _Phrases:
 
     def at(self, words: list[str], i: int, end: int) -> int:
         """The length of the longest phrase starting at word i (and ending by `end`), or 0."""
+        if i >= end:
+            return 0
         for phrase in self._by_first.get(words[i], ()):
             n = len(phrase)
             if i + n <= end and tuple(words[i : i + n]) == phrase:
@@ -718,6 +720,7 @@ class Clauses:
         self.joiner, self.second, self.vague = get("joiner"), get("second-ask"), get("vague")
         self.contrast, self.concession = get("contrast"), get("concession")
         self.negation_at_start = get("negation-at-start")
+        self.reply_cues = {kind: get(kind) for kind in ("follow-up", "why-not", "other-ask")}
         self.copula = frozenset(normalize(" ".join(cues.get("copula", ()))).split())
         self.relative = frozenset(normalize(" ".join(cues.get("relative", ()))).split())
         self.anaphora = frozenset(normalize(" ".join(cues.get("anaphora", ()))).split())
@@ -752,6 +755,24 @@ class Clauses:
                 sentence += 1
         return words, clauses
 
+    def _lead(self, words: list[str], c: _Clause) -> int:
+        """How many words a clause's opening joiner takes ("and separately win back …")."""
+        n = 0
+        while c.start + n < c.end:
+            step = self.second.at(words, c.start + n, c.end) or self.joiner.at(words, c.start + n, c.end)
+            if not step:
+                break
+            n += step
+        return n
+
+    def strip(self, kind: str, words: list[str]) -> list[str]:
+        """The words without the cues of this kind ("why not winback" -> "winback")."""
+        cues = self.reply_cues.get(kind)
+        if cues is None:
+            return words
+        drop = {j for pos, n in cues.find(words, 0, len(words)) for j in range(pos, pos + n)}
+        return [w for j, w in enumerate(words) if j not in drop]
+
     def roles(self, words: list[str], clauses: list[_Clause]) -> None:
         """Each clause's role: what it says of itself, then what its sentence says."""
         for c in clauses:
@@ -760,7 +781,7 @@ class Clauses:
                 c.question
                 or self.ask.any_in(words, c.start, c.end, present)
                 or self.problem.any_in(words, c.start, c.end, present)
-                or self.imperative.at(words, c.start, c.end)
+                or self.imperative.at(words, c.start + self._lead(words, c), c.end)
             ):
                 c.role = "ask"
             elif self.background.any_in(words, c.start, c.end, present) or self.concession.any_in(
@@ -869,6 +890,11 @@ class Clauses:
         # a long message: its two asks are a sentence apart, or one says "also"
         return order[: TWO_ASKS_SPLITS if len(words) <= 60 else TWO_ASKS_SPLITS_LONG]
 
+    def says(self, kind: str, words: list[str]) -> bool:
+        """Whether the words hold a cue of this kind ("why-not", "other-ask", "follow-up")."""
+        cues = self.reply_cues.get(kind)
+        return cues is not None and not cues.first.isdisjoint(words) and bool(cues.find(words, 0, len(words)))
+
     def has_vague(self, words: list[str]) -> bool:
         return not self.vague.first.isdisjoint(words) and bool(self.vague.find(words, 0, len(words)))
 
@@ -962,6 +988,20 @@ class Matcher:
         asks = self._two_asks(query, words, clauses, weighted, stems, whole, limit)
         result = self._result(query, words, weighted, whole, limit, asks)
         return self._kind(result, words, stems, weighted, whole)
+
+    def says(self, kind: str, text: str) -> bool:
+        """Whether a reply holds one of the lexicon's cues of this kind: "why-not" ("why not
+        winback?"), "other-ask" ("what about the other goal?"), "follow-up" ("we only have web")."""
+        return self.clauses.says(kind, normalize(text).split())
+
+    def without(self, kind: str, text: str) -> str:
+        """The text without the lexicon's cues of this kind: "why not winback?" -> "winback"."""
+        return " ".join(self.clauses.strip(kind, normalize(text).split()))
+
+    def names(self, text: str) -> list[str]:
+        """The use cases whose whole name (or, for a one-word name, its word) the text writes."""
+        stems = [self.stem(self.typos.correct(w)) for w in normalize(text).split()[:MAX_TOKENS]]
+        return [self.phrases.uc_ids[i] for i in sorted(self.phrases.named(stems))]
 
     # ------------------------------------------------------------------ reading the clauses
 
