@@ -181,8 +181,10 @@ class Conversation:
         related = (alone.matches and alone.kind is None) or m.says("follow-up", text)
         if not related:
             return Reply(post=self._not_sure(alone, text)) if addressed else None
-        combined = " \n".join((*state.texts, text))
-        result = m.match(combined, limit=DID_YOU_MEAN_MAX + 1)
+        if alone.verdict == "confident" and not m.says("follow-up", text):
+            result = alone  # "what about cart abandonment?": a new ask of its own
+        else:  # "we also sell subscriptions": the conversation so far, refined
+            result = m.match(" \n".join((*state.texts, text)), limit=DID_YOU_MEAN_MAX + 1)
         return Reply(post=self._answer(result, user_id, text, state.with_reply(text, user_id), refined=True))
 
     def click(

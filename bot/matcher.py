@@ -1193,10 +1193,10 @@ class Matcher:
         if topic is not None and (result.verdict == "none" or top < SUPPORT_OVERRIDE):
             return replace(result, verdict="none", kind="support", topic=topic)
         vague = self.clauses.has_vague(words)
-        if result.verdict == "confident" and not (vague and top < VAGUE_CLEAR):
-            return result
+        if result.verdict != "none" and not (vague and top < VAGUE_CLEAR):
+            return result  # a clear goal, or a close call between use cases: did you mean…?
         off_topic = any(f[0][0] == _OFF_TOPIC and not f[2] for f in weighted)
-        if vague or (any(whole.hints) and not off_topic and result.verdict != "none"):
+        if vague or (result.verdict == "none" and any(whole.hints) and not off_topic):
             verdict = "ambiguous" if result.verdict == "confident" else result.verdict
             return replace(result, verdict=verdict, kind="vague")
         if result.verdict == "none":
