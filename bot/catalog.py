@@ -191,6 +191,7 @@ CUE_KINDS = frozenset(
         "problem",  # the clause states the pain, which is the request too: "is killing us", "stuck"
         "background",  # the clause tells the company's story: "context", "we sell", "last year"
         "negation",  # what follows in the clause is not wanted: "not", "forget", "instead of"
+        "done",  # negations that take out even a trouble: "we already retarget cart abandoners"
         "negation-at-start",  # the same, only when they open the clause: "no lookalikes please"
         "settled",  # what comes before (after a copula) is not the problem: "is fine", "handled"
         "copula",  # the verbs before a `settled` word: "is", "are", "works"

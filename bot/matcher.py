@@ -720,6 +720,7 @@ class Clauses:
         self.joiner, self.second, self.vague = get("joiner"), get("second-ask"), get("vague")
         self.contrast, self.concession = get("contrast"), get("concession")
         self.negation_at_start = get("negation-at-start")
+        self.done = get("done")
         self.reply_cues = {kind: get(kind) for kind in ("follow-up", "why-not", "other-ask")}
         self.copula = frozenset(normalize(" ".join(cues.get("copula", ()))).split())
         self.relative = frozenset(normalize(" ".join(cues.get("relative", ()))).split())
@@ -843,14 +844,17 @@ class Clauses:
             for pos, n in cues:
                 if covered[pos] or any(words[j] in self.relative for j in range(max(c.start, pos - 2), pos)):
                     continue  # part of a concept ("dont finish"), or describes people
+                begin = pos + n
                 stop = c.end
-                for j in range(pos + n, c.end):  # "not lookalikes we want …": the ask ends it
+                for j in range(begin, c.end):  # "not lookalikes we want …": the ask ends it
                     if self.ask.at(words, j, c.end):
                         stop = j
                         break
-                span = range(pos + n, stop)
-                if self.problem_concepts and any(concept_at(j) & self.problem_concepts for j in span):
-                    continue  # "we dont want churn" wants it gone
+                span = range(begin, stop)
+                if not self.done.at(words, pos, c.end) and any(
+                    concept_at(j) & self.problem_concepts for j in span
+                ):
+                    continue  # "so they dont drift off", "we dont want churn": the trouble, gone
                 for j in span:
                     out[j] = True
         return out
