@@ -29,9 +29,13 @@ QUOTE_MAX = 300  # how much of a person's text is echoed back
 class Message:
     text: str  # the notification / screen-reader fallback
     blocks: list = field(default_factory=list)
+    metadata: dict | None = None  # Slack message metadata (bot/metadata.py), on posts that carry state
 
     def as_kwargs(self) -> dict:
-        return {"text": self.text, "blocks": self.blocks}
+        kwargs = {"text": self.text, "blocks": self.blocks}
+        if self.metadata is not None:
+            kwargs["metadata"] = self.metadata
+        return kwargs
 
 
 # --------------------------------------------------------------------------- text helpers
@@ -804,12 +808,14 @@ WAYS_TO_ASK = (
 
 
 def build_no_match(catalog: Catalog, query: str) -> Message:
+    """Text that is not a use-case goal: one line on what the bot does and how to start."""
     return message(
         "I couldn't match that to a Segment use case.",
         [
             section(
-                f"I couldn't match {quote(query)} to a Segment use case. :thinking_face:\n"
-                f"{WHAT_I_DO} Describe the business problem, or try one of these:\n{WAYS_TO_ASK}"
+                f"I couldn't match {quote(query)} to a Segment use case. {WHAT_I_DO} "
+                "Tell me the business problem (`@usecase-bot shoppers leave items in the cart`), "
+                "or run `/usecase` for a few quick questions."
             ),
             actions(
                 button(
@@ -912,3 +918,121 @@ def cannot_post_here(channel_id: str | None) -> str:
         "I can't post in this channel because I'm not a member of it. "
         "Invite me with `/invite @usecase-bot` and try again, or send me a direct message."
     )
+
+
+# --------------------------------------------------------------------------- what people actually write
+
+
+def _guided_button(catalog: Catalog, primary: bool = False) -> dict:
+    return button(
+        "Start the guided flow",
+        "guided",
+        advisor.encode_flow(catalog, Flow()),
+        style="primary" if primary else None,
+    )
+
+
+def build_two_asks(catalog: Catalog, choices: list[Choice], query: str) -> Message:
+    """One message, two goals: say so, with a button for each and the guided flow."""
+    names = [catalog.use_cases[c.use_case].name for c in choices]
+    said = " and ".join(f"*{escape(n)}*" for n in names)
+    blocks = [section(f"I see two goals here: {said}. Let's take them one at a time: pick one to start.")]
+    blocks += _pick_sections(
+        catalog,
+        [(c.use_case, c.goal) for c in choices],
+        lambda uc, _goal: next(c for c in choices if c.use_case == uc),
+    )
+    blocks.append(
+        context(f"From {quote(query, 200)} · Reply in this thread with “the other goal” for the second one.")
+    )
+    blocks.append(actions(_guided_button(catalog)))
+    return message(f"I see two goals here: {' and '.join(names)}", blocks)
+
+
+def build_way_forward(catalog: Catalog, choices: list[Choice], goal: Goal | None, query: str) -> Message:
+    """A goal too broad for one use case: the closest use cases and the goals, never a dead end."""
+    blocks = [
+        section(
+            f"{quote(query, 200)} is a broad goal, so here's a short way forward: "
+            + (
+                "pick the closest use case below, or a business goal to answer a few questions."
+                if choices
+                else "pick the business goal closest to it and I'll ask a few quick questions."
+            )
+        )
+    ]
+    if choices:
+        blocks += _pick_sections(
+            catalog,
+            [(c.use_case, c.goal) for c in choices],
+            lambda uc, _goal: next(c for c in choices if c.use_case == uc),
+        )
+    goals = [goal] if goal is not None else []
+    goals += [g for g in catalog.goals if g not in goals]
+    blocks.append(
+        actions(
+            *[
+                button(
+                    g.name, "goal", advisor.encode_flow(catalog, Flow(g.id)), arg=i, label=f"Choose {g.name}"
+                )
+                for i, g in enumerate(goals[: ACTIONS_ELEMENTS_MAX - 1])
+            ],
+            _guided_button(catalog, primary=True),
+        )
+    )
+    return message("A short way forward: the closest use cases and goals", blocks)
+
+
+def build_support(catalog: Catalog, topic_name: str | None, docs_url: str, query: str) -> Message:
+    """A Segment how-to or support question: what the bot is for, and where Segment's docs say."""
+    where = f"Segment's docs on {escape(topic_name)}" if topic_name else "Segment's docs"
+    return message(
+        f"That's a question for {where}",
+        [
+            section(
+                f"{quote(query, 200)} sounds like a question about Segment itself: I help choose and set up "
+                f"use cases, so <{docs_url}|{where}> are the place for it."
+            ),
+            actions(
+                button("Open Segment's docs", "docs", None, url=docs_url),
+                _guided_button(catalog),
+            ),
+        ],
+    )
+
+
+def build_why_not(catalog: Catalog, asked: Choice, current: Choice, words: tuple[str, ...]) -> Message:
+    """ "Why not winback?": what the other use case is for, why the bot chose the one it did, and
+    a button for each."""
+    other, chosen = catalog.use_cases[asked.use_case], catalog.use_cases[current.use_case]
+    because = " for " + ", ".join(f"“{escape(w)}”" for w in words) if words else ""
+    return message(
+        f"Why not {other.name}?",
+        [
+            section(
+                f"*{escape(other.name)}* {escape(helps_you(other)[0].lower() + helps_you(other)[1:])} "
+                f"I suggested *{escape(chosen.name)}*{because}. Which fits better?"
+            ),
+            actions(
+                button(
+                    f"Choose {other.name}",
+                    "pick",
+                    advisor.encode_choice(catalog, asked),
+                    arg=0,
+                    label=f"Choose {other.name}",
+                ),
+                button(
+                    f"Keep {chosen.name}",
+                    "pick",
+                    advisor.encode_choice(catalog, current),
+                    arg=1,
+                    label=f"Keep {chosen.name}",
+                ),
+            ),
+        ],
+    )
+
+
+def with_metadata(answer: Message, metadata: dict | None) -> Message:
+    """The same message, carrying a conversation's state (bot/metadata.py) when posted."""
+    return Message(answer.text, answer.blocks, metadata)

@@ -173,9 +173,51 @@ class NextSteps:
 
 
 @dataclass(frozen=True, eq=False)
+class SupportTopic:
+    """A part of Segment's product people ask how-to and support questions about (lexicon.yml's
+    `support`): the bot answers those with a link to the docs, not with a use case."""
+
+    id: str
+    name: str  # "the Source Debugger": shown in "Segment's docs on …"
+    docs_url: str
+    phrases: tuple[str, ...]
+
+
+# the kinds of cue words the matcher reads a message's clauses with (lexicon.yml's `cues`)
+CUE_KINDS = frozenset(
+    {
+        "ask",  # the clause states the request: "we want", "how do i", "looking to"
+        "imperative",  # a clause that starts with one of these verbs is a request: "stop", "find"
+        "problem",  # the clause states the pain, which is the request too: "is killing us", "stuck"
+        "background",  # the clause tells the company's story: "context", "we sell", "last year"
+        "negation",  # what follows in the clause is not wanted: "not", "forget", "instead of"
+        "done",  # negations that take out even a trouble: "we already retarget cart abandoners"
+        "negation-at-start",  # the same, only when they open the clause: "no lookalikes please"
+        "settled",  # what comes before (after a copula) is not the problem: "is fine", "handled"
+        "copula",  # the verbs before a `settled` word: "is", "are", "works"
+        "relative",  # "people who dont …" describes people: no negation after these
+        "contrast",  # the clause after these is the point, those before it background: "but"
+        "concession",  # a clause with these concedes, so it is background: "although"
+        "joiner",  # where one clause ends and another starts: "but", "and we", "while"
+        "second-ask",  # words that add a second ask: "also", "plus", "another thing"
+        "anaphora",  # a clause starting with these goes on with the same ask: "them", "it"
+        "refers-back",  # an ask with these points at the sentence before it: "bring them back"
+        "vague",  # goal-ish words too broad for one use case: "grow", "ltv", "revenue"
+        "follow-up",  # a reply in the thread that refines the conversation: "we only", "also", "actually"
+        "why-not",  # a reply that asks about another use case: "why not", "what about"
+        "other-ask",  # a reply that asks for the second of two asks: "the other goal"
+        "problem-concepts",  # lexicon concepts that name the trouble ("churn"): "dont want churn" wants it gone
+    }
+)
+
+
+@dataclass(frozen=True, eq=False)
 class Lexicon:
     stopwords: tuple[str, ...]
     concepts: Mapping[str, tuple[str, ...]]
+    cues: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
+    support: tuple[SupportTopic, ...] = ()
+    docs_home: str = ""  # Segment's docs, for a support question no topic names
 
 
 @dataclass(frozen=True)
@@ -659,15 +701,53 @@ def _example_mismatch(prop: Property, value, path: str = "") -> str | None:
 
 def _read_lexicon(r: _Reader) -> Lexicon:
     root = r.load()
-    f = (r.fields(root, LEXICON_FILE, ["stopwords", "concepts"]) if root is not None else None) or {}
+    f = (
+        r.fields(root, LEXICON_FILE, ["stopwords", "concepts"], ["cues", "support"])
+        if root is not None
+        else None
+    ) or {}
     concepts: dict[str, tuple[str, ...]] = {}
     if "concepts" in f:
         for key, value in r.entries(f["concepts"], "concepts"):
             concepts[key.value] = r.texts(value, f"concept '{key.value}'", allow_empty=False)
+    cues: dict[str, tuple[str, ...]] = {}
+    if "cues" in f:
+        for key, value in r.entries(f["cues"], "cues"):
+            if key.value not in CUE_KINDS:
+                r.problem(key, f"unknown cue kind '{key.value}' (expected: {', '.join(sorted(CUE_KINDS))})")
+                continue
+            cues[key.value] = r.texts(value, f"cues '{key.value}'", allow_empty=False)
+        for name in cues.get("problem-concepts", ()):
+            if name not in concepts:
+                r.problem(f["cues"], f"cues 'problem-concepts' names '{name}', which is no concept")
+    support, docs_home = _read_support(r, f.get("support"))
     return Lexicon(
         stopwords=r.texts(f.get("stopwords"), "stopwords"),
         concepts=MappingProxyType(concepts),
+        cues=MappingProxyType(cues),
+        support=support,
+        docs_home=docs_home,
     )
+
+
+def _read_support(r: _Reader, node: Node | None) -> tuple[tuple[SupportTopic, ...], str]:
+    if node is None:
+        return (), ""
+    f = r.fields(node, "support", ["docs_home", "topics"]) or {}
+    docs_home = r.url(f.get("docs_home"), "support's docs_home")
+    topics = []
+    for key, value in r.entries(f["topics"], "support topics") if "topics" in f else ():
+        what = f"support topic '{key.value}'"
+        t = r.fields(value, what, ["name", "docs_url", "phrases"]) or {}
+        topics.append(
+            SupportTopic(
+                id=r.identifier(key, "a support topic's id"),
+                name=r.text(t.get("name"), f"{what}'s name"),
+                docs_url=r.url(t.get("docs_url"), f"{what}'s docs_url"),
+                phrases=r.texts(t.get("phrases"), f"{what}'s phrases", allow_empty=False),
+            )
+        )
+    return tuple(topics), docs_home
 
 
 # --------------------------------------------------------------------------- use cases and goals, parsed

@@ -18,12 +18,14 @@ from bot.analytics import TEXT_PROPERTY, Usage
 from bot.blocks import Message, escape
 from bot.catalog import Catalog, Goal
 from bot.matcher import Matcher, MatchResult, normalize
+from bot.metadata import ConversationState
 from bot.next_steps import advice
 
 HELP_WORDS = frozenset({"help", "?", "hi", "hello", "hey", "usage"})
 LIST_WORDS = frozenset({"list", "ls", "all", "catalog"})
 LIST_CUES = frozenset({"what", "which", "list", "show", "all", "available", "know", "every"})
 DID_YOU_MEAN_MAX = 3
+WAY_FORWARD_MIN = 15.0  # a vague goal's closest use cases are offered from this score
 STEP = "step"  # the once-group of the guided flow's steps
 CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,20}")
 LEADING_MENTIONS = re.compile(r"^\s*(?:<@[A-Z0-9]+(?:\|[^>]*)?>[\s,:]*)+")
@@ -123,7 +125,9 @@ class Conversation:
         if words in LIST_WORDS:
             return Reply(private=blocks.build_list(self.catalog))
         result = self.matcher.match(text, limit=DID_YOU_MEAN_MAX + 1)
-        return self._text_reply(result, user_id, text, via="text", private=True)
+        return Reply(
+            private=self._answer(result, user_id, text), events=self._text_usage(result, "text", text)
+        )
 
     def message(self, text: str, user_id: str | None, via: str = "mention") -> Reply:
         """A mention or a direct message (`via` "mention" or "dm"): answered where it was written."""
@@ -136,21 +140,74 @@ class Conversation:
         if (goal := self._goal_named(words)) is not None:  # a suggested prompt of the Messages tab
             return Reply(post=self.render(Flow(goal.id), user_id), events=(flow_started(goal.id),))
         result = self.matcher.match(text, limit=DID_YOU_MEAN_MAX + 1)
-        return self._text_reply(result, user_id, text, via=via, private=False)
+        state = ConversationState(texts=(text,), people=(user_id,) if user_id else ())
+        return Reply(
+            post=self._answer(result, user_id, text, state), events=self._text_usage(result, via, text)
+        )
 
-    def _text_reply(
-        self, result: MatchResult, user_id, text: str, *, via: str, private: bool, asked_by: str | None = None
-    ) -> Reply:
-        """What free text gets: the recommendation when the matcher is sure, else a way forward."""
+    def _text_usage(self, result: MatchResult, via: str, text: str) -> tuple[Usage, ...]:
+        """What free text counts as: a recommendation, or the kind of "not a match" it got
+        (two asks count when one of them is picked)."""
+        if len(result.asks) >= 2 and all(a.matches for a in result.asks):
+            return ()
         if result.verdict == "confident":
-            choice = self._choice_from(result, 0)
-            answer = self._recommendation(choice, asked_by=asked_by or user_id, query=text)
-            usage = recommended(choice, via, result.verdict)
+            return (recommended(self._choice_from(result, 0), via, "confident"),)
+        kind = result.kind or (
+            "did_you_mean" if result.verdict == "ambiguous" and result.matches else "no_match"
+        )
+        return (Usage("No Use Case Matched", {"reply": kind, "via": via, TEXT_PROPERTY: text}),)
+
+    def follow_up(
+        self, text: str, user_id: str | None, state: ConversationState, *, addressed: bool = False
+    ) -> Reply | None:
+        """A reply in a thread where the bot answered (its state from the bot's post there): read
+        as a refinement of the same conversation. None: stay quiet.
+
+        The rule in a busy thread: a reply is answered when it is addressed to the bot (an
+        @mention, a DM), or when it comes from someone who took part in the conversation (asked,
+        or refined it) and reads as a refinement: it names a use case's words, or says what the
+        lexicon's `follow-up` cues say ("we only have web", "we also sell subscriptions", "why
+        not winback?", "what about the other goal?"). Anything else stays quiet; a reply addressed
+        to the bot that cannot be related to the conversation gets the answer it would get alone.
+        """
+        text = LEADING_MENTIONS.sub("", text)
+        words = normalize(text)
+        if not words or not (addressed or (user_id and user_id in state.people)):
+            return Reply(post=blocks.build_help(self.catalog)) if addressed and not words else None
+        m = self.matcher
+        if state.other_ask and m.says("other-ask", text):
+            choice = self._choice_for(state.other_ask[0], state, words=())
+            if choice is not None:
+                rest = ConversationState(state.texts, state.people, choice.use_case, choice.goal)
+                answer = self._recommendation(choice, asked_by=user_id, query=text)
+                return Reply(post=blocks.with_metadata(answer, rest.with_reply(text, user_id).to_metadata()))
+        alone = m.match(text, limit=DID_YOU_MEAN_MAX + 1)
+        if state.answer and m.says("why-not", text):  # "why not winback?": the use case it names
+            asked_about = m.match(m.without("why-not", text))
+            named = [uc for uc in m.names(text) if uc != state.answer] or [
+                x.use_case for x in asked_about.matches[:1] if asked_about.verdict != "none"
+            ]
+            named = [uc for uc in named if uc != state.answer]
         else:
-            answer = self._not_sure(result, text)
-            kind = "did_you_mean" if result.verdict == "ambiguous" and result.matches else "no_match"
-            usage = Usage("No Use Case Matched", {"reply": kind, "via": via, TEXT_PROPERTY: text})
-        return Reply(private=answer, events=(usage,)) if private else Reply(post=answer, events=(usage,))
+            named = []
+        if named:
+            asked, current = self._choice_for(named[0], state, ()), self._choice_for(state.answer, state, ())
+            if asked is not None and current is not None:
+                said = m.match(" \n".join(state.texts)).matches
+                words_then = said[0].terms if said and said[0].use_case == state.answer else ()
+                answer = blocks.build_why_not(self.catalog, asked, current, words_then)
+                return Reply(post=blocks.with_metadata(answer, state.with_reply(text, user_id).to_metadata()))
+        related = (alone.matches and alone.kind is None) or m.says("follow-up", text)
+        if not related:
+            return Reply(post=self._not_sure(alone, text)) if addressed else None
+        if alone.verdict == "confident" and not m.says("follow-up", text):
+            result = alone  # "what about cart abandonment?": a new ask of its own
+        else:  # "we also sell subscriptions": the conversation so far, refined
+            result = m.match(" \n".join((*state.texts, text)), limit=DID_YOU_MEAN_MAX + 1)
+        return Reply(
+            post=self._answer(result, user_id, text, state.with_reply(text, user_id), refined=True),
+            events=self._text_usage(result, "follow-up", text),
+        )
 
     def click(
         self,
@@ -192,6 +249,44 @@ class Conversation:
         others = tuple(m.use_case for m in result.matches if m.use_case != match.use_case)
         return Choice(match.use_case, goal, words=tuple(match.terms), others=others)
 
+    def _choice_for(self, use_case: str, state: ConversationState, words: tuple[str, ...]) -> Choice | None:
+        if self.catalog.use_case(use_case) is None:
+            return None
+        return Choice(use_case, self.catalog.goal_for(use_case, state.goal or None), words=words)
+
+    def _answer(
+        self,
+        result: MatchResult,
+        user_id: str | None,
+        text: str,
+        state: ConversationState | None = None,
+        refined: bool = False,
+    ) -> Message:
+        """What to say to a text: two goals, a recommendation, or an honest "not sure"; with the
+        conversation's state in the message's metadata when it is posted in a thread."""
+        if len(result.asks) >= 2 and all(a.matches for a in result.asks):
+            first, second = (replace(self._choice_from(a, 0), picked_from=2) for a in result.asks[:2])
+            answer = blocks.build_two_asks(self.catalog, [first, second], text)
+            if state is not None:
+                state = replace(
+                    state,
+                    answer="",
+                    options=(first.use_case,),
+                    other_ask=tuple(m.use_case for m in result.asks[1].matches),
+                )
+        elif result.verdict == "confident":
+            choice = self._choice_from(result, 0)
+            answer = self._recommendation(choice, asked_by=user_id, query=text)
+            if state is not None:
+                state = replace(state, answer=choice.use_case, goal=choice.goal, options=choice.others)
+        else:
+            answer = self._not_sure(result, text)
+            if state is not None:
+                state = replace(state, answer="", options=tuple(m.use_case for m in result.matches))
+        if state is None:
+            return answer
+        return blocks.with_metadata(answer, state.to_metadata())
+
     def _recommendation(self, choice: Choice, **options) -> Message:
         docs_url = advice(self.catalog, choice.use_case, choice.goal).docs_url
         return blocks.build_recommendation(
@@ -199,6 +294,15 @@ class Conversation:
         )
 
     def _not_sure(self, result: MatchResult, text: str) -> Message:
+        if result.kind == "support":
+            topic = next((t for t in self.catalog.lexicon.support if t.id == result.topic), None)
+            url = topic.docs_url if topic else self.catalog.lexicon.docs_home
+            if url:
+                return blocks.build_support(self.catalog, topic.name if topic else None, url, text)
+        if result.kind == "vague":
+            close = [i for i, m in enumerate(result.matches[:DID_YOU_MEAN_MAX]) if m.score >= WAY_FORWARD_MIN]
+            choices = [replace(self._choice_from(result, i), picked_from=len(close)) for i in close]
+            return blocks.build_way_forward(self.catalog, choices, self.catalog.goal(result.goal or ""), text)
         if result.verdict == "ambiguous" and result.matches:
             count = min(DID_YOU_MEAN_MAX, len(result.matches))
             choices = [replace(self._choice_from(result, i), picked_from=count) for i in range(count)]
@@ -544,10 +648,10 @@ class Conversation:
         if words in HELP_WORDS or words in LIST_WORDS:
             return Reply(private=self.command(words, user_id).private)
         result = self.matcher.match(text, limit=DID_YOU_MEAN_MAX + 1)
-        reply = self._text_reply(result, user_id, text, via="shortcut", private=True, asked_by=author)
-        if result.verdict == "confident":
-            return replace(reply, private=home.with_full_share(reply.private))
-        return reply
+        answer = self._answer(result, author or user_id, text)
+        if result.verdict == "confident" and len(result.asks) < 2:
+            answer = home.with_full_share(answer)
+        return Reply(private=answer, events=self._text_usage(result, "shortcut", text))
 
     def _goal_named(self, words: str) -> Goal | None:
         return next((g for g in self.catalog.goals if normalize(g.name) == words), None)

@@ -49,7 +49,7 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import snowballstemmer
@@ -60,8 +60,13 @@ from bot.catalog import Catalog
 
 # --------------------------------------------------------------------------- tuning
 
-MAX_INPUT_CHARS = 2000  # a goal is a sentence or two: longer text is cut before any regex
-MAX_TOKENS = 80  # words read from a message, after normalisation
+# Slack allows 40,000 characters in a message. The ask is usually in the first paragraphs or in
+# the last sentence, so a longer text is read as its first HEAD_CHARS and its last TAIL_CHARS,
+# cut before any regex.
+MAX_INPUT_CHARS = 4000
+HEAD_CHARS = 3000
+TAIL_CHARS = MAX_INPUT_CHARS - HEAD_CHARS
+MAX_TOKENS = 800  # words read from a message, after normalisation
 
 THRESHOLD = 28.0  # a top score below this -> "none"
 MARGIN = 8.0  # a top score within this of the runner-up -> "ambiguous"
@@ -77,6 +82,17 @@ GOAL_BOOST = 3.0  # points per goal-hint phrase, for a use case under that goal 
 GOAL_BOOST_MAX = 6.0
 OFF_TOPIC_FACTOR = 0.25  # score multiplier, to the power off-topic words / (use case's words - 2)
 OFF_TOPIC = "off-topic"  # the lexicon concept of requests the bot does not handle
+
+# the weight of a clause's words by its role (the strongest role with catalog words counts 1)
+ROLE_WEIGHT = {"ask": 1.0, "neutral": 0.6, "background": 0.2}
+NEGATED_PENALTY = 0.55  # a use case's score times exp(-this x the IDF weight of its negated words)
+TWO_ASKS_MIN = 40.0  # each of two asks scores at least this on its own
+TWO_ASKS_WEAK_MIN = 55.0  # … when they are joined only by "and" or a comma
+TWO_ASKS_SPLITS = 8  # at most this many places are tried to cut a message in two asks
+TWO_ASKS_SPLITS_LONG = 3  # … in a message of more than 60 words
+TWO_ASKS_REACH = 45  # words read on each side of the cut
+SUPPORT_OVERRIDE = 55.0  # a use case beats a support topic's words from this score, when confident
+VAGUE_CLEAR = 50.0  # below this, a confident top match of a vague message is offered, not made
 
 MIN_FIX_LEN = 5  # shorter words are never typo-corrected
 CACHE_SIZE = 4096  # typo corrections and stems of words seen in messages
@@ -120,13 +136,84 @@ def normalize(text: str) -> str:
     HTML entities, accents, punctuation and control characters removed; "30d" -> "30 d"."""
     if not isinstance(text, str) or not text:
         return ""
-    text = text[:MAX_INPUT_CHARS]
+    return _words(_clean(_clip(text)))
+
+
+def _clip(text: str) -> str:
+    """A long text's head and tail: the ask is in the first paragraphs or the last sentence."""
+    if len(text) <= MAX_INPUT_CHARS:
+        return text
+    return text[:HEAD_CHARS] + "\n" + text[-TAIL_CHARS:]
+
+
+def _clean(text: str) -> str:
+    """Slack markup, HTML entities and emoji codes out, punctuation kept."""
     if "<" in text:
         text = _SLACK_ANGLE.sub(_slack_angle, text)
     if "&" in text:
         text = html.unescape(text)
     if ":" in text:
         text = _EMOJI.sub(" ", text)
+    return text
+
+
+# where a clause ends: a sentence's end (. ! ? ; a new line), a comma or colon before a space,
+# brackets, a dash between spaces
+_BOUNDARY = re.compile(r"([.!?;]+(?=\s|$)|\n+|[,:](?=\s)|[()\[\]]|\s[-–—]+\s)")
+SENTENCE, COMMA, COLON = "sentence", "comma", "colon"
+
+
+# boundaries travel through _words as marker words (letters only, so they survive it)
+_MARK = {SENTENCE: "qqzsentencezqq", COMMA: "qqzcommazqq", COLON: "qqzcolonzqq", "?": "qqzquestionzqq"}
+_MARK_KIND = {v: k for k, v in _MARK.items()}
+
+
+def _mark(match: re.Match) -> str:
+    sep = match.group(0)
+    if ":" in sep:
+        kind = COLON
+    elif sep.strip() in (",", "(", ")", "[", "]") or (sep.strip() and sep.strip() in "-–—"):
+        kind = COMMA
+    else:
+        kind = SENTENCE
+    mark = f" {_MARK[kind]} "
+    return mark + f"{_MARK['?']} " if "?" in sep else mark
+
+
+def segments(text: str) -> list[tuple[list[str], str, bool]]:
+    """The text cut where punctuation ends a clause: (its normalised words, how it ends:
+    SENTENCE, COMMA or COLON, whether it ends a question). Its words are normalize(text)'s."""
+    if not isinstance(text, str) or not text:
+        return []
+    marked = _words(_BOUNDARY.sub(_mark, _clean(_clip(text))))
+    out: list[tuple[list[str], str, bool]] = []
+    current: list[str] = []
+    question = False
+    kind = None
+    for word in marked.split():
+        mark = _MARK_KIND.get(word)
+        if mark is None:
+            if kind is not None:
+                if current:
+                    out.append((current, kind, question))
+                elif out and kind == SENTENCE:  # "…!!" after a clause: it ends the sentence
+                    words, _, asked = out[-1]
+                    out[-1] = (words, SENTENCE, asked or question)
+                current, question, kind = [], False, None
+            current.append(word)
+        elif mark == "?":
+            question = True
+        elif kind is None or mark == SENTENCE or (mark == COLON and kind == COMMA):
+            kind = mark
+    if current:
+        out.append((current, kind or SENTENCE, question))
+    elif out and kind == SENTENCE:
+        words, _, asked = out[-1]
+        out[-1] = (words, SENTENCE, asked or question)
+    return out
+
+
+def _words(text: str) -> str:
     text = _FORMAT.sub(" ", text)
     text = _APOSTROPHE.sub("", text)  # "didn't" -> "didnt"
     if text.isascii():
@@ -157,16 +244,21 @@ class MatchResult:
     verdict: str  # "confident" | "ambiguous" | "none"
     matches: tuple[Match, ...]  # best first, at most `limit`
     goal: str | None  # the goal the words as a whole point to, if any
+    asks: tuple[MatchResult, ...] = ()  # two asks in one message: each read alone, in order
+    kind: str | None = None  # not a clear use-case goal: "support" | "vague" | "off-topic"
+    topic: str | None = None  # for kind "support": the lexicon's support topic it is about
 
     def to_json(self) -> dict:
-        return {
+        data = {
             "query": self.query,
             "verdict": self.verdict,
-            "matches": [
-                {"use_case": m.use_case, "name": m.name, "goal": m.goal, "score": m.score}
-                for m in self.matches
-            ],
+            "matches": [_match_json(m) for m in self.matches],
         }
+        if self.asks:
+            data["asks"] = [[_match_json(m) for m in ask.matches] for ask in self.asks]
+        if self.kind:
+            data["kind"] = self.kind
+        return data
 
     def describe(self) -> str:
         shown = " ".join(self.query.split())
@@ -186,6 +278,10 @@ class MatchResult:
                 line += "; words: " + ", ".join(m.terms)
             lines.append(line)
         return "\n".join(lines)
+
+
+def _match_json(m: Match) -> dict:
+    return {"use_case": m.use_case, "name": m.name, "goal": m.goal, "score": m.score}
 
 
 # --------------------------------------------------------------------------- the matcher's parts
@@ -435,17 +531,19 @@ class LearnedWeights:
     def knows(self, feature: str) -> bool:
         return feature in self._bonus
 
-    def posterior(self, present: set[str], touched: dict[int, float]) -> dict[int, float]:
-        """The probability of each touched use case given the message's features, among the
-        touched ones (a uniform prior: a use case with more examples is not likelier)."""
+    def posterior(self, present: dict[str, float], touched: dict[int, float]) -> dict[int, float]:
+        """The probability of each touched use case given the message's features (each counted
+        by its weight in the message), among the touched ones (a uniform prior: a use case with
+        more examples is not likelier)."""
         bonus = self._bonus
-        feats = [f for f in present if f in bonus]
+        feats = [(f, w) for f, w in present.items() if f in bonus]
         base = self._base
-        ll = {i: len(feats) * base[i] for i in touched}
-        for f in feats:
+        mass = sum(w for _, w in feats)
+        ll = {i: mass * base[i] for i in touched}
+        for f, w in feats:
             for i, v in bonus[f]:
                 if i in ll:
-                    ll[i] += v
+                    ll[i] += v * w
         if not ll:
             return {}
         high = max(ll.values())
@@ -555,6 +653,298 @@ class TypoCorrector:
         return min(found, key=lambda c: (c[1], -counts.get(stem(c[0]), 0), c[0]))[0]
 
 
+# --------------------------------------------------------------------------- clauses
+
+
+@dataclass
+class _Clause:
+    start: int  # first word (index into the message's words)
+    end: int  # one past the last word
+    sentence: int  # which sentence it belongs to
+    colon: bool = False  # its segment ends with ":" ("What I need: …")
+    question: bool = False  # its sentence ends with "?"
+    role: str = "neutral"  # "ask" | "neutral" | "background"
+    cued: bool = False  # its role is its own (a cue, a question), not its sentence's
+
+
+class _Phrases:
+    """Cue phrases by their first word: find them in a run of words."""
+
+    def __init__(self, phrases: tuple[str, ...]):
+        by_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        for phrase in phrases:
+            words = tuple(normalize(phrase).split())
+            if words:
+                by_first[words[0]].append(words)
+        self._by_first = {w: tuple(sorted(set(v), key=len, reverse=True)) for w, v in by_first.items()}
+        self.first = frozenset(self._by_first)
+
+    def any_in(self, words: list[str], start: int, end: int, present: set[str]) -> bool:
+        """Whether a phrase is in words[start:end] (`present`: those words, as a set)."""
+        return not self.first.isdisjoint(present) and bool(self.find(words, start, end))
+
+    def at(self, words: list[str], i: int, end: int) -> int:
+        """The length of the longest phrase starting at word i (and ending by `end`), or 0."""
+        if i >= end:
+            return 0
+        for phrase in self._by_first.get(words[i], ()):
+            n = len(phrase)
+            if i + n <= end and tuple(words[i : i + n]) == phrase:
+                return n
+        return 0
+
+    def find(self, words: list[str], start: int, end: int) -> list[tuple[int, int]]:
+        """(position, length) of every phrase in words[start:end], left to right, not overlapping."""
+        found, i = [], start
+        by_first = self._by_first
+        while i < end:
+            n = self.at(words, i, end) if words[i] in by_first else 0
+            if n:
+                found.append((i, n))
+                i += n
+            else:
+                i += 1
+        return found
+
+
+class Clauses:
+    """What each part of a message does: states the request ("we want…", "how do I…", a
+    question, an imperative), tells the background ("we sell…", "context:"), or negates
+    ("not for ads", "forget lookalikes", "churn is fine"). The cue words are the lexicon's
+    `cues`; with none listed, every word counts alike."""
+
+    def __init__(self, cues, concepts: Concepts):
+        get = lambda kind: _Phrases(tuple(cues.get(kind, ())))  # noqa: E731
+        self.ask, self.imperative, self.problem = get("ask"), get("imperative"), get("problem")
+        self.background, self.negation, self.settled = get("background"), get("negation"), get("settled")
+        self.joiner, self.second, self.vague = get("joiner"), get("second-ask"), get("vague")
+        self.contrast, self.concession = get("contrast"), get("concession")
+        self.negation_at_start = get("negation-at-start")
+        self.done = get("done")
+        self.reply_cues = {kind: get(kind) for kind in ("follow-up", "why-not", "other-ask")}
+        self.copula = frozenset(normalize(" ".join(cues.get("copula", ()))).split())
+        self.relative = frozenset(normalize(" ".join(cues.get("relative", ()))).split())
+        self.anaphora = frozenset(normalize(" ".join(cues.get("anaphora", ()))).split())
+        # the words of an ask that point back at what was said before it
+        self.anaphora_refs = frozenset(normalize(" ".join(cues.get("refers-back", ()))).split())
+        self.problem_concepts = frozenset(_CONCEPT + c for c in cues.get("problem-concepts", ()))
+        self.enabled = bool(cues)
+
+    def split(self, segs: list[tuple[list[str], str, bool]]) -> tuple[list[str], list[_Clause]]:
+        """The message's words, and its clauses: segments cut at the joiner words."""
+        words: list[str] = []
+        clauses: list[_Clause] = []
+        sentence = 0
+        for seg_words, ends, question in segs:
+            base = len(words)
+            words.extend(seg_words)
+            cuts = [base]
+            if self.enabled and not self.joiner.first.isdisjoint(seg_words):
+                for pos, _ in self.joiner.find(words, base, len(words)):
+                    if pos > base:
+                        cuts.append(pos)
+            cuts.append(len(words))
+            for a, b in zip(cuts, cuts[1:]):
+                if b > a:
+                    clauses.append(_Clause(a, b, sentence, question=question))
+            if clauses:
+                clauses[-1].colon = ends == COLON
+            if ends == SENTENCE:
+                for c in clauses:
+                    if c.sentence == sentence:
+                        c.question = c.question or question
+                sentence += 1
+        return words, clauses
+
+    def _lead(self, words: list[str], c: _Clause) -> int:
+        """How many words a clause's opening joiner takes ("and separately win back …")."""
+        n = 0
+        while c.start + n < c.end:
+            step = self.second.at(words, c.start + n, c.end) or self.joiner.at(words, c.start + n, c.end)
+            if not step:
+                break
+            n += step
+        return n
+
+    def strip(self, kind: str, words: list[str]) -> list[str]:
+        """The words without the cues of this kind ("why not winback" -> "winback")."""
+        cues = self.reply_cues.get(kind)
+        if cues is None:
+            return words
+        drop = {j for pos, n in cues.find(words, 0, len(words)) for j in range(pos, pos + n)}
+        return [w for j, w in enumerate(words) if j not in drop]
+
+    def roles(self, words: list[str], clauses: list[_Clause]) -> None:
+        """Each clause's role: what it says of itself, then what its sentence says."""
+        for c in clauses:
+            present = set(words[c.start : c.end])
+            if (
+                c.question
+                or self.ask.any_in(words, c.start, c.end, present)
+                or self.problem.any_in(words, c.start, c.end, present)
+                or self.imperative.at(words, c.start + self._lead(words, c), c.end)
+            ):
+                c.role = "ask"
+            elif self.background.any_in(words, c.start, c.end, present) or self.concession.any_in(
+                words, c.start, c.end, present
+            ):
+                c.role = "background"
+            c.cued = c.role == "ask"
+        # a colon hands its role on ("What I need: …", "Context: …"); in a sentence, a clause
+        # with no role of its own takes the sentence's
+        by_sentence: dict[int, list[_Clause]] = defaultdict(list)
+        for c in clauses:
+            by_sentence[c.sentence].append(c)
+        for group in by_sentence.values():
+            role = None
+            for c in group:
+                if c.role != "neutral":
+                    if role is None or c.colon:
+                        role = c.role
+                elif role is not None:
+                    c.role = role
+            if role is not None:  # clauses before the one that said it
+                for c in group:
+                    if c.role == "neutral":
+                        c.role = role
+        # "… Is there a way to bring them back?": the ask points at the sentence before it
+        for k, c in enumerate(clauses):
+            if c.cued and any(words[j] in self.anaphora_refs for j in range(c.start, c.end)):
+                prev = c.sentence - 1
+                for before in clauses[:k]:
+                    if before.sentence == prev and before.role == "neutral":
+                        before.role = "ask"
+
+    def negated(
+        self, words: list[str], clauses: list[_Clause], covered: list[bool], concept_at
+    ) -> list[bool]:
+        """The words a negation or a settled matter takes out: "not for ads", "forget
+        lookalikes", "we already do welcome emails", "churn is fine"."""
+        out = [False] * len(words)
+        if not self.enabled:
+            return out
+        settled_first, negation_first = self.settled.first, self.negation.first
+        for c in clauses:
+            present = set(words[c.start : c.end])
+            start_cue = self.negation_at_start.at(words, c.start, c.end)
+            if settled_first.isdisjoint(present) and negation_first.isdisjoint(present) and not start_cue:
+                continue
+            # "… is fine", "… is handled by another team": the words before the copula
+            for pos, n in self.settled.find(words, c.start, c.end):
+                before = [j for j in range(max(c.start, pos - 2), pos) if words[j] in self.copula]
+                if before:
+                    for j in range(c.start, before[0]):
+                        out[j] = True
+                elif n > 1:  # a phrase that says it alone: "not the issue", "converts well"
+                    for j in range(c.start, pos):
+                        out[j] = True
+            cues = self.negation.find(words, c.start, c.end)
+            if start_cue and not (cues and cues[0][0] == c.start):
+                cues.insert(0, (c.start, start_cue))
+            for pos, n in cues:
+                if covered[pos] or any(words[j] in self.relative for j in range(max(c.start, pos - 2), pos)):
+                    continue  # part of a concept ("dont finish"), or describes people
+                begin = pos + n
+                stop = c.end
+                for j in range(begin, c.end):  # "not lookalikes we want …": the ask ends it
+                    if self.ask.at(words, j, c.end):
+                        stop = j
+                        break
+                span = range(begin, stop)
+                if not self.done.at(words, pos, c.end) and any(
+                    concept_at(j) & self.problem_concepts for j in span
+                ):
+                    continue  # "so they dont drift off", "we dont want churn": the trouble, gone
+                for j in span:
+                    out[j] = True
+        return out
+
+    def weights(self, clauses: list[_Clause], count: int, known_at) -> list[float]:
+        """Each word's weight by its clause's role, scaled so the strongest role that has
+        catalog words counts 1."""
+        weight = [1.0] * count
+        if not self.enabled or not clauses:
+            return weight
+        top = max(
+            (ROLE_WEIGHT[c.role] for c in clauses if any(known_at(j) for j in range(c.start, c.end))),
+            default=1.0,
+        )
+        for c in clauses:
+            w = min(1.0, ROLE_WEIGHT[c.role] / top)
+            for j in range(c.start, c.end):
+                weight[j] = w
+        return weight
+
+    def splits(self, words: list[str], clauses: list[_Clause]) -> list[tuple[int, bool]]:
+        """Where a message may hold two asks: (first word of the second, strong?). Strong: the
+        start of a sentence that states an ask, or words that add one ("also", "plus", "2)");
+        weak: a comma or "and" before a clause that states an ask of its own."""
+        found: dict[int, bool] = {}
+        for prev, c in zip(clauses, clauses[1:]):
+            if not c.cued or words[c.start] in self.anaphora:
+                continue  # "… and get them to come back": the same ask goes on
+            strong = c.sentence != prev.sentence or bool(self.second.at(words, c.start, c.end))
+            found[c.start] = found.get(c.start, False) or strong
+        if not self.second.first.isdisjoint(words):
+            for c in clauses:
+                for pos, _ in self.second.find(words, c.start + 1, c.end):
+                    found[pos] = True
+        adds = self.second.first
+        order = sorted(found.items(), key=lambda item: (not item[1], words[item[0]] not in adds, item[0]))
+        # a long message: its two asks are a sentence apart, or one says "also"
+        return order[: TWO_ASKS_SPLITS if len(words) <= 60 else TWO_ASKS_SPLITS_LONG]
+
+    def says(self, kind: str, words: list[str]) -> bool:
+        """Whether the words hold a cue of this kind ("why-not", "other-ask", "follow-up")."""
+        cues = self.reply_cues.get(kind)
+        return cues is not None and not cues.first.isdisjoint(words) and bool(cues.find(words, 0, len(words)))
+
+    def has_vague(self, words: list[str]) -> bool:
+        return not self.vague.first.isdisjoint(words) and bool(self.vague.find(words, 0, len(words)))
+
+
+class SupportTopics:
+    """lexicon.yml's `support` topics, found by their phrases' stems in a message."""
+
+    def __init__(self, lexicon, stem):
+        self.topics = {t.id: t for t in lexicon.support}
+        self.docs_home = lexicon.docs_home
+        by_first: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+        for topic in lexicon.support:
+            for phrase in topic.phrases:
+                stems = tuple(stem(w) for w in normalize(phrase).split())
+                if stems:
+                    by_first[stems[0]].append((stems, topic.id))
+        self._by_first = {k: tuple(sorted(v, key=lambda p: -len(p[0]))) for k, v in by_first.items()}
+
+    def find(self, stems: list[str], skip: list[bool]) -> str | None:
+        """The topic most of the message's support phrases belong to (the first on a tie)."""
+        counts: dict[str, int] = {}
+        by_first = self._by_first
+        for j, stem in enumerate(stems):
+            if stem in by_first and not skip[j]:
+                for phrase, topic in by_first[stem]:
+                    if tuple(stems[j : j + len(phrase)]) == phrase:
+                        counts[topic] = counts.get(topic, 0) + 1
+                        break
+        return max(counts, key=lambda t: counts[t]) if counts else None
+
+
+# a feature with its word's weight (by its clause's role) and whether a negation takes it out
+_Weighted = tuple[_Feature, float, bool]
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    scored: list[tuple[float, int]]  # (score, -use case index), best first; [] when nothing matched
+    hints: list[float]
+    verdict: str
+
+
+def _distinct_known(weighted: list[_Weighted], known) -> int:
+    return len({f[0] for f, w, neg in weighted if not neg and w > 0.3 and f[0] in known})
+
+
 # --------------------------------------------------------------------------- the matcher
 
 
@@ -566,6 +956,8 @@ class Matcher:
         self.phrases = PhraseIndex(catalog, self.concepts)
         self.learnt = LearnedWeights(catalog, self.concepts, self.phrases.uc_ids)
         self.goals = GoalHints(catalog, self.concepts, self.phrases.uc_ids)
+        self.clauses = Clauses(catalog.lexicon.cues, self.concepts)
+        self.support = SupportTopics(catalog.lexicon, self.stem)
         # Typos are corrected to the words of the phrases and of the concepts some use case or
         # goal uses (not of `off-topic` or of groups nothing uses); every word the catalog
         # lists, example messages' included, is known, so never "fixed".
@@ -585,47 +977,104 @@ class Matcher:
     def match(self, text: str, limit: int = 3) -> MatchResult:
         query = text if isinstance(text, str) else ""
         limit = max(1, int(limit))
-        words = normalize(query).split()[:MAX_TOKENS]
+        words, clauses = self.clauses.split(segments(query))
+        if len(words) > MAX_TOKENS:
+            words = words[:MAX_TOKENS]
+            clauses = [replace(c, end=min(c.end, MAX_TOKENS)) for c in clauses if c.start < MAX_TOKENS]
         if not words:
             return MatchResult(query, "none", (), None)
         fixed = [self.typos.correct(w) for w in words]
         stems = [self.stem(w) for w in fixed]
         features = self.concepts.features(words, fixed, stems)
-        present = {f[0] for f in features}
-        hints = self.goals.count(present)
-        scored = self._score(features, present, stems, hints)
-        if scored is None:
-            return MatchResult(query, "none", (), self.goals.overall(hints, None))
-        scored = heapq.nlargest(max(limit, 2), scored)
+        weighted = self._weigh(words, clauses, features)
 
-        matches = []
-        for score, neg_i in scored[:limit]:
-            i = -neg_i
-            uc = self.catalog.use_cases[self.phrases.uc_ids[i]]
-            terms = _terms(words, features, self.phrases.features_of[i])
-            matches.append(Match(uc.id, uc.name, self.goals.goal_for(i, hints), round(score, 1), terms))
-        first = -scored[0][1] if scored else None
-        return MatchResult(query, _verdict(scored), tuple(matches), self.goals.overall(hints, first))
+        whole = self._rank(weighted, stems)
+        asks = self._two_asks(query, words, clauses, weighted, stems, whole, limit)
+        result = self._result(query, words, weighted, whole, limit, asks)
+        return self._kind(result, words, stems, weighted, whole)
+
+    def says(self, kind: str, text: str) -> bool:
+        """Whether a reply holds one of the lexicon's cues of this kind: "why-not" ("why not
+        winback?"), "other-ask" ("what about the other goal?"), "follow-up" ("we only have web")."""
+        return self.clauses.says(kind, normalize(text).split())
+
+    def without(self, kind: str, text: str) -> str:
+        """The text without the lexicon's cues of this kind: "why not winback?" -> "winback"."""
+        return " ".join(self.clauses.strip(kind, normalize(text).split()))
+
+    def names(self, text: str) -> list[str]:
+        """The use cases whose whole name (or, for a one-word name, its word) the text writes."""
+        stems = [self.stem(self.typos.correct(w)) for w in normalize(text).split()[:MAX_TOKENS]]
+        return [self.phrases.uc_ids[i] for i in sorted(self.phrases.named(stems))]
+
+    # ------------------------------------------------------------------ reading the clauses
+
+    def _weigh(self, words: list[str], clauses: list[_Clause], features: list[_Feature]) -> list[_Weighted]:
+        """Each feature with its clause's weight, and whether a negation takes it out."""
+        n = len(words)
+        covered = [False] * n  # inside a concept phrase: its negation words are the concept's
+        concepts_at: list[set[str]] = [set() for _ in range(n)]
+        known = [False] * n
+        weight_of = self.phrases.weight
+        for key, surface, start in features:
+            size = surface.count(" ") + 1
+            if key[0] == _CONCEPT:
+                for j in range(start, min(n, start + size)):
+                    covered[j] = True
+                concepts_at[start].add(key)
+            if key in weight_of:
+                known[start] = True
+        self.clauses.roles(words, clauses)
+        negated = self.clauses.negated(words, clauses, covered, concepts_at.__getitem__)
+        weight = self.clauses.weights(clauses, n, lambda j: known[j] and not negated[j])
+        # off-topic words are never negated away: "no working projector" is still the office
+        return [(f, weight[f[2]], negated[f[2]] and f[0] != _OFF_TOPIC) for f in features]
+
+    def _rank(self, weighted: list[_Weighted], stems: list[str]) -> _Ranked:
+        present: dict[str, float] = {}
+        negated: set[str] = set()
+        off_topic = 0.0
+        for (key, _, _), w, neg in weighted:
+            if neg:
+                negated.add(key)
+            elif key == _OFF_TOPIC:
+                off_topic += w
+            elif w > present.get(key, 0.0):
+                present[key] = w
+        negated -= present.keys()  # said again outside the negation: it stands
+        hints = self.goals.count({k for k, w in present.items() if w >= 0.4})
+        scored = self._score(present, negated, off_topic, stems, hints)
+        if not scored:
+            return _Ranked([], hints, "none")
+        scored.sort(reverse=True)
+        return _Ranked(scored, hints, _verdict(scored))
 
     def _score(
-        self, features: list[_Feature], present: set[str], stems: list[str], hints: list[float]
+        self,
+        present: dict[str, float],
+        negated: set[str],
+        off_topic: float,
+        stems: list[str],
+        hints: list[float],
     ) -> list[tuple[float, int]] | None:
         """(score, -use case index) for each use case the message touches; None when no word
-        of it is one the catalog's phrases use."""
-        off_topic = sum(1 for f in features if f[0] == _OFF_TOPIC)
+        of it is one the catalog's phrases use. `present`: each feature's weight in the message
+        (by the role of its clause); `negated`: features a negation took out."""
         weight_of = self.phrases.weight.get
-        message = {key: w for key in present if (w := weight_of(key)) is not None}
+        message = {key: iw * w for key, w in present.items() if (iw := weight_of(key)) is not None}
         if not message:
             return None
         best, explained, known = self.phrases.coverage(message)
         # words the catalog never uses dilute the share too: they are what the message is about
-        unknown = sum(1 for key in present if not self.learnt.knows(key) and key[0] != _CONCEPT)
+        knows = self.learnt.knows
+        unknown = sum(w for key, w in present.items() if not knows(key) and key[0] != _CONCEPT)
         total = sum(message.values()) + UNKNOWN_WEIGHT * unknown
         named = self.phrases.named(stems)
         if len(best) > CANDIDATES:  # a big catalog: only the best-covered can come out on top
             keep = heapq.nlargest(CANDIDATES, best.items(), key=lambda item: item[1])
             best = {i: c for i, c in keep} | {i: best[i] for i in named if i in best}
         posterior = self.learnt.posterior(present, best)
+        features_of = self.phrases.features_of
 
         scored = []
         for i, coverage in best.items():
@@ -640,8 +1089,123 @@ class Matcher:
                 score = max(score, NAME_SCORE)
             if off_topic:  # off-topic words weigh against the use case's own words past two
                 score *= OFF_TOPIC_FACTOR ** (off_topic / max(known[i] - 2, 0.5))
+            if negated:  # "forget lookalikes": a use case that needs the word loses ground
+                against = sum(weight_of(f) or 0.0 for f in negated & features_of[i])
+                if against:
+                    score *= math.exp(-NEGATED_PENALTY * against)
             scored.append((score, -i))
         return scored
+
+    # ------------------------------------------------------------------ two asks
+
+    def _two_asks(
+        self,
+        query: str,
+        words: list[str],
+        clauses: list[_Clause],
+        weighted: list[_Weighted],
+        stems: list[str],
+        whole: _Ranked,
+        limit: int,
+    ) -> tuple[MatchResult, ...]:
+        """Two asks in one message ("recover abandoned carts, and separately win back lapsed
+        buyers"): the message cut where each part, read alone, confidently means a different
+        use case. Tried only where the whole message already touches two use cases."""
+        if len([s for s, _ in whole.scored if s >= TWO_ASKS_MIN * 0.6]) < 2 or len(clauses) < 1:
+            return ()
+        best = None
+        weight_of = self.phrases.weight
+        cued = [c for c in clauses if c.cued]
+        if len(cued) < 2 and not any(c.start < 2 and c.cued for c in clauses):
+            return ()
+        for pos, strong in self.clauses.splits(words, clauses):
+            # each part states an ask of its own; one joined by "and" or a comma starts with it
+            if not (any(c.start < pos for c in cued) and any(c.end > pos for c in cued)):
+                continue
+            # each part as far as TWO_ASKS_REACH words from the cut: an ask is said in a sentence or
+            # two, and a long message's context is not an ask
+            left = [f for f in weighted if pos - TWO_ASKS_REACH <= f[0][2] < pos]
+            right = [f for f in weighted if pos <= f[0][2] < pos + TWO_ASKS_REACH]
+            if not (_distinct_known(left, weight_of) >= 2 and _distinct_known(right, weight_of) >= 2):
+                continue
+            a = self._rank(left, stems[max(0, pos - TWO_ASKS_REACH) : pos])
+            b = self._rank(right, stems[pos : pos + TWO_ASKS_REACH])
+            if a.verdict != "confident" or b.verdict != "confident" or a.scored[0][1] == b.scored[0][1]:
+                continue
+            low = min(a.scored[0][0], b.scored[0][0])
+            if low < (TWO_ASKS_MIN if strong else TWO_ASKS_WEAK_MIN):
+                continue
+            if best is None or low > best[0]:
+                best = (low, pos, a, b, left, right)
+        if best is None:
+            return ()
+        _, pos, a, b, left, right = best
+        return (
+            self._result(" ".join(words[max(0, pos - TWO_ASKS_REACH) : pos]), words, left, a, limit, ()),
+            self._result(" ".join(words[pos : pos + TWO_ASKS_REACH]), words, right, b, limit, ()),
+        )
+
+    # ------------------------------------------------------------------ the answer
+
+    def _result(
+        self,
+        query: str,
+        words: list[str],
+        weighted: list[_Weighted],
+        ranked: _Ranked,
+        limit: int,
+        asks: tuple[MatchResult, ...],
+    ) -> MatchResult:
+        if not ranked.scored:
+            return MatchResult(query, "none", (), self.goals.overall(ranked.hints, None), asks=asks)
+        matches = []
+        for score, neg_i in ranked.scored[:limit]:
+            i = -neg_i
+            uc = self.catalog.use_cases[self.phrases.uc_ids[i]]
+            terms = _terms(words, weighted, self.phrases.features_of[i])
+            matches.append(
+                Match(uc.id, uc.name, self.goals.goal_for(i, ranked.hints), round(score, 1), terms)
+            )
+        first = -ranked.scored[0][1]
+        goal = self.goals.overall(ranked.hints, first)
+        return MatchResult(query, ranked.verdict, tuple(matches), goal, asks=asks)
+
+    def _kind(
+        self,
+        result: MatchResult,
+        words: list[str],
+        stems: list[str],
+        weighted: list[_Weighted],
+        whole: _Ranked,
+    ) -> MatchResult:
+        """What a message that is not a clear use-case goal is: a Segment support question
+        (`topic` names its part of the docs), a vague goal, or off-topic."""
+        if result.asks:
+            return result
+        top = whole.scored[0][0] if whole.scored else 0.0
+        skip = [False] * len(stems)
+        for (_, surface, start), _, neg in weighted:
+            if neg:
+                for j in range(start, min(len(skip), start + surface.count(" ") + 1)):
+                    skip[j] = True
+        strongest = max((w for _, w, neg in weighted if not neg), default=0.0)
+        for (_, surface, start), w, _neg in weighted:  # a topic in the background does not count
+            if w < 0.9 * strongest:
+                for j in range(start, min(len(skip), start + surface.count(" ") + 1)):
+                    skip[j] = True
+        topic = self.support.find(stems, skip)
+        if topic is not None and (result.verdict == "none" or top < SUPPORT_OVERRIDE):
+            return replace(result, verdict="none", kind="support", topic=topic)
+        vague = self.clauses.has_vague(words)
+        if result.verdict != "none" and not (vague and top < VAGUE_CLEAR):
+            return result  # a clear goal, or a close call between use cases: did you mean…?
+        off_topic = any(f[0][0] == _OFF_TOPIC and not f[2] for f in weighted)
+        if vague or (result.verdict == "none" and any(whole.hints) and not off_topic):
+            verdict = "ambiguous" if result.verdict == "confident" else result.verdict
+            return replace(result, verdict=verdict, kind="vague")
+        if result.verdict == "none":
+            return replace(result, kind="off-topic")
+        return result
 
 
 def _verdict(scored: list[tuple[float, int]]) -> str:
@@ -656,11 +1220,16 @@ def _verdict(scored: list[tuple[float, int]]) -> str:
     return "confident"
 
 
-def _terms(words: list[str], features: list[_Feature], own: frozenset[str]) -> tuple[str, ...]:
-    """The person's words behind a use case's features, overlapping phrases merged, at most 4."""
+def _terms(words: list[str], weighted: list[_Weighted], own: frozenset[str]) -> tuple[str, ...]:
+    """The person's words behind a use case's features, overlapping phrases merged, at most 4:
+    from the clauses that carried the decision (the ask first), never from a negated one."""
+    mine = [(f, w) for f, w, neg in weighted if f[0] in own and not neg]
+    if not mine:
+        return ()
+    strongest = max(w for _, w in mine)
     spans: list[list[int]] = []
-    for key, surface, start in features:  # features come in word order
-        if key not in own:
+    for (_key, surface, start), w in mine:  # features come in word order
+        if w < 0.75 * strongest:
             continue
         end = start + surface.count(" ") + 1
         if spans and start < spans[-1][1]:

@@ -27,6 +27,8 @@ def test_the_manifest_declares_the_command_events_scopes_and_socket_mode():
         "app_home_opened",
         "app_mention",
         "assistant_thread_started",
+        "message.channels",
+        "message.groups",
         "message.im",
     ]
     assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True
@@ -37,6 +39,8 @@ def test_the_manifest_declares_the_command_events_scopes_and_socket_mode():
             "app_mentions:read",
             "chat:write",
             "im:history",
+            "channels:history",
+            "groups:history",
             "files:write",
             "im:write",
             "assistant:write",

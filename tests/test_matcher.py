@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.catalog import load_catalog
-from bot.matcher import Match, Matcher, MatchResult, normalize
+from bot.matcher import MAX_INPUT_CHARS, Match, Matcher, MatchResult, normalize
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_GOALS = Path(os.environ.get("USECASE_DEV_GOALS", ROOT / "eval" / "dev_goals.yml"))
@@ -82,7 +82,14 @@ def test_normalize_is_idempotent():
 
 
 def test_normalize_truncates_very_long_text():
-    assert len(normalize("churn " * 10_000)) <= 2000
+    assert len(normalize("churn " * 10_000)) <= MAX_INPUT_CHARS + 1
+
+
+def test_a_long_text_is_read_at_its_head_and_its_tail():
+    ask = "How do we get people who leave items in the cart to finish checkout?"
+    text = "We sell outdoor gear and have a loyalty club. " * 200 + ask
+    assert len(text) > MAX_INPUT_CHARS
+    assert normalize(text).endswith(normalize(ask))
 
 
 # --------------------------------------------------------------------------- the catalog's names
@@ -548,7 +555,7 @@ def test_match_command_json_lines_from_stdin():
     out = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [o["query"] for o in out] == lines
     for o in out:
-        assert set(o) == {"query", "verdict", "matches"}
+        assert {"query", "verdict", "matches"} <= set(o) <= {"query", "verdict", "matches", "asks", "kind"}
         assert o["verdict"] in VERDICTS
         for m in o["matches"]:
             assert set(m) == {"use_case", "name", "goal", "score"}
@@ -585,3 +592,118 @@ def test_matcher_does_not_import_slack():
     code = "import bot.matcher, sys; assert 'slack_bolt' not in sys.modules; assert 'slack_sdk' not in sys.modules"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
+
+
+# --------------------------------------------------------------------------- what people actually write
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "forget app installs, we want lookalikes of our highest spending customers",
+            "build-high-value-lookalikes",
+        ),
+        (
+            "we already retarget cart abandoners, what we need now is to stop showing ads to people who just bought",
+            "suppress-with-purchase",
+        ),
+        (
+            "not lookalikes, not ads at all: our signup form is too long and people give up on it",
+            "accelerate-signup",
+        ),
+        (
+            "churn is fine, we don't need winback. we want to cross-sell accessories to people who bought a camera",
+            "personalize-upsell-content",
+        ),
+        (
+            "we don't do trials, our free plan is forever. how do we get free users onto a paid plan?",
+            "acquire-paid-subscriptions",
+        ),
+        ("we don't want to lose our best customers to competitors", "mitigate-high-value-churn"),
+        ("shoppers who do not complete checkout", "mitigate-cart-abandonment"),
+    ],
+)
+def test_negation_and_contrast(matcher, text, expected):
+    assert top(matcher, text) == expected
+
+
+def test_the_ask_outweighs_the_background(matcher):
+    text = (
+        "Context: we're a meal kit company, we run lots of lookalike campaigns on Meta and our app has "
+        "millions of installs. What we need: people add boxes to the cart and never pay, so how do we get "
+        "them to finish checkout?"
+    )
+    result = matcher.match(text)
+    assert result.verdict == "confident" and result.matches[0].use_case == "mitigate-cart-abandonment"
+    assert not {"lookalike", "app", "installs"} & set(" ".join(result.matches[0].terms).split())
+
+
+def test_two_asks_are_reported_each_with_its_matches(matcher):
+    result = matcher.match(
+        "We want to stop showing ads to people who already bought. Also, we'd like lookalike "
+        "audiences of our best customers."
+    )
+    assert [a.matches[0].use_case for a in result.asks] == [
+        "suppress-with-purchase",
+        "build-high-value-lookalikes",
+    ]
+    data = result.to_json()
+    assert {"query", "verdict", "matches"} <= set(data) and len(data["asks"]) == 2
+    assert all(set(m) == {"use_case", "name", "goal", "score"} for ask in data["asks"] for m in ask)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "remind people who leave items in the cart and get them to come back and finish checkout",
+        "find our high value customers who are at risk and keep them from leaving",
+        "stop retargeting buyers and stop wasting budget on people who already purchased",
+    ],
+)
+def test_one_ask_said_twice_is_one_ask(matcher, text):
+    assert matcher.match(text).asks == ()
+
+
+@pytest.mark.parametrize(
+    "text, topic",
+    [
+        ("how do I block events that aren't in our Protocols tracking plan?", "protocols"),
+        ("a user asked us to delete all their data under GDPR, how do we do that in Segment?", "privacy"),
+        ("where do I find the write key for our iOS source?", "keys"),
+        ("what's the difference between workspace roles, can a read-only member edit sources?", "roles"),
+    ],
+)
+def test_support_questions_are_not_goals(matcher, text, topic):
+    result = matcher.match(text)
+    assert (result.verdict, result.kind, result.topic) == ("none", "support", topic)
+    assert result.to_json()["kind"] == "support"
+
+
+def test_a_goal_in_a_support_voice_is_a_goal(matcher):
+    assert top(matcher, "which events do I need to track in Segment to run cart abandonment campaigns?") == (
+        "mitigate-cart-abandonment"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the snack cart is empty",
+        "signup sheet for the team lunch",
+        "our new-hire onboarding plan",
+        "onboarding buddy needed for Priya, she starts Tuesday",
+        "trial of the new standing desks starts next week",
+    ],
+)
+def test_near_misses_never_match(matcher, text):
+    assert matcher.match(text).verdict == "none"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["improve LTV", "help us grow", "our CAC is insane", "just tell me what to do, board meeting in 10 min"],
+)
+def test_vague_goals_are_never_a_confident_pick(matcher, text):
+    result = matcher.match(text)
+    assert result.verdict != "confident" and result.kind == "vague"

@@ -1,22 +1,48 @@
-"""@mentions and direct messages: answer in the thread of the message, once per event."""
+"""@mentions, direct messages and replies in the bot's threads: answer in the thread, once per event.
+
+A reply in a channel thread without an @mention (message.channels, message.groups) is read as
+part of the conversation only in a thread the bot has answered: the latest of its posts there
+must carry the conversation's state as message metadata (bot/metadata.py), fetched with
+conversations.replies. Whether such a reply is answered at all is Conversation.follow_up's rule
+(the people of the conversation, text that reads as a refinement); otherwise the bot stays quiet.
+Other bots, edits, joins and the like are never answered.
+"""
 
 from __future__ import annotations
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot import metadata
 from bot.analytics import recorder
 from bot.conversation import Conversation
 from bot.dedupe import SeenOnce
-from bot.listeners.delivery import Delivery
+from bot.listeners.delivery import Delivery, _log_failure
 from bot.listeners.payload import as_str
 
 # message subtypes that are a person writing; edits, joins and bot posts are not
 PERSON_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
+REPLIES_LIMIT = 200  # the thread's messages read back for its state
+
+
+def _state(client: WebClient, channel: str, thread_ts: str, bot_user_id, bot_id):
+    """The conversation's state on the bot's latest post in the thread, or None."""
+    try:
+        answer = client.conversations_replies(
+            channel=channel, ts=thread_ts, include_all_metadata=True, limit=REPLIES_LIMIT
+        )
+    except (SlackApiError, SlackClientError) as exc:
+        error = exc.response.get("error") if isinstance(exc, SlackApiError) and exc.response else None
+        _log_failure("conversations.replies", error or type(exc).__name__, channel)
+        return None
+    return metadata.latest(answer.get("messages"), bot_user_id, bot_id)
 
 
 def register(app: App, conversation: Conversation, seen: SeenOnce, background, analytics=None) -> None:
-    def answer(event: dict, client: WebClient) -> None:
+    def answer(
+        event: dict, client: WebClient, bot_user_id: str | None = None, bot_id: str | None = None
+    ) -> None:
         if event.get("bot_id") or event.get("subtype") not in PERSON_SUBTYPES:
             return  # never answer bots (Bolt already drops the bot's own events)
         channel, ts = as_str(event.get("channel")), as_str(event.get("ts"))
@@ -30,20 +56,54 @@ def register(app: App, conversation: Conversation, seen: SeenOnce, background, a
         # in a channel the answer goes in the message's thread; a DM reads top to bottom, so
         # there it answers at the top level unless the person wrote in a thread
         in_dm = event.get("channel_type") == "im"
-        thread_ts = as_str(event.get("thread_ts")) or (None if in_dm else ts)
-        reply = conversation.message(text, user, via="dm" if in_dm else "mention")
-        Delivery(client, channel=channel, user_id=user, thread_ts=thread_ts).carry_out(reply)
+        in_thread = as_str(event.get("thread_ts"))
+        thread_ts = in_thread or (None if in_dm else ts)
+        delivery = Delivery(client, channel=channel, user_id=user, thread_ts=thread_ts)
         # the message's own ids: the same message arriving as app_mention and message.im counts once
-        recorder(analytics, team=as_str(event.get("team")), user=user, slack_ids=f"message:{channel}:{ts}")(
-            reply.events
+        record = recorder(
+            analytics, team=as_str(event.get("team")), user=user, slack_ids=f"message:{channel}:{ts}"
         )
+        if in_thread and in_thread != ts:  # addressed to the bot inside a thread: its earlier answers count
+            state = _state(client, channel, in_thread, bot_user_id, bot_id)
+            if state is not None:
+                reply = conversation.follow_up(text, user, state, addressed=True)
+                if reply is not None:
+                    delivery.carry_out(reply)
+                    record(reply.events)
+                    return
+        reply = conversation.message(text, user, via="dm" if in_dm else "mention")
+        delivery.carry_out(reply)
+        record(reply.events)
+
+    def follow_up(event: dict, client: WebClient, bot_user_id: str | None, bot_id: str | None) -> None:
+        """A reply without an @mention in a channel thread: answered only in the bot's threads."""
+        if event.get("bot_id") or event.get("subtype") not in PERSON_SUBTYPES:
+            return
+        channel, ts, thread_ts = (as_str(event.get(k)) for k in ("channel", "ts", "thread_ts"))
+        user, text = as_str(event.get("user")), as_str(event.get("text")) or ""
+        if not (channel and ts and thread_ts and user) or thread_ts == ts:
+            return  # a top-level message in a channel is not for the bot unless it mentions it
+        if bot_user_id and f"<@{bot_user_id}" in text:
+            return  # a mention: app_mention answers it
+        state = _state(client, channel, thread_ts, bot_user_id, bot_id)
+        if state is None:
+            return  # a thread the bot is not part of
+        reply = conversation.follow_up(text, user, state)
+        if reply is not None and seen.first(f"message:{channel}:{ts}"):
+            Delivery(client, channel=channel, user_id=user, thread_ts=thread_ts).carry_out(reply)
+            recorder(
+                analytics, team=as_str(event.get("team")), user=user, slack_ids=f"message:{channel}:{ts}"
+            )(reply.events)
 
     @app.event("app_mention")
-    def handle_app_mention(event: dict, client: WebClient) -> None:
-        background.run(answer, event, client)  # Bolt acks the event when this returns
+    def handle_app_mention(event: dict, client: WebClient, context) -> None:
+        # Bolt acks the event when this returns
+        background.run(answer, event, client, context.bot_user_id, context.bot_id)
 
     # every message event is acknowledged (an unhandled one would be a 404 that Slack retries)
     @app.event("message")
-    def handle_message(event: dict, client: WebClient) -> None:
+    def handle_message(event: dict, client: WebClient, context) -> None:
         if event.get("channel_type") == "im":
-            background.run(answer, event, client)
+            background.run(answer, event, client, context.bot_user_id, context.bot_id)
+        elif event.get("channel_type") in ("channel", "group") and event.get("thread_ts"):
+            background.run(follow_up, event, client, context.bot_user_id, context.bot_id)

@@ -151,15 +151,21 @@ class SlackSide:
             event["thread_ts"] = message.thread_ts
         if found and found.kind == "im":
             event.update(type="message", channel_type="im")
-        elif (
-            f"<@{self.workspace.bot_user_id}>" in text
-            and found
-            and self.workspace.bot_user_id in found.members
-        ):
-            event.update(type="app_mention")
-        else:
+            return message, self.signed(self.event_body(event), "application/json")
+        if not (found and self.workspace.bot_user_id in found.members):
             return message, None
-        return message, self.signed(self.event_body(event), "application/json")
+        sent = None
+        if f"<@{self.workspace.bot_user_id}>" in text:
+            sent = self.signed(self.event_body({**event, "type": "app_mention"}), "application/json")
+        if message.thread_ts:
+            # message.channels / message.groups: Slack tells an app in the channel of every
+            # message there; the sandbox sends those of threads (the only ones the bot reads)
+            kind = "group" if found.kind == "group" else "channel"
+            reply = self.signed(
+                self.event_body({**event, "type": "message", "channel_type": kind}), "application/json"
+            )
+            sent = sent or reply
+        return message, sent
 
     def with_mentions(self, text: str) -> str:
         """What Slack's composer sends for what a person typed: &, < and > escaped, "@name" as

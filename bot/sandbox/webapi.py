@@ -99,6 +99,7 @@ class FakeWebApi:
                 _blocks(p),
                 thread_ts=p.get("thread_ts") or None,
                 as_bot=True,
+                metadata=_metadata(p),
             )
             return {"channel": channel, "ts": message.ts, "message": message.slack_shape()}
         if method == "chat.update":
@@ -108,8 +109,10 @@ class FakeWebApi:
                 raise WebApiError("message_not_found")
             if message.user != ws.bot_user_id:
                 raise WebApiError("cant_update_message")
-            ws.update(channel, ts, _text(p), _blocks(p))
+            ws.update(channel, ts, _text(p), _blocks(p), _metadata(p))
             return {"channel": channel, "ts": ts, "text": _text(p)}
+        if method == "conversations.replies":
+            return self._replies(p)
         if method == "chat.postEphemeral":
             channel = self._member_channel(p)
             user = str(p.get("user") or "")
@@ -212,6 +215,27 @@ class FakeWebApi:
             )
         return {"files": [{k: f[k] for k in ("id", "name", "title")} for f in files]}
 
+    def _replies(self, p: dict) -> dict:
+        """A thread's messages, oldest first, as Slack lists them: the root and its replies, with
+        each message's metadata only when include_all_metadata is true."""
+        channel = self._member_channel(p)
+        ts = str(p.get("ts") or "")
+        root = self.workspace.find(channel, ts)
+        if root is None:
+            raise WebApiError("thread_not_found")
+        thread_ts = root.thread_ts or root.ts
+        with_metadata = str(p.get("include_all_metadata")).lower() in ("true", "1")
+        try:
+            limit = max(1, min(1000, int(p.get("limit") or 1000)))
+        except ValueError:
+            limit = 1000
+        messages = [
+            m.replies_shape(with_metadata)
+            for m in self.workspace.thread(channel, thread_ts)
+            if not m.ephemeral
+        ]
+        return {"messages": messages[:limit], "has_more": len(messages) > limit}
+
     def _member_channel(self, p: dict) -> str:
         channel = str(p.get("channel") or "")
         found = self.workspace.channel(channel)
@@ -247,6 +271,16 @@ def _json_arg(value):
         except ValueError:
             return None
     return value
+
+
+def _metadata(p: dict) -> dict | None:
+    """chat.postMessage's `metadata` (JSON text in a form, an object in a JSON body), kept as
+    Slack keeps it: an event_type and an event_payload object, or nothing."""
+    value = _json_arg(p.get("metadata"))
+    if not (isinstance(value, dict) and isinstance(value.get("event_type"), str)):
+        return None
+    payload = value.get("event_payload")
+    return {"event_type": value["event_type"], "event_payload": payload if isinstance(payload, dict) else {}}
 
 
 def _blocks(p: dict) -> list:

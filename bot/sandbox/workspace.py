@@ -62,6 +62,7 @@ class Message:
     bot_id: str | None = None
     subtype: str | None = None  # "assistant_app_thread": the root of an assistant thread
     files: list = field(default_factory=list)  # [{id, name, title, content}] shared with the message
+    metadata: dict | None = None  # Slack message metadata {event_type, event_payload}, as posted
 
     def to_json(self) -> dict:
         return {
@@ -95,6 +96,13 @@ class Message:
             shape["subtype"] = self.subtype
         if self.files:
             shape["files"] = self.files
+        return shape
+
+    def replies_shape(self, with_metadata: bool) -> dict:
+        """The message as conversations.replies lists it (metadata only when asked for)."""
+        shape = self.slack_shape()
+        if with_metadata and self.metadata is not None:
+            shape["metadata"] = self.metadata
         return shape
 
 
@@ -208,6 +216,7 @@ class Workspace:
         as_bot: bool = False,
         subtype: str | None = None,
         files: list | None = None,
+        metadata: dict | None = None,
     ) -> Message:
         with self._lock:
             if channel not in self.channels:
@@ -229,18 +238,23 @@ class Workspace:
                 bot_id=self.bot_id if as_bot else None,
                 subtype=subtype,
                 files=list(files or []),
+                metadata=metadata,
             )
             self.messages.append(message)
             self._notify({"type": "message", "message": message.to_json()})
             return message
 
-    def update(self, channel: str, ts: str, text: str, blocks: list | None) -> Message:
+    def update(
+        self, channel: str, ts: str, text: str, blocks: list | None, metadata: dict | None = None
+    ) -> Message:
         with self._lock:
             message = self.find(channel, ts)
             if message is None:
                 raise WebApiError("message_not_found")
             message.text = text
             message.blocks = list(blocks or [])
+            if metadata is not None:
+                message.metadata = metadata
             message.edited = not message.ephemeral
             self._notify({"type": "message", "message": message.to_json()})
             return message
