@@ -16,7 +16,9 @@ import atexit
 import hashlib
 import logging
 import threading
+import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -25,6 +27,7 @@ log = logging.getLogger("usecase_bot.analytics")
 # a namespace of our own for the message ids (uuid5 of Slack's ids and the event name)
 MESSAGE_ID_NAMESPACE = uuid.UUID("6f1f3d1c-3c5e-4a7e-9a49-2f3b7d4c8e11")
 TEXT_PROPERTY = "text"  # a person's words: sent only when USECASE_ANALYTICS_TEXT=1
+CLOSE_TIMEOUT = 3.0  # seconds a shutdown waits for the queue to be sent
 
 
 @dataclass(frozen=True)
@@ -67,12 +70,16 @@ class Analytics:
                 max_total_backoff_duration=10,
             )
         self.client = client
+        # the library joins its consumer at exit however long a retry takes; ours is bounded
+        atexit.unregister(client.join)
+        # the library logs every failed upload; ours is logged once (on_error), so quieten it
+        logging.getLogger("segment").setLevel(logging.CRITICAL)
         self.salt = salt
         self.send_text = send_text
         self._grouped: set[str] = set()
         self._lock = threading.Lock()
         self._failure_logged = False
-        atexit.register(self.close)
+        _OPEN.add(self)
 
     def _failed(self, error, _batch) -> None:
         if not self._failure_logged:  # once: a Segment outage must not flood the log
@@ -111,13 +118,36 @@ class Analytics:
             user_id=user_id, group_id=group_id, traits={}, message_id=message_id(group_id, "group")
         )
 
-    def close(self) -> None:
-        """Send what is queued, then stop the consumer thread."""
-        try:
-            self.client.flush()
-            self.client.join()
-        except Exception as exc:  # noqa: BLE001
-            self._failed(exc, None)
+    def close(self, timeout: float = CLOSE_TIMEOUT) -> threading.Thread:
+        """Send what is queued, then stop the consumer thread: at most `timeout` seconds, so a
+        Segment that is down cannot hold up a shutdown."""
+
+        def drain() -> None:
+            try:
+                self.client.flush()
+                self.client.join()
+            except Exception as exc:  # noqa: BLE001
+                self._failed(exc, None)
+
+        _OPEN.discard(self)
+        closing = threading.Thread(target=drain, name="usecase-analytics-close", daemon=True)
+        closing.start()
+        closing.join(timeout)
+        return closing
+
+
+_OPEN: weakref.WeakSet[Analytics] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all() -> None:
+    """At exit, every client sends what it has queued, all at once, within one timeout."""
+    for analytics in list(_OPEN):
+        analytics.close(timeout=0)
+    deadline = time.monotonic() + CLOSE_TIMEOUT
+    for thread in threading.enumerate():
+        if thread.name == "usecase-analytics-close":
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 Recorder = Callable[[Iterable[Usage]], None]
