@@ -123,6 +123,10 @@ class Cluster:
         )
         if made.returncode != 0:
             raise NoPostgres(f"initdb failed: {made.stderr.strip()[-500:]}")
+        self.resume()
+
+    def resume(self) -> None:
+        """Start the server (again, after `pause`), on the same port with the same data."""
         options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='{self.folder}' "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
@@ -134,6 +138,12 @@ class Cluster:
             log = (self.folder / "log").read_text(errors="replace") if (self.folder / "log").exists() else ""
             raise NoPostgres(f"pg_ctl start failed: {started.stderr.strip()[-300:]} {log[-500:]}")
         wait_until_accepting(self.url)
+
+    def pause(self) -> None:
+        """Stop the server, keeping its data: the database is down until `resume`."""
+        stopped = self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop", timeout=30)
+        if stopped.returncode != 0:
+            raise NoPostgres(f"pg_ctl stop failed: {stopped.stderr.strip()[-300:]}")
 
     def stop(self) -> None:
         if self.data.exists():
