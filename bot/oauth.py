@@ -42,7 +42,7 @@ from slack_sdk.oauth.sqlalchemy_utils import normalize_datetime_for_db
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
 from bot.settings import Settings
-from bot.storage import Database, feedback_sink, install_feedback_recorder
+from bot.storage import Database, feedback_sink, install_feedback_recorder, retrying
 from bot.tokens import TokenCipher
 from bot.webapi import build_client
 
@@ -78,10 +78,17 @@ class InstallationStore(SQLAlchemyInstallationStore):
     workspace's rows removed when it uninstalls the app or revokes the bot's token."""
 
     def __init__(self, client_id: str, db: Database, cipher: TokenCipher):
-        super().__init__(client_id=client_id, engine=db.engine, logger=logging.getLogger("usecase_bot.oauth"))
+        # each of its statements stands alone (slack_sdk's reads and writes are one statement each,
+        # or a select and then a write that no transaction would make safer): the quick engine
+        super().__init__(client_id=client_id, engine=db.quick, logger=logging.getLogger("usecase_bot.oauth"))
         self.db = db
         self.cipher = cipher
 
+    # each read and write tried once more on a connection found dead (bot.storage.retry_once)
+    find_installation = retrying(SQLAlchemyInstallationStore.find_installation)
+    find_bot = retrying(SQLAlchemyInstallationStore.find_bot)
+
+    @retrying
     def save(self, installation: Installation):
         sealed = Installation(**installation.to_dict_for_copying())
         for field in _TOKEN_FIELDS:
@@ -140,12 +147,14 @@ class StateStore(SQLAlchemyOAuthStateStore):
             logger=logging.getLogger("usecase_bot.oauth"),
         )
 
+    @retrying
     def issue(self, *args, **kwargs) -> str:
         with self.engine.begin() as conn:  # the expired ones go as new ones come
             now = normalize_datetime_for_db(datetime.now(tz=UTC))
             conn.execute(self.oauth_states.delete().where(self.oauth_states.c.expire_at < now))
         return super().issue(*args, **kwargs)
 
+    @retrying
     def consume(self, state: str) -> bool:
         if not isinstance(state, str) or not state or len(state) > 200:
             return False

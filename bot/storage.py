@@ -45,6 +45,30 @@ POOL_SIZE = 2  # connections each process keeps open
 POOL_OVERFLOW = 6  # and opens beyond that under a burst, closed again after use
 CONNECT_TIMEOUT = 5  # seconds, for PostgreSQL
 
+
+def retry_once(work: Callable):
+    """`work()`, and once more if its connection turned out to be dead (the server restarted,
+    a failover): SQLAlchemy has then discarded the pool's old connections, so the second try
+    connects afresh. Any other error, or a second failure, is raised."""
+    try:
+        return work()
+    except sa.exc.DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        log.info("database connection lost; reconnecting")
+        return work()
+
+
+def retrying(method):
+    """A method run through `retry_once`."""
+
+    def wrapped(*args, **kwargs):
+        return retry_once(lambda: method(*args, **kwargs))
+
+    wrapped.__name__, wrapped.__doc__ = method.__name__, method.__doc__
+    return wrapped
+
+
 metadata = sa.MetaData()
 
 # ------------------------------------------------------------------ the schema (version by version)
@@ -205,7 +229,8 @@ def make_engine(url: URL, *, pool_size: int = POOL_SIZE, max_overflow: int = POO
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=30,
-        pool_pre_ping=True,  # a connection the server closed (restart, failover) is replaced
+        # no ping before each use (a round trip per request): a connection found dead is
+        # replaced and the statement tried once more (`retry_once`)
         pool_recycle=1800,
         connect_args=connect_args,
     )
@@ -252,6 +277,14 @@ class Database:
         else:
             self.path = None
         self.engine = make_engine(url, pool_size=pool_size, max_overflow=max_overflow)
+        # one-statement work (a seen-once key, a lookup, a state) needs no BEGIN/COMMIT round
+        # trips: on PostgreSQL it runs in autocommit, over the same pool. (SQLite is in-process:
+        # its transactions cost nothing, and it keeps them.)
+        self.quick = (
+            self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.dialect == "postgresql"
+            else self.engine
+        )
         self._local_locks: dict[str, threading.Lock] = {}
         self._local_guard = threading.Lock()
         self._feedback_count = 0
@@ -368,9 +401,13 @@ class Database:
 
     def ping(self) -> bool:
         """The database answers (for /healthz)."""
-        try:
-            with self.engine.connect() as conn:
+
+        def select_one():
+            with self.quick.connect() as conn:
                 conn.execute(sa.text("SELECT 1"))
+
+        try:
+            retry_once(select_one)
             return True
         except SQLAlchemyError as exc:
             log.warning("database unreachable: %s", _reason(exc))
@@ -423,6 +460,7 @@ class Database:
             v for v in values if not v.startswith("fernet:")
         ][:1]
 
+    @retrying
     def record_feedback(
         self,
         record: dict,
@@ -599,11 +637,14 @@ class DatabaseSeenOnce:
         with self._guard:
             self._count += 1
             prune = self._count % self.PRUNE_EVERY == 0
-        with self.db.engine.begin() as conn:
-            won = conn.execute(statement).first() is not None
+        won = retry_once(lambda: self._claim(statement))
         if prune:
             self.prune(now)
         return won
+
+    def _claim(self, statement) -> bool:
+        with self.db.quick.begin() as conn:
+            return conn.execute(statement).first() is not None
 
     def prune(self, now: float | None = None) -> None:
         now = self.clock() if now is None else now

@@ -342,7 +342,8 @@ def test_healthz_says_503_while_the_database_is_down(tmp_path, catalog, postgres
             status, body = http("GET", host.url + "/healthz")
             assert status == 503 and json.loads(body) == {"ok": False, "database": "unreachable"}
             cluster.resume()
-            assert wait_for(lambda: http("GET", host.url + "/healthz")[0] == 200, timeout=30)
+            # its pooled connections died with the server: replaced on first use, nothing fails
+            assert http("GET", host.url + "/healthz")[0] == 200
             h = harness_for(host, stand_in, catalog)
             mark = h.mark()
             assert h.slack.slash(CHANNEL_ID, "").status == 200
