@@ -85,8 +85,18 @@ class InstallationStore(SQLAlchemyInstallationStore):
         self.cipher = cipher
 
     # each read and write tried once more on a connection found dead (bot.storage.retry_once)
-    find_installation = retrying(SQLAlchemyInstallationStore.find_installation)
     find_bot = retrying(SQLAlchemyInstallationStore.find_bot)
+    _find = retrying(SQLAlchemyInstallationStore.find_installation)
+
+    def find_installation(self, *, enterprise_id, team_id, user_id=None, is_enterprise_install=False):
+        """The workspace's latest installation. Asked for one person's (Bolt asks, for each
+        request from someone other than the installer, to find their user token): there are
+        none, this app asks for no user scopes, so no second query per request."""
+        if user_id is not None:
+            return None
+        return self._find(
+            enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=is_enterprise_install
+        )
 
     @retrying
     def save(self, installation: Installation):
