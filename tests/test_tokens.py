@@ -42,7 +42,15 @@ def test_a_key_is_rotated_by_putting_the_new_one_first():
     assert both.reseal(BOT).startswith(PREFIX)  # a token stored before any key gets sealed too
 
 
-@pytest.mark.parametrize("raw", ["not-a-key", "c2hvcnQ=", f"{new_key()},oops"])
+A_KEY = "bm90LWEtc2VjcmV0LWp1c3QtMzItYnl0ZXMtbG9uZyE="  # 32 bytes, URL-safe base64: shaped like a key
+
+
+def test_a_key_of_the_right_shape_is_taken():
+    assert check_keys(f" {A_KEY} , {A_KEY}") == (A_KEY, A_KEY)
+    assert check_keys("") == () and check_keys(None) == ()
+
+
+@pytest.mark.parametrize("raw", ["not-a-key", "c2hvcnQ=", f"{A_KEY},oops"])
 def test_a_malformed_key_is_refused_with_what_to_do(raw):
     with pytest.raises(TokenKeyError) as info:
         check_keys(raw)
