@@ -536,29 +536,115 @@ def bot_env(api_url: str, **extra) -> dict[str, str]:
     return env
 
 
-def start_bot(port: int, api_url: str, workers: int, *, log_path: str | None = None) -> subprocess.Popen:
-    """`usecase-bot run --mode http` (its own gunicorn master; the workers are its children)."""
+def start_bot(
+    port: int, api_url: str, workers: int, *, log_path: str | None = None, env: dict | None = None
+) -> subprocess.Popen:
+    """`usecase-bot run --mode http` (its own gunicorn master; the workers are its children).
+    `env` adds to (or, with None values, removes from) its environment; unless it names a
+    database, the bot's SQLite file goes in a temporary data folder, removed by stop()."""
+    import shutil
+    import tempfile
+
     out = open(log_path, "ab") if log_path else subprocess.DEVNULL
-    return subprocess.Popen(
+    data_dir = tempfile.mkdtemp(prefix="bench-usecase-bot-")
+    environment = bot_env(api_url, USECASE_DATA_DIR=data_dir)
+    for key, value in (env or {}).items():
+        if value is None:
+            environment.pop(key, None)
+        else:
+            environment[key] = value
+    proc = subprocess.Popen(
         [USECASE_BOT, "run", "--mode", "http", "--port", str(port), "--workers", str(workers)],
-        env=bot_env(api_url),
+        env=environment,
         stdout=out,
         stderr=out,
         cwd=str(ROOT),
         start_new_session=True,
     )
+    proc.cleanup = lambda: shutil.rmtree(data_dir, ignore_errors=True)
+    return proc
 
 
 def stop(proc: subprocess.Popen, timeout: float = 15.0) -> None:
     """SIGTERM to the process we started (gunicorn's master stops its own workers)."""
-    if proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
     try:
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+        if proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    finally:
+        getattr(proc, "cleanup", lambda: None)()
+
+
+# --------------------------------------------------------------------------- databases
+
+CLIENT_ID = "1111111111.2222222222"  # OAuth mode in the benchmarks
+CLIENT_SECRET = "0123456789abcdef0123456789abcdef"
+
+
+class Postgres:
+    """A PostgreSQL server for a benchmark: USECASE_TEST_POSTGRES_URL, or a throwaway cluster
+    (tests/support/postgres.py) stopped and removed by close()."""
+
+    def __init__(self):
+        sys.path.insert(0, str(ROOT))
+        from tests.support.postgres import URL_VARIABLE, Cluster
+
+        self.cluster = None
+        self.server_url = os.environ.get(URL_VARIABLE, "").strip()
+        if not self.server_url:
+            self.cluster = Cluster.start()
+            self.server_url = self.cluster.url
+
+    def database(self) -> str:
+        from tests.support.postgres import fresh_database
+
+        return fresh_database(self.server_url, prefix="usecase_bench")
+
+    def close(self) -> None:
+        if self.cluster is not None:
+            self.cluster.stop()
+
+
+def oauth_env(database_url: str) -> dict:
+    """The environment of an OAuth bot (any workspace) whose installations are in `database_url`."""
+    return {
+        "SLACK_BOT_TOKEN": None,
+        "SLACK_CLIENT_ID": CLIENT_ID,
+        "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+        "DATABASE_URL": database_url,
+    }
+
+
+def seed_installation(database_url: str) -> None:
+    """The bench team's installation, as the OAuth redirect would have stored it."""
+    from slack_sdk.oauth.installation_store.models.installation import Installation
+
+    from bot.oauth import InstallationStore
+    from bot.storage import Database
+    from bot.tokens import TokenCipher
+
+    db = Database.open(database_url)
+    try:
+        InstallationStore(CLIENT_ID, db, TokenCipher(())).save(
+            Installation(
+                app_id=APP_ID,
+                enterprise_id=None,
+                team_id=TEAM_ID,
+                team_name="Bench",
+                bot_token=BOT_TOKEN,
+                bot_id=BOT_ID,
+                bot_user_id=BOT_USER_ID,
+                bot_scopes="commands,chat:write",
+                user_id=HUMAN_ID,
+            )
+        )
+    finally:
+        db.dispose()
 
 
 async def wait_healthz(

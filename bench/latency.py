@@ -29,6 +29,15 @@ chat.postMessage for it arriving at the fake:
 
 Also reported: the ack's time (HTTP answer received) and, for the click, the first Web API call.
 Target: bot first-post p50 <= 1.10 x the bare app's ("plain") first-post p50, for each kind.
+
+    .venv/bin/python bench/latency.py --databases [--db-mode oauth|single]
+
+compares the bot with itself instead: on PostgreSQL (a throwaway cluster, or
+USECASE_TEST_POSTGRES_URL's server) against its default SQLite file, side by side in the same
+run, the same requests alternating between the two. --db-mode oauth (the default) runs both as
+apps any workspace installs (each request reads its workspace's installation; the bench team's
+is stored before they start); single runs them with SLACK_BOT_TOKEN (the database holds only the
+seen-once keys and feedback). Target: PostgreSQL first-post p50 <= 1.15 x SQLite's, each kind.
 """
 
 from __future__ import annotations
@@ -56,6 +65,7 @@ MENTIONS = [
 ]
 KINDS = ("slash", "click", "mention")
 TARGET_RATIO = 1.10
+DATABASE_TARGET_RATIO = 1.15
 
 
 # --------------------------------------------------------------------------- the bare app
@@ -336,6 +346,73 @@ async def run(args) -> int:
     return 0
 
 
+async def run_databases(args) -> int:
+    h.print_machine(
+        f"bench/latency.py --databases: first-post latency, PostgreSQL vs SQLite ({args.db_mode})"
+    )
+    fake = await h.FakeSlack(keep_calls=False).start()
+    postgres = h.Postgres()
+    pg_url = postgres.database()
+    ports = {name: h.free_port() for name in ("sqlite", "postgres")}
+    envs = {"sqlite": {}, "postgres": {"DATABASE_URL": pg_url}}
+    procs = {}
+    try:
+        if args.db_mode == "oauth":
+            import tempfile
+
+            sqlite_url = f"sqlite:///{tempfile.mkdtemp(prefix='bench-latency-')}/usecase-bot.sqlite3"
+            envs = {"sqlite": h.oauth_env(sqlite_url), "postgres": h.oauth_env(pg_url)}
+            for url in (sqlite_url, pg_url):
+                h.seed_installation(url)
+        for name in ports:
+            procs[name] = h.start_bot(ports[name], fake.api_url, args.workers, env=envs[name])
+        for name, proc in procs.items():
+            await h.wait_healthz(ports[name], proc=proc)
+        targets = [Target(name, ports[name]) for name in procs]
+        click = await prepare_click(fake, targets[0])
+        for i in range(args.warmup):
+            for kind in KINDS:
+                for target in targets:
+                    await one(fake, target, kind, i, click, record=False)
+        started = time.perf_counter()
+        for i in range(args.requests):
+            for kind in KINDS:
+                shift = i % len(targets)
+                for target in targets[shift:] + targets[:shift]:
+                    await one(fake, target, kind, i, click, record=True)
+                    await asyncio.sleep(args.gap / 1000.0)
+        elapsed = time.perf_counter() - started
+    finally:
+        for proc in procs.values():
+            h.stop(proc)
+        await fake.stop()
+        postgres.close()
+    sqlite, pg = targets
+    print(
+        f"# {args.requests} requests per kind per database, alternating; {args.workers} gunicorn workers each; "
+        f"mode {args.db_mode}; measured in {elapsed:.1f} s"
+    )
+    print()
+    print(f"{'kind':8} {'metric':15} {'pct':>4} {'postgres':>10} {'sqlite':>10} {'ratio':>6}")
+    worst = 0.0
+    for kind in KINDS:
+        for label, attr in (("first post", "first_post"), ("ack", "ack")):
+            for p in (50, 99):
+                mine, theirs = h.pct(getattr(pg, attr)[kind], p), h.pct(getattr(sqlite, attr)[kind], p)
+                print(
+                    f"{kind:8} {label:15} {'p' + str(p):>4} {mine * 1e3:8.2f}ms {theirs * 1e3:8.2f}ms {mine / theirs:6.2f}"
+                )
+                if attr == "first_post" and p == 50:
+                    worst = max(worst, mine / theirs)
+    print()
+    print("failures per kind: " + ", ".join(f"{t.name} {t.failures}" for t in targets))
+    verdict = "meets" if worst <= DATABASE_TARGET_RATIO else "MISSES"
+    print(
+        f"worst first-post p50 ratio postgres/sqlite: {worst:.2f} ({verdict} the target <= {DATABASE_TARGET_RATIO:.2f})"
+    )
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=300, help="requests per kind per app (default 300)")
@@ -360,12 +437,25 @@ def main() -> int:
         "--bare-style", choices=["plain", "lazy", "direct"], default="plain", help=argparse.SUPPRESS
     )
     parser.add_argument("--bare-message", choices=["text", "big"], default="text", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--databases",
+        action="store_true",
+        help="compare the bot on PostgreSQL with the bot on SQLite instead",
+    )
+    parser.add_argument(
+        "--db-mode",
+        choices=["oauth", "single"],
+        default="oauth",
+        help="with --databases: as an app any workspace installs (default), or one workspace's",
+    )
     parser.add_argument("--serve-bare", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--api-url", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare is not None:
         serve_bare(args.serve_bare, args.api_url, args.workers, args.bare_style, args.bare_message)
         return 0
+    if args.databases:
+        return asyncio.run(run_databases(args))
     return asyncio.run(run(args))
 
 

@@ -1,6 +1,13 @@
 """Load: N people run the whole guided flow at once against HTTP mode.
 
     .venv/bin/python bench/load.py [--flows 500] [--workers 2] [--ramp 1.0] [--think 0]
+    .venv/bin/python bench/load.py --flows 1000 --hosts 2 --database postgres --mode oauth
+
+With --hosts H (H >= 2 needs --database postgres: a throwaway cluster, or
+USECASE_TEST_POSTGRES_URL's server), H bot processes (each with --workers) share one database,
+as hosts behind a load balancer would: each person's requests go to the hosts in turn, so the
+clicks of one flow land on every host. --mode oauth runs them as an app any workspace installs
+(every request reads its workspace's installation from the database).
 
 Starts `usecase-bot run --mode http --workers W` (W >= 2) against a local fake Web API
 (bench/_harness.py FakeSlack: chat.postMessage answers a fresh ts and is kept per channel with
@@ -68,10 +75,11 @@ def choose(rng: random.Random, message: h.Post) -> dict | None:
     return {}
 
 
-async def flow(k: int, args, fake: h.FakeSlack, port: int, results: Results) -> None:
+async def flow(k: int, args, fake: h.FakeSlack, ports: list[int], results: Results) -> None:
     rng = random.Random(args.seed * 1_000_003 + k)
     channel = f"CLOAD{k:06d}"
-    conn = h.Connection("127.0.0.1", port)
+    conns = [h.Connection("127.0.0.1", port) for port in ports]  # one per host, as a balancer's
+    turn = [k]
     await asyncio.sleep(rng.uniform(0, args.ramp))
     started = time.perf_counter()
     results.requests[channel] = 0
@@ -80,6 +88,8 @@ async def flow(k: int, args, fake: h.FakeSlack, port: int, results: Results) -> 
         results.requests[channel] += 1
         results.steps += 1
         t = time.perf_counter()
+        conn = conns[turn[0] % len(conns)]  # the next host
+        turn[0] += 1
         try:
             status, _ = await h.post_signed(conn, body, h.FORM)
         except (OSError, asyncio.IncompleteReadError) as exc:
@@ -125,7 +135,8 @@ async def flow(k: int, args, fake: h.FakeSlack, port: int, results: Results) -> 
             message = await fake.wait_post(channel, results.requests[channel] - 1, timeout=args.step_timeout)
         results.lose("too many steps")
     finally:
-        conn.close()
+        for conn in conns:
+            conn.close()
 
 
 async def lag_meter(stop: asyncio.Event, lags: list[float], every: float = 0.05) -> None:
@@ -136,26 +147,44 @@ async def lag_meter(stop: asyncio.Event, lags: list[float], every: float = 0.05)
 
 
 async def run(args) -> int:
-    h.print_machine(f"bench/load.py: {args.flows} concurrent guided flows")
+    h.print_machine(
+        f"bench/load.py: {args.flows} concurrent guided flows, {args.hosts} host(s) x {args.workers} workers, "
+        f"{args.database}, {args.mode}"
+    )
     fake = await h.FakeSlack(keep_calls=True).start()
-    port = h.free_port()
-    proc = h.start_bot(port, fake.api_url, args.workers, log_path=args.log)
+    postgres = h.Postgres() if args.database == "postgres" else None
+    env = {}
+    if postgres is not None:
+        env["DATABASE_URL"] = postgres.database()
+    if args.mode == "oauth":
+        if postgres is None:
+            import tempfile
+
+            env["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='bench-load-')}/usecase-bot.sqlite3"
+        h.seed_installation(env["DATABASE_URL"])
+        env.update(h.oauth_env(env["DATABASE_URL"]))
+    ports = [h.free_port() for _ in range(args.hosts)]
+    procs = [h.start_bot(port, fake.api_url, args.workers, log_path=args.log, env=env) for port in ports]
     results = Results()
     lags: list[float] = []
     try:
-        await h.wait_healthz(port, proc=proc)
+        for port, proc in zip(ports, procs):
+            await h.wait_healthz(port, proc=proc)
         stop = asyncio.Event()
         meter = asyncio.create_task(lag_meter(stop, lags))
         started = time.perf_counter()
-        await asyncio.gather(*(flow(k, args, fake, port, results) for k in range(args.flows)))
+        await asyncio.gather(*(flow(k, args, fake, ports, results) for k in range(args.flows)))
         elapsed = time.perf_counter() - started
         await asyncio.sleep(args.settle)  # late or repeated posts still arrive
         stop.set()
         await meter
-        workers_alive = len(h.children(proc.pid))
+        workers_alive = sum(len(h.children(proc.pid)) for proc in procs)
     finally:
-        h.stop(proc)
+        for proc in procs:
+            h.stop(proc)
         await fake.stop()
+        if postgres is not None:
+            postgres.close()
 
     duplicates = sum(max(0, len(fake.channel_posts(ch)) - n) for ch, n in results.requests.items())
     notices: dict[str, int] = {}
@@ -166,7 +195,8 @@ async def run(args) -> int:
     acks = results.acks
     over = sum(1 for a in acks if a >= ACK_LIMIT)
     print(
-        f"# {args.flows} flows, {args.workers} workers, ramp {args.ramp} s, think {args.think} s; "
+        f"# {args.flows} flows, {args.hosts} host(s) x {args.workers} workers, {args.database}, {args.mode}, "
+        f"ramp {args.ramp} s, think {args.think} s; "
         f"{len(acks)} requests in {elapsed:.1f} s ({len(acks) / elapsed:.0f} req/s); "
         f"Web API calls: {dict(sorted(fake.counts.items()))}"
     )
@@ -217,11 +247,26 @@ def main() -> int:
     parser.add_argument(
         "--settle", type=float, default=2.0, help="wait for stray posts at the end (default 2)"
     )
+    parser.add_argument("--hosts", type=int, default=1, help="bot processes sharing the database (default 1)")
+    parser.add_argument(
+        "--database",
+        choices=["sqlite", "postgres"],
+        default="sqlite",
+        help="sqlite: the bot's default file (one host); postgres: a throwaway cluster (default sqlite)",
+    )
+    parser.add_argument(
+        "--mode",
+        choices=["single", "oauth"],
+        default="single",
+        help="single: SLACK_BOT_TOKEN; oauth: an app any workspace installs (default single)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--log", default=None, help="append the bot's output to this file")
     args = parser.parse_args()
     if args.workers < 2:
         parser.error("--workers must be at least 2")
+    if args.hosts > 1 and args.database != "postgres":
+        parser.error("--hosts above 1 need --database postgres: hosts share one database")
     return asyncio.run(run(args))
 
 

@@ -157,8 +157,9 @@ def serve_diagnostic(port: int, api_url: str, seen_kind: str, trace: bool) -> No
 
     from bot.app import Identity, build_app
     from bot.catalog import load_catalog
-    from bot.dedupe import MemorySeenOnce, SqliteSeenOnce
+    from bot.dedupe import MemorySeenOnce
     from bot.settings import Settings
+    from bot.storage import Database
     from bot.web import make_wsgi_app
 
     class NoSeen:
@@ -175,9 +176,11 @@ def serve_diagnostic(port: int, api_url: str, seen_kind: str, trace: bool) -> No
     def build():
         if trace:
             tracemalloc.start(1)
-        seen = {"sqlite": lambda: SqliteSeenOnce(seen_path), "memory": MemorySeenOnce, "none": NoSeen}[
-            seen_kind
-        ]()
+        seen = {
+            "sqlite": lambda: Database.open(f"sqlite:///{seen_path}").seen_once(),
+            "memory": MemorySeenOnce,
+            "none": NoSeen,
+        }[seen_kind]()
         inner = make_wsgi_app(build_app(settings, catalog, identity=identity, seen=seen), h.SECRET)
         previous = [tracemalloc.take_snapshot() if trace else None]
 

@@ -59,8 +59,12 @@ def build_app(
     seen: SeenOnce | None = None,
     socket_mode: bool = False,
     matcher: Matcher | None = None,
+    database=None,
 ) -> App:
-    """The Bolt app. Acks come back at once; the work runs after, in Bolt's listener threads."""
+    """The Bolt app. Acks come back at once; the work runs after, in Bolt's listener threads.
+
+    `database` (bot.storage.Database) stores feedback and, with OAuth settings, the
+    installations whose tokens answer each workspace (bot.oauth)."""
     # with a known identity the token comes from `authorize` on each request
     client = build_client(None if identity else settings.bot_token, settings.api_url)
     background = ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="usecase-bot")
@@ -87,7 +91,16 @@ def build_app(
             )
 
         options["authorize"] = authorize
+    elif settings.oauth:  # any workspace: its token comes from its installation (bot.oauth)
+        from bot import oauth
+
+        options["oauth_flow"], _ = oauth.build_flow(settings, database)
+        options["user_facing_authorize_error_message"] = oauth.NOT_INSTALLED
     app = App(**options)
+    if database is not None:
+        from bot import oauth
+
+        oauth.connect(app, database, settings)
     conversation = Conversation(
         catalog,
         matcher or Matcher(catalog),

@@ -93,6 +93,29 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--name", default=None, help="with --create: the tracking plan's name in Segment")
     plan.set_defaults(handler=_plan)
 
+    db = commands.add_parser(
+        "db", help="the database: upgrade its schema, see what it holds, encrypt or rotate token keys"
+    )
+    db_commands = db.add_subparsers(title="db commands", metavar="COMMAND", parser_class=_Parser)
+    db_commands.add_parser(
+        "upgrade", help="create the schema, or bring it up to date (DATABASE_URL, USECASE_DATA_DIR)"
+    ).set_defaults(handler=_db_upgrade)
+    db_commands.add_parser("status", help="the schema version and what is stored").set_defaults(
+        handler=_db_status
+    )
+    db_commands.add_parser("new-key", help="print a new key for USECASE_TOKEN_KEY").set_defaults(
+        handler=_db_new_key
+    )
+    db_commands.add_parser(
+        "rotate-key", help="re-encrypt every stored token with the first key of USECASE_TOKEN_KEY"
+    ).set_defaults(handler=_db_rotate_key)
+    forget = db_commands.add_parser(
+        "forget-team", help="delete everything stored about a workspace (its installation, its feedback)"
+    )
+    forget.add_argument("team_id", metavar="TEAM_ID", help="the workspace's id (T…)")
+    forget.set_defaults(handler=_db_forget_team)
+    db.set_defaults(handler=lambda _args: (db.print_help(), EXIT_OPERATOR_ERROR)[1])
+
     catalog = commands.add_parser("catalog", help="check or list the catalog")
     catalog_commands = catalog.add_subparsers(
         title="catalog commands", metavar="COMMAND", parser_class=_Parser
@@ -230,6 +253,98 @@ def _plan(args) -> int:
         f"created tracking plan {created.id} ({created.name}) with {created.rules} rule(s) "
         f"for {plan.use_case.name}{goal}"
     )
+    return 0
+
+
+def _db_settings():
+    from bot.settings import SettingsError, load_settings
+
+    try:
+        return load_settings(os.environ, mode="sandbox")  # reads DATABASE_URL & co. and checks them
+    except SettingsError as exc:
+        raise OperatorError(str(exc)) from None
+
+
+def _db_upgrade(_args) -> int:
+    from bot.storage import Database, describe
+
+    settings = _db_settings()
+    db = Database.open(settings.database_url, settings.data_dir, upgrade=False)
+    try:
+        applied = db.upgrade()
+        status = db.status()
+    finally:
+        db.dispose()
+    for version, description in applied:
+        print(f"applied schema version {version}: {description}")
+    print(f"{describe(db.url)}: schema version {status.version} (up to date)")
+    return 0
+
+
+def _db_status(_args) -> int:
+    from bot.storage import Database
+
+    settings = _db_settings()
+    db = Database.open(settings.database_url, settings.data_dir, upgrade=False)
+    try:
+        status = db.check()
+        print(f"database: {status.url}")
+        if status.version is None:
+            print(
+                f"schema: none yet (this usecase-bot creates version {status.latest}: usecase-bot db upgrade)"
+            )
+            return 0
+        state = (
+            "up to date" if status.current else f"behind: run usecase-bot db upgrade to reach {status.latest}"
+        )
+        print(f"schema: version {status.version} ({state})")
+        for what, count in db.counts().items():
+            print(f"{what}: {count}")
+    finally:
+        db.dispose()
+    return 0
+
+
+def _db_new_key(_args) -> int:
+    from bot.tokens import new_key
+
+    print(new_key())
+    return 0
+
+
+def _db_rotate_key(_args) -> int:
+    from bot.storage import Database
+    from bot.tokens import TokenCipher, TokenKeyError
+
+    settings = _db_settings()
+    if not settings.token_keys:
+        raise OperatorError(
+            "USECASE_TOKEN_KEY is not set: set it to the new key, then the old one, comma-separated "
+            "(`usecase-bot db new-key` makes one)"
+        )
+    db = Database.open(settings.database_url, settings.data_dir)
+    try:
+        count = db.reseal_tokens(TokenCipher(settings.token_keys))
+    except TokenKeyError as exc:
+        raise OperatorError(str(exc)) from None
+    finally:
+        db.dispose()
+    print(f"{count} stored token(s) now encrypted with the first key of USECASE_TOKEN_KEY")
+    if len(settings.token_keys) > 1:
+        print("the other keys can now be removed from USECASE_TOKEN_KEY")
+    return 0
+
+
+def _db_forget_team(args) -> int:
+    from bot.storage import Database
+
+    settings = _db_settings()
+    db = Database.open(settings.database_url, settings.data_dir)
+    try:
+        removed = db.delete_team(args.team_id)
+    finally:
+        db.dispose()
+    print(f"team {args.team_id}: " + ", ".join(f"{n} {what}" for what, n in removed.items()) + " deleted")
     return 0
 
 

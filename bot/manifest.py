@@ -1,13 +1,15 @@
-"""The part of manifest.yml that comes from the catalog: the Messages tab's assistant view.
+"""The part of the manifests that comes from the catalog: the Messages tab's assistant view.
 
 Its description and suggested prompts name the catalog's goals, so they are generated, not
 written: after editing the goals, run
 
-    .venv/bin/python -m bot.manifest --write      # rewrite that part of manifest.yml
-    .venv/bin/python -m bot.manifest --check      # exit 1 when manifest.yml is out of date
+    .venv/bin/python -m bot.manifest --write      # rewrite that part of both manifests
+    .venv/bin/python -m bot.manifest --check      # exit 1 when one is out of date
 
-and paste the manifest into the app's settings again. tests/test_manifest.py fails while the
-manifest and the catalog disagree. Everything else in manifest.yml is written by hand.
+and paste the manifest into the app's settings again. Both manifests get it: manifest.yml (one
+workspace, Socket Mode) and manifest.distribution.yml (any workspace, HTTP and OAuth).
+tests/test_manifest.py fails while a manifest and the catalog disagree. Everything else in
+them is written by hand.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from bot.catalog import Catalog, CatalogError, load_catalog
 BEGIN = "  # >>> generated from the catalog's goals by `python -m bot.manifest --write`: do not edit by hand"
 END = "  # <<< end of the generated part"
 DEFAULT_MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
+DISTRIBUTION_MANIFEST = DEFAULT_MANIFEST.with_name("manifest.distribution.yml")
 
 
 class _Dumper(yaml.SafeDumper):
@@ -57,7 +60,13 @@ def update(manifest_text: str, catalog: Catalog) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("manifest", nargs="?", type=Path, default=DEFAULT_MANIFEST)
+    parser.add_argument(
+        "manifest",
+        nargs="*",
+        type=Path,
+        default=[DEFAULT_MANIFEST, DISTRIBUTION_MANIFEST],
+        help="(default: both)",
+    )
     parser.add_argument("--catalog", help="catalog folder (default: the bundled catalog/)")
     what = parser.add_mutually_exclusive_group()
     what.add_argument("--write", action="store_true", help="rewrite the generated part in place")
@@ -65,28 +74,37 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         catalog = load_catalog(args.catalog)
-        text = args.manifest.read_text(encoding="utf-8")
-        fresh = update(text, catalog)
     except CatalogError as exc:
         print(exc, file=sys.stderr)
         return 1
+    if not (args.write or args.check):
+        sys.stdout.write(generated(catalog))
+        return 0
+    worst = 0
+    for manifest in args.manifest:
+        worst = max(worst, _one(manifest, catalog, args))
+    return worst
+
+
+def _one(manifest: Path, catalog: Catalog, args) -> int:
+    try:
+        text = manifest.read_text(encoding="utf-8")
+        fresh = update(text, catalog)
     except (OSError, ValueError) as exc:
-        print(f"{args.manifest}: {exc}", file=sys.stderr)
+        print(f"{manifest}: {exc}", file=sys.stderr)
         return 2
     if args.write:
         if fresh != text:
-            args.manifest.write_text(fresh, encoding="utf-8")
-        print(f"{args.manifest}: assistant view generated from {len(catalog.goals)} goals")
+            manifest.write_text(fresh, encoding="utf-8")
+        print(f"{manifest}: assistant view generated from {len(catalog.goals)} goals")
         return 0
     if args.check:
         if fresh != text:
             print(
-                f"{args.manifest} is out of date with the catalog: run python -m bot.manifest --write",
+                f"{manifest} is out of date with the catalog: run python -m bot.manifest --write",
                 file=sys.stderr,
             )
             return 1
-        return 0
-    sys.stdout.write(generated(catalog))
     return 0
 
 

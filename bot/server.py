@@ -5,11 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import shutil
 import signal
 import socket
 import sys
-import tempfile
 import threading
 
 from bot.catalog import Catalog
@@ -40,6 +38,9 @@ def configure_logging() -> None:
     # the bot logs each failed call itself, with its context; the client's own error lines repeat it
     logging.getLogger("slack_sdk.web.base_client").setLevel(logging.CRITICAL)
     logging.getLogger("slack_bolt").setLevel(logging.WARNING)
+    from bot.tokens import redact_logs
+
+    redact_logs()  # no token in any log line, whoever logs it
 
 
 def serve(settings: Settings, catalog: Catalog, open_browser: bool = False) -> int:
@@ -96,7 +97,12 @@ def serve_socket_mode(settings: Settings, catalog: Catalog) -> int:
     from bot.app import build_app
 
     identity = identify(settings)
-    app = build_app(settings, catalog, identity=identity, socket_mode=True)
+    from bot.storage import open_database
+
+    database = open_database(settings)
+    app = build_app(
+        settings, catalog, identity=identity, socket_mode=True, seen=database.seen_once(), database=database
+    )
     log.info("usecase-bot connected as %s; Socket Mode, waiting for Slack", identity.user_id)
     handler = SocketModeHandler(app, settings.app_token)
     stop = threading.Event()
@@ -113,22 +119,31 @@ def serve_socket_mode(settings: Settings, catalog: Catalog) -> int:
 def serve_http(settings: Settings, catalog: Catalog) -> int:
     from gunicorn.app.base import BaseApplication
 
+    from bot import oauth
     from bot.app import build_app
-    from bot.dedupe import SqliteSeenOnce
     from bot.matcher import Matcher
+    from bot.storage import open_database
     from bot.web import make_wsgi_app
 
     check_port(settings.host, settings.port)
-    identity = identify(settings)
-    # one first-time table for every worker of this host (retried events, double clicks)
-    seen_path = os.path.join(tempfile.mkdtemp(prefix="usecase-bot-"), "seen.sqlite3")
-    SqliteSeenOnce(seen_path)
+    identity = None if settings.oauth else identify(settings)  # with OAuth, each workspace's own
+    # fails fast when unreachable, brings the schema up to date; each worker opens its own pool
+    open_database(settings, prune=True, check_tokens=settings.oauth).dispose()
 
     matcher = Matcher(catalog)  # built once, before the workers fork, and shared by them
 
     def build_worker_app():
-        app = build_app(settings, catalog, identity=identity, seen=SqliteSeenOnce(seen_path), matcher=matcher)
-        return make_wsgi_app(app, settings.signing_secret)
+        # one database for every worker of every host: seen-once keys, feedback, installations
+        database = open_database(settings, upgrade=False)
+        app = build_app(
+            settings,
+            catalog,
+            identity=identity,
+            seen=database.seen_once(),
+            matcher=matcher,
+            database=database,
+        )
+        return make_wsgi_app(app, settings.signing_secret, routes=oauth.routes(app), health=database.ping)
 
     class Server(BaseApplication):
         def load_config(self):
@@ -144,15 +159,13 @@ def serve_http(settings: Settings, catalog: Catalog) -> int:
             return build_worker_app()
 
     log.info(
-        "usecase-bot (%s) serving POST /slack/events and GET /healthz on http://%s with %d workers",
-        identity.user_id,
+        "usecase-bot (%s) serving POST /slack/events%s and GET /healthz on http://%s with %d workers",
+        identity.user_id if identity else "any workspace, OAuth",
+        ", GET /slack/install, GET /slack/oauth_redirect" if settings.oauth else "",
         bind_address(settings.host, settings.port),
         settings.workers,
     )
-    try:
-        Server().run()
-    finally:
-        shutil.rmtree(os.path.dirname(seen_path), ignore_errors=True)
+    Server().run()
     return 0
 
 

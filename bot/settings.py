@@ -36,6 +36,19 @@ class Settings:
     analytics_host: str | None = None  # SEGMENT_API_HOST (default Segment's own)
     analytics_salt: str | None = None  # USECASE_ANALYTICS_SALT: hashes team and user ids
     analytics_text: bool = False  # USECASE_ANALYTICS_TEXT=1: send the words of unmatched requests
+    # OAuth (SLACK_CLIENT_ID, SLACK_CLIENT_SECRET): an app any workspace installs, in HTTP mode
+    client_id: str | None = None
+    client_secret: str | None = None
+    redirect_uri: str | None = None  # SLACK_REDIRECT_URI, when the app has several redirect URLs
+    database_url: str | None = None  # DATABASE_URL; None: a SQLite file in data_dir
+    data_dir: str = "./var"  # USECASE_DATA_DIR
+    token_keys: tuple[str, ...] = ()  # USECASE_TOKEN_KEY: Fernet keys, the first encrypts
+    feedback_days: int = 180  # USECASE_FEEDBACK_DAYS: how long feedback is kept; 0: not stored
+
+    @property
+    def oauth(self) -> bool:
+        """Installable by any workspace: the tokens come from the installations in the database."""
+        return bool(self.client_id and self.client_secret)
 
 
 def load_settings(
@@ -55,14 +68,21 @@ def load_settings(
         raise SettingsError(
             "SLACK_SIGNING_SECRET looks malformed: copy the Signing Secret from your app's Basic Information page"
         )
+    client_id, client_secret = _client_credentials(env)
+    oauth = bool(client_id and client_secret)
 
     if mode == "auto":
         if app_token:
             mode = "socket"
-        elif secret and bot_token:
+        elif secret and (bot_token or oauth):
             mode = "http"
-        elif not (bot_token or secret):
+        elif not (bot_token or secret or oauth):
             mode = "sandbox"
+        elif oauth and not secret:
+            raise SettingsError(
+                "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set but SLACK_SIGNING_SECRET is not: set the "
+                "Signing Secret (Basic Information page) too, to run as an app any workspace can install"
+            )
         elif bot_token:
             raise SettingsError(
                 "SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET "
@@ -70,14 +90,25 @@ def load_settings(
             )
         else:
             raise SettingsError(
-                "SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN is not: set the bot token (xoxb-…) too"
+                "SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN is not: set the bot token (xoxb-…) too, "
+                "or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to run as an app any workspace can install"
             )
     if mode == "socket":
         _require(app_token, "SLACK_APP_TOKEN", "Socket Mode needs an app-level token (xapp-…)")
         _require(bot_token, "SLACK_BOT_TOKEN", "Socket Mode needs the bot token (xoxb-…) too")
     elif mode == "http":
         _require(secret, "SLACK_SIGNING_SECRET", "HTTP mode needs the signing secret")
-        _require(bot_token, "SLACK_BOT_TOKEN", "HTTP mode needs the bot token (xoxb-…)")
+        if bot_token and oauth:
+            raise SettingsError(
+                "SLACK_BOT_TOKEN and SLACK_CLIENT_ID/SLACK_CLIENT_SECRET are both set: unset SLACK_BOT_TOKEN "
+                "to run as an app any workspace can install, or unset the client id and secret for one workspace"
+            )
+        if not oauth:
+            _require(
+                bot_token,
+                "SLACK_BOT_TOKEN",
+                "HTTP mode needs the bot token (xoxb-…), or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (OAuth)",
+            )
     elif mode != "sandbox":
         raise SettingsError(f"unknown mode '{mode}': use auto, socket, http or sandbox")
 
@@ -95,8 +126,47 @@ def load_settings(
         segment_api_url=_http_url(
             env.get("SEGMENT_PUBLIC_API_URL"), "SEGMENT_PUBLIC_API_URL", DEFAULT_SEGMENT_API_URL
         ),
+        client_id=client_id if mode == "http" else None,
+        client_secret=client_secret if mode == "http" else None,
+        redirect_uri=_optional_url(env.get("SLACK_REDIRECT_URI"), "SLACK_REDIRECT_URI"),
+        database_url=(env.get("DATABASE_URL") or "").strip() or None,
+        data_dir=(env.get("USECASE_DATA_DIR") or "").strip() or "./var",
+        token_keys=_token_keys(env.get("USECASE_TOKEN_KEY")),
+        feedback_days=_bounded_int(
+            env.get("USECASE_FEEDBACK_DAYS"), 180, 0, 36500, "USECASE_FEEDBACK_DAYS (days; 0 stores none)"
+        ),
         **_analytics(env),
     )
+
+
+def _client_credentials(env: Mapping[str, str]) -> tuple[str | None, str | None]:
+    client_id = (env.get("SLACK_CLIENT_ID") or "").strip() or None
+    client_secret = (env.get("SLACK_CLIENT_SECRET") or "").strip() or None
+    where = "copy it from your app's Basic Information page (App Credentials)"
+    if client_id is not None and not re.fullmatch(r"[0-9]+\.[0-9]+", client_id):
+        raise SettingsError(f"SLACK_CLIENT_ID looks malformed (digits.digits): {where}")
+    if client_secret is not None and not re.fullmatch(r"[0-9A-Za-z]{16,128}", client_secret):
+        raise SettingsError(f"SLACK_CLIENT_SECRET looks malformed: {where}")
+    if client_id and not client_secret:
+        raise SettingsError(f"SLACK_CLIENT_ID is set but SLACK_CLIENT_SECRET is not: set both ({where})")
+    if client_secret and not client_id:
+        raise SettingsError(f"SLACK_CLIENT_SECRET is set but SLACK_CLIENT_ID is not: set both ({where})")
+    return client_id, client_secret
+
+
+def _token_keys(raw: str | None) -> tuple[str, ...]:
+    from bot.tokens import TokenKeyError, check_keys
+
+    try:
+        return check_keys(raw)
+    except TokenKeyError as exc:
+        raise SettingsError(str(exc)) from None
+
+
+def _optional_url(raw: str | None, name: str) -> str | None:
+    if not raw or not raw.strip():
+        return None
+    return _http_url(raw, name, "https://YOUR-HOST/slack/oauth_redirect")
 
 
 def _analytics(env: Mapping[str, str]) -> dict:

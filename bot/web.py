@@ -1,4 +1,5 @@
-"""The HTTP endpoint as a WSGI app: POST /slack/events for Slack, GET /healthz for operators.
+"""The HTTP endpoint as a WSGI app: POST /slack/events for Slack, GET /healthz for operators
+(and, given `routes`, the OAuth pages: bot.oauth.routes).
 
 A request that cannot be parsed is answered 401 when its signature is wrong (so an unsigned
 stranger learns nothing) and 400 when it is signed but malformed; never a 500.
@@ -30,17 +31,28 @@ _REASONS = {
     411: "Length Required",
     413: "Payload Too Large",
     500: "Internal Server Error",
+    503: "Service Unavailable",
 }
 
 
-def make_wsgi_app(app: App, signing_secret: str):
+def make_wsgi_app(app: App, signing_secret: str, *, routes: dict | None = None, health=None):
+    """`routes`: path -> handler(environ) -> BoltResponse; `health()`: False when the database
+    is unreachable (then /healthz answers 503)."""
+    routes = routes or {}
+
     def wsgi(environ, start_response):
         path = environ.get("PATH_INFO") or "/"
         method = environ.get("REQUEST_METHOD", "GET")
         if path == HEALTH_PATH:
             if method not in ("GET", "HEAD"):
                 return _reply(start_response, 405, {"error": "use GET"})
+            if health is not None:
+                reachable = health()
+                status = {"ok": reachable, "database": "reachable" if reachable else "unreachable"}
+                return _reply(start_response, 200 if reachable else 503, status)
             return _reply(start_response, 200, {"ok": True})
+        if path in routes:
+            return _bolt_reply(start_response, routes[path](environ), as_is=True)
         if path != EVENTS_PATH:
             return _reply(start_response, 404, {"error": "not found"})
         if method != "POST":
@@ -100,9 +112,9 @@ def _reply(start_response, status: int, payload: dict):
     return [body]
 
 
-def _bolt_reply(start_response, response: BoltResponse):
+def _bolt_reply(start_response, response: BoltResponse, as_is: bool = False):
     status = response.status
-    if status >= 500:  # Bolt answers 500 only when it could not read the request
+    if status >= 500 and not as_is:  # Bolt answers 500 only when it could not read the request
         return _reply(start_response, 400, {"error": "malformed request"})
     body = response.body.encode("utf-8") if isinstance(response.body, str) else (response.body or b"")
     headers = [

@@ -22,7 +22,10 @@ from bot.matcher import Matcher
 from tests.support.blockkit import block_kit_problems, load_block_kit_validator
 from tests.support.harness import Harness, identity_of, make_settings
 from tests.support.jobs import track_background_work
+from tests.support.postgres import URL_VARIABLE, Cluster, NoPostgres, drop_database, fresh_database
 from tests.support.processes import start_stand_in
+
+IN_CI = os.environ.get("CI", "").lower() in ("true", "1")
 
 # Hypothesis. Locally: its defaults, random exploration (and its example database in .hypothesis/,
 # so a failure found once is tried first next time). In CI (CI=true), or with
@@ -87,3 +90,43 @@ def harness(stand_in, catalog, matcher, block_kit_validator, monkeypatch):
                 method,
                 block_kit_problems(block_kit_validator, blocks),
             )
+
+
+# ------------------------------------------------------------------ databases
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server for the run (a superuser's URL): USECASE_TEST_POSTGRES_URL when set
+    (.ci/run starts one), else a throwaway cluster started here when the server's binaries are
+    on this machine. In CI a missing server fails the tests that need it; elsewhere they skip."""
+    url = os.environ.get(URL_VARIABLE, "").strip()
+    if url:
+        yield url
+        return
+    try:
+        cluster = Cluster.start()
+    except NoPostgres as exc:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is needed in CI: {exc} (.ci/run installs and starts it)", pytrace=False)
+        pytest.skip(f"no PostgreSQL here ({exc}); set {URL_VARIABLE} to a server to run these tests")
+    try:
+        yield cluster.url
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server):
+    """A fresh, empty database on the run's PostgreSQL server."""
+    url = fresh_database(postgres_server)
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """Each test that takes it runs twice: on a SQLite file, and on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/usecase-bot.sqlite3"
+    return request.getfixturevalue("postgres_url")

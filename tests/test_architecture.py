@@ -38,6 +38,13 @@ def test_the_core_imports_nothing_from_slack(module):
     assert not {m for m in imported if m.split(".")[0] in ("slack_bolt", "slack_sdk")}
 
 
+@pytest.mark.parametrize("module", (*CORE, "plan"))
+def test_the_core_imports_nothing_from_the_database(module):
+    imported = _imports(MODULES[f"bot.{module}"])
+    outside = {"sqlalchemy", "psycopg", "cryptography", "bot.storage", "bot.oauth", "bot.tokens"}
+    assert not {m for m in imported if m in outside or m.split(".")[0] in outside}
+
+
 def test_no_bot_module_imports_itself_back():
     cycles = []
 

@@ -1,22 +1,60 @@
-"""manifest.yml creates the app in one step and subscribes to exactly what the bot handles."""
+"""manifest.yml creates the app in one step and subscribes to exactly what the bot handles;
+manifest.distribution.yml does the same for an app any workspace installs (HTTP, OAuth), asking
+for the same scopes, events and features."""
 
 from __future__ import annotations
 
 import json
 
+import pytest
 import yaml
 
 from tests.support.reference import ROOT, SLACK_REFERENCE, fixture_text
 
 MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
+DISTRIBUTION = yaml.safe_load((ROOT / "manifest.distribution.yml").read_text())
+UNINSTALL_EVENTS = ["app_uninstalled", "tokens_revoked"]
 
 
-def test_the_manifest_validates_against_slacks_schema():
+@pytest.mark.parametrize("name", ["manifest.yml", "manifest.distribution.yml"])
+def test_the_manifest_validates_against_slacks_schema(name):
     schema = json.loads(fixture_text(SLACK_REFERENCE / "schemas" / "slack-app-manifest.schema.1.0.0.json"))
     from jsonschema import Draft7Validator
 
-    errors = list(Draft7Validator(schema).iter_errors(MANIFEST))
+    errors = list(Draft7Validator(schema).iter_errors(yaml.safe_load((ROOT / name).read_text())))
     assert not errors, [e.message for e in errors]
+
+
+def test_the_distribution_manifest_is_for_http_and_oauth():
+    from bot import oauth
+
+    settings = DISTRIBUTION["settings"]
+    assert settings["socket_mode_enabled"] is False and settings["token_rotation_enabled"] is True
+    events_url = "https://YOUR-HOST/slack/events"
+    assert settings["event_subscriptions"]["request_url"] == events_url
+    assert settings["interactivity"]["request_url"] == events_url
+    assert [c["url"] for c in DISTRIBUTION["features"]["slash_commands"]] == [events_url]
+    assert DISTRIBUTION["oauth_config"]["redirect_urls"] == ["https://YOUR-HOST" + oauth.REDIRECT_PATH]
+    assert sorted(settings["event_subscriptions"]["bot_events"]) == sorted(
+        MANIFEST["settings"]["event_subscriptions"]["bot_events"] + UNINSTALL_EVENTS
+    )
+
+
+def test_both_manifests_and_the_install_link_ask_for_the_same_scopes_and_features():
+    from bot import oauth
+
+    assert DISTRIBUTION["oauth_config"]["scopes"] == MANIFEST["oauth_config"]["scopes"]
+    assert sorted(oauth.BOT_SCOPES) == sorted(MANIFEST["oauth_config"]["scopes"]["bot"])
+    assert DISTRIBUTION["display_information"] == MANIFEST["display_information"]
+    strip_urls = [
+        {k: v for k, v in c.items() if k != "url"} for c in DISTRIBUTION["features"]["slash_commands"]
+    ]
+    assert strip_urls == MANIFEST["features"]["slash_commands"]
+    assert {k: v for k, v in DISTRIBUTION["features"].items() if k != "slash_commands"} == {
+        k: v for k, v in MANIFEST["features"].items() if k != "slash_commands"
+    }
+    assert DISTRIBUTION["settings"]["interactivity"]["is_enabled"] is True
+    assert DISTRIBUTION["settings"]["org_deploy_enabled"] == MANIFEST["settings"]["org_deploy_enabled"]
 
 
 def test_the_manifest_declares_the_command_events_scopes_and_socket_mode():
@@ -50,8 +88,9 @@ def test_the_manifest_declares_the_command_events_scopes_and_socket_mode():
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
 
 
-def test_every_scope_says_why_it_is_there():
-    lines = (ROOT / "manifest.yml").read_text().splitlines()
+@pytest.mark.parametrize("name", ["manifest.yml", "manifest.distribution.yml"])
+def test_every_scope_says_why_it_is_there(name):
+    lines = (ROOT / name).read_text().splitlines()
     for scope in MANIFEST["oauth_config"]["scopes"]["bot"]:
         line = next(x for x in lines if x.strip().startswith(f"- {scope} ") or x.strip() == f"- {scope}")
         assert "#" in line and line.split("#", 1)[1].strip(), f"scope {scope} has no comment saying why"
@@ -81,8 +120,11 @@ def test_the_assistant_view_is_generated_from_the_catalogs_goals(catalog):
 
     view = MANIFEST["features"]["assistant_view"]
     assert view == home.assistant_view(catalog), "run .venv/bin/python -m bot.manifest --write"
-    text = (ROOT / "manifest.yml").read_text()
-    assert manifest.update(text, catalog) == text  # --write would change nothing
+    assert DISTRIBUTION["features"]["assistant_view"] == view
+    for name in ("manifest.yml", "manifest.distribution.yml"):
+        text = (ROOT / name).read_text()
+        assert manifest.update(text, catalog) == text, f"{name}: run .venv/bin/python -m bot.manifest --write"
+    assert manifest.main(["--check"]) == 0
     titles = [p["title"] for p in view["suggested_prompts"]]
     assert titles == [g.name for g in catalog.goals][:4] and len(titles) <= 4
     for goal in catalog.goals:

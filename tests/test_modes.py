@@ -381,8 +381,9 @@ def test_http_url_verification_echoes_the_challenge(h):
 def test_http_routes_other_than_the_two_endpoints(h, http_bot):
     base = f"http://127.0.0.1:{http_bot.port}"
     status, body = http("GET", base + "/healthz")
-    assert status == 200 and json.loads(body) == {"ok": True}
+    assert status == 200 and json.loads(body) == {"ok": True, "database": "reachable"}
     assert http("GET", base + "/slack/events")[0] == 405
+    assert http("GET", base + "/slack/install")[0] == 404  # one workspace: nothing to install
     assert http("PUT", base + "/slack/events", b"{}")[0] == 405
     assert http("POST", base + "/healthz", b"")[0] == 405
     assert http("GET", base + "/")[0] == 404

@@ -6,6 +6,7 @@ Each listener answers Slack's request at once (the ack) and hands the Web API ca
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from concurrent.futures import Executor
 
@@ -25,7 +26,8 @@ class Background:
         self.executor = executor
 
     def run(self, work, *args, **kwargs) -> None:
-        self.executor.submit(self._logged, work, *args, **kwargs)
+        # the request's context goes along (the workspace its feedback is stored under)
+        self.executor.submit(contextvars.copy_context().run, self._logged, work, *args, **kwargs)
 
     @staticmethod
     def _logged(work, *args, **kwargs) -> None:

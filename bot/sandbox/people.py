@@ -307,6 +307,21 @@ class SlackSide:
         }
         return root, self.signed(self.event_body(event), "application/json")
 
+    def app_uninstalled(self) -> Sent:
+        """Someone removed the app from the workspace: Slack sends app_uninstalled (and, with
+        it, tokens_revoked for the bot's token)."""
+        return self.signed(
+            self.event_body({"type": "app_uninstalled", "event_ts": f"{time.time():.6f}"}), "application/json"
+        )
+
+    def tokens_revoked(self, bot: bool = True, users: tuple[str, ...] = ()) -> Sent:
+        event = {
+            "type": "tokens_revoked",
+            "tokens": {"oauth": list(users), "bot": [self.workspace.bot_user_id] if bot else []},
+            "event_ts": f"{time.time():.6f}",
+        }
+        return self.signed(self.event_body(event), "application/json")
+
     def shortcut_body(self, message: Message, callback_id: str, user: str | None = None) -> bytes:
         user = user or self.workspace.human_id
         channel = self.workspace.channel(message.channel)

@@ -3,14 +3,24 @@
 `FakeWebApi.call` takes a method name and its arguments and returns Slack's JSON answer (or
 raises `Fault` for an HTTP-level failure a test asked for). Faults can be queued to rehearse
 rate limits, server errors and API errors.
+
+It also plays Slack's side of an app's installation (OAuth v2): `register_app` says which client
+id and secret the app has (and whether its tokens rotate); `grant(...)` is a person clicking
+"Allow" on Slack's authorize page, giving the one-time code Slack sends to the redirect URL;
+`oauth.v2.access` exchanges a code for a fresh bot token of that team, and a refresh token for a
+new token, as Slack documents them. `auth.test` answers for the team each token belongs to, and
+`tokens_used` records which token each call came with.
 """
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
+import secrets
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
 from bot.sandbox.workspace import WebApiError, Workspace
@@ -27,6 +37,30 @@ class Fault:
     times: int = 1
 
 
+@dataclass
+class Installed:
+    """A team's bot, as oauth.v2.access issued it."""
+
+    team_id: str
+    team_name: str
+    bot_user_id: str
+    bot_id: str
+    scope: str
+    expires_at: float | None = None  # rotating tokens expire
+    revoked: bool = False
+
+
+@dataclass
+class OAuthApp:
+    client_id: str
+    client_secret: str
+    app_id: str
+    rotation: bool = False
+    expires_in: int = 43200  # Slack's rotating tokens live twelve hours
+    codes: dict = field(default_factory=dict)  # code -> (team_id, team_name, user_id, scope)
+    refresh_tokens: dict = field(default_factory=dict)  # refresh token -> bot token it renews
+
+
 class FakeWebApi:
     def __init__(self, workspace: Workspace, token_prefix: str = "xoxb-"):
         self.workspace = workspace
@@ -37,6 +71,127 @@ class FakeWebApi:
         self._file_ids = itertools.count(1)
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
+        self.oauth_app: OAuthApp | None = None
+        self.installed: dict[str, Installed] = {}  # bot token -> its team and bot
+        self.tokens_used: list[tuple[str, str]] = []  # (method, token) of every call
+        self.refreshes: list[str] = []  # each refresh token spent, in order
+
+    # ------------------------------------------------------------------ installation (OAuth v2)
+
+    def register_app(
+        self,
+        client_id: str,
+        client_secret: str,
+        *,
+        app_id: str = "A0USECASEBOT",
+        rotation: bool = False,
+        expires_in: int = 43200,
+    ) -> OAuthApp:
+        with self._lock:
+            self.oauth_app = OAuthApp(client_id, client_secret, app_id, rotation, expires_in)
+            return self.oauth_app
+
+    def grant(
+        self,
+        team_id: str | None = None,
+        team_name: str = "Sandbox",
+        user_id: str | None = None,
+        scope: str = "commands,chat:write",
+    ) -> str:
+        """A person allows the app on Slack's authorize page: the one-time code Slack puts in the
+        redirect to the app (by default for the stand-in's own team)."""
+        assert self.oauth_app is not None, "register_app first"
+        code = f"{int(time.time())}.{secrets.token_hex(12)}"
+        with self._lock:
+            self.oauth_app.codes[code] = (
+                team_id or self.workspace.team_id,
+                team_name,
+                user_id or self.workspace.human_id,
+                scope,
+            )
+        return code
+
+    def revoke_team(self, team_id: str) -> None:
+        """The team uninstalled the app: its tokens stop working."""
+        with self._lock:
+            for installed in self.installed.values():
+                if installed.team_id == team_id:
+                    installed.revoked = True
+
+    def tokens_of(self, team_id: str) -> list[str]:
+        with self._lock:
+            return [t for t, i in self.installed.items() if i.team_id == team_id and not i.revoked]
+
+    def expire(self, token: str) -> None:
+        with self._lock:
+            self.installed[token].expires_at = time.time() - 1
+
+    def _oauth_v2_access(self, p: dict, authorization: str) -> dict:
+        app = self.oauth_app
+        client_id, client_secret = p.get("client_id"), p.get("client_secret")
+        if authorization.startswith("Basic "):
+            try:
+                client_id, _, client_secret = (
+                    base64.b64decode(authorization[len("Basic ") :]).decode("utf-8").partition(":")
+                )
+            except ValueError:
+                raise WebApiError("invalid_client_id") from None
+        if app is None or client_id != app.client_id:
+            raise WebApiError("invalid_client_id")
+        if client_secret != app.client_secret:
+            raise WebApiError("bad_client_secret")
+        with self._lock:
+            if p.get("grant_type") == "refresh_token":
+                old = app.refresh_tokens.pop(str(p.get("refresh_token") or ""), None)
+                if old is None:
+                    raise WebApiError("invalid_refresh_token")
+                self.refreshes.append(str(p.get("refresh_token")))
+                before = self.installed[old]
+                team = (before.team_id, before.team_name, None, before.scope)
+            elif p.get("grant_type") not in (None, "", "authorization_code"):
+                raise WebApiError("invalid_grant_type")
+            else:
+                team = app.codes.pop(str(p.get("code") or ""), None)
+                if team is None:
+                    raise WebApiError("invalid_code")
+            team_id, team_name, user_id, scope = team
+            bot_user_id, bot_id = self._bot_of(team_id)
+            serial = len(self.installed) + 1
+            if app.rotation:
+                token = f"xoxe.xoxb-1-{serial}{secrets.token_hex(16)}"
+                refresh = f"xoxe-1-{serial}{secrets.token_hex(16)}"
+                app.refresh_tokens[refresh] = token
+            else:
+                token, refresh = f"xoxb-{serial}-{secrets.token_hex(16)}", None
+            self.installed[token] = Installed(
+                team_id,
+                team_name,
+                bot_user_id,
+                bot_id,
+                scope,
+                expires_at=time.time() + app.expires_in if app.rotation else None,
+            )
+        answer = {
+            "access_token": token,
+            "token_type": "bot",
+            "scope": scope,
+            "bot_user_id": bot_user_id,
+            "app_id": app.app_id,
+            "team": {"name": team_name, "id": team_id},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+        if user_id is not None:
+            answer["authed_user"] = {"id": user_id}
+        if refresh is not None:
+            answer.update(refresh_token=refresh, expires_in=app.expires_in)
+        return answer
+
+    def _bot_of(self, team_id: str) -> tuple[str, str]:
+        if team_id == self.workspace.team_id:
+            return self.workspace.bot_user_id, self.workspace.bot_id
+        digest = team_id[1:].upper().ljust(8, "0")[:8]
+        return f"U0B{digest}", f"B0B{digest}"
 
     def fail(
         self,
@@ -64,19 +219,49 @@ class FakeWebApi:
         """(HTTP status, headers, JSON body) for one Web API request."""
         params = parse_params(body, content_type)
         self.workspace.calls.append((method, params))
+        token = authorization.removeprefix("Bearer ").strip()
+        with self._lock:
+            self.tokens_used.append((method, token))
         fault = self._take_fault(method)
         if fault is not None:
             headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
             if fault.status != 200:
                 return fault.status, headers, {"ok": False, "error": fault.error or "fault"}
             return 200, headers, {"ok": False, "error": fault.error or "fault"}
-        token = authorization.removeprefix("Bearer ").strip()
-        if method != "api.test" and not token.startswith((self.token_prefix, "xapp-")):
-            return 200, {}, {"ok": False, "error": "not_authed"}
         try:
+            if method == "oauth.v2.access":  # the app's client id and secret, not a token
+                return 200, {}, {"ok": True, **self._oauth_v2_access(params, authorization)}
+            installed = self.installed.get(token)
+            if installed is not None and installed.revoked:
+                return 200, {}, {"ok": False, "error": "token_revoked"}
+            if (
+                installed is not None
+                and installed.expires_at is not None
+                and installed.expires_at < time.time()
+            ):
+                return 200, {}, {"ok": False, "error": "token_expired"}
+            if (
+                method != "api.test"
+                and installed is None
+                and not token.startswith((self.token_prefix, "xapp-"))
+            ):
+                return 200, {}, {"ok": False, "error": "not_authed"}
+            if method == "auth.test" and installed is not None:
+                return 200, {}, {"ok": True, **self._auth_test_for(installed)}
             return 200, {}, {"ok": True, **self.call(method, params)}
         except WebApiError as exc:
             return 200, {}, {"ok": False, "error": exc.error}
+
+    def _auth_test_for(self, installed: Installed) -> dict:
+        return {
+            "url": f"https://{installed.team_name.lower().replace(' ', '-') or 'team'}.slack.local/",
+            "team": installed.team_name,
+            "user": "usecase-bot",
+            "team_id": installed.team_id,
+            "user_id": installed.bot_user_id,
+            "bot_id": installed.bot_id,
+            "is_enterprise_install": False,
+        }
 
     def call(self, method: str, p: dict) -> dict:
         ws = self.workspace

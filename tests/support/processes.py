@@ -54,7 +54,16 @@ def start_stand_in() -> SlackStandIn:
 
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment without anything that would change how the bot starts."""
-    drop = {"PORT", "USECASE_CATALOG", "WEB_CONCURRENCY", "LOG_LEVEL"}
+    drop = {
+        "PORT",
+        "USECASE_CATALOG",
+        "WEB_CONCURRENCY",
+        "LOG_LEVEL",
+        "DATABASE_URL",
+        "USECASE_DATA_DIR",
+        "USECASE_TOKEN_KEY",
+        "USECASE_FEEDBACK_DAYS",
+    }
     env = {
         k: v
         for k, v in os.environ.items()
@@ -74,8 +83,9 @@ class Bot:
         self.stderr_path = log_dir / "stderr.txt"
         self._out = open(self.stdout_path, "w")
         self._err = open(self.stderr_path, "w")
-        # the bot's own temporary files (HTTP mode's dedupe table) land here, not in /tmp
-        env = {**env, "TMPDIR": str(log_dir)}
+        # the bot's own files (its SQLite database, unless DATABASE_URL names one; any temporary
+        # file) land here, not in the repository or /tmp
+        env = {"USECASE_DATA_DIR": str(log_dir / "var"), **env, "TMPDIR": str(log_dir)}
         self.proc = subprocess.Popen(
             [USECASE_BOT, *args],
             env=env,
