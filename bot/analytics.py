@@ -31,6 +31,29 @@ CLOSE_TIMEOUT = 3.0  # seconds a shutdown waits for the queue to be sent
 
 
 @dataclass(frozen=True)
+class Insights:
+    """A team's last 30 days, for its admins: (id or words, count) pairs, most first."""
+
+    goals: tuple[tuple[str, int], ...]
+    use_cases: tuple[tuple[str, int], ...]
+    helpful: int
+    rated: int
+    unanswered: tuple[tuple[str, int], ...]
+
+
+class Sinks:
+    """Several places that count usage (Segment, the database), recorded as one."""
+
+    def __init__(self, *sinks):
+        self.sinks = [s for s in sinks if s is not None]
+
+    def record(self, usages, *, team: str | None, user: str | None, slack_ids: str) -> None:
+        usages = list(usages)
+        for sink in self.sinks:
+            sink.record(usages, team=team, user=user, slack_ids=slack_ids)
+
+
+@dataclass(frozen=True)
 class Usage:
     """One thing worth counting, as the conversation saw it: an event name and its properties."""
 

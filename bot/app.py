@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import listeners
 from bot.catalog import Catalog
@@ -113,9 +114,46 @@ def build_app(
         seen if seen is not None else MemorySeenOnce(),
         background,
         plan_creator(settings),
-        usage_analytics(settings),
+        usage_sinks(settings, database),
+        admin_insights(settings, database),
     )
     return app
+
+
+def usage_sinks(settings: Settings, database):
+    """Where usage is counted: Segment (with a write key) and the database (for the admins'
+    insights, unless USECASE_INSIGHTS=0); None when neither."""
+    from bot.analytics import Sinks
+
+    stored = None
+    if database is not None and settings.insights:
+        from bot.storage import UsageRecorder
+
+        stored = UsageRecorder(database)
+    sinks = Sinks(usage_analytics(settings), stored)
+    return sinks if sinks.sinks else None
+
+
+def admin_insights(settings: Settings, database):
+    """`insights(client, team_id, user_id)`: the team's last 30 days for the people the operator
+    allows (USECASE_ADMINS) and the workspace's admins and owners (users.info); None for others."""
+    if database is None or not settings.insights:
+        return None
+
+    def insights(client: WebClient, team_id: str | None, user_id: str):
+        if user_id not in settings.admins and not workspace_admin(client, user_id):
+            return None
+        return database.insights(team_id)
+
+    return insights
+
+
+def workspace_admin(client: WebClient, user_id: str) -> bool:
+    try:
+        user = client.users_info(user=user_id).get("user") or {}
+    except (SlackApiError, SlackClientError):
+        return False  # unknown: not shown, rather than shown to the wrong person
+    return bool(user.get("is_admin") or user.get("is_owner"))
 
 
 def usage_analytics(settings: Settings):

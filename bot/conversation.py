@@ -615,9 +615,10 @@ class Conversation:
 
     # ------------------------------------------------------------------ the Home tab, the Messages tab, the shortcut
 
-    def home(self, user_id: str | None, page: int = 0, notice: str | None = None) -> dict:
-        """The Home tab view for a person (the same for everyone: nothing is stored about them)."""
-        return home.build_home(self.catalog, page=page, notice=notice)
+    def home(self, user_id: str | None, page: int = 0, notice: str | None = None, insights=None) -> dict:
+        """The Home tab view for a person: the same for everyone, with the team's insights for
+        its admins (`insights`, from the database, or None)."""
+        return home.build_home(self.catalog, page=page, notice=notice, insights=insights)
 
     def home_click(self, action_id: str, value: object, user_id: str | None, page: int = 0) -> HomeReply:
         """A button of the Home tab. It has no conversation of its own: what it starts goes to the

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from bot import action_ids, advisor
 from bot.advisor import Choice, Flow
+from bot.analytics import Insights
 from bot.blocks import (
     ACTIONS_ELEMENTS_MAX,
     BUTTON_TEXT_MAX,
@@ -27,6 +28,7 @@ from bot.blocks import (
     escape,
     header,
     message,
+    quote,
     section,
 )
 from bot.catalog import Catalog, Goal
@@ -38,7 +40,9 @@ PRIVATE_METADATA_MAX = 3000
 # how much of the catalog one page of the Home tab shows
 PAGE_BUTTONS = 60  # use-case buttons on one page, at most
 ROW_BUTTONS = ACTIONS_ELEMENTS_MAX  # use-case buttons in one actions block
-FIXED_BLOCKS = 9  # header, what the bot does, where answers go, a notice, divider, pager (2), help (2)
+FIXED_BLOCKS = (
+    12  # header, what the bot does, where answers go, a notice, insights (3), divider, pager (2), help (2)
+)
 CARD_BLOCKS = HOME_BLOCKS_MAX - FIXED_BLOCKS  # what the goal cards of one page may use
 
 # The Messages tab (assistant.threads.setSuggestedPrompts takes four prompts at most)
@@ -112,9 +116,12 @@ def goal_button_text(goal: Goal) -> str:
     return f"Start: {count} question{'' if count == 1 else 's'}"
 
 
-def build_home(catalog: Catalog, page: int = 0, notice: str | None = None) -> dict:
+def build_home(
+    catalog: Catalog, page: int = 0, notice: str | None = None, insights: Insights | None = None
+) -> dict:
     """The Home tab view: what the bot does, the catalog by goal (a guided flow per goal, a
-    recommendation per use case), and help. `notice` (already mrkdwn) tops it after a click."""
+    recommendation per use case), and help. `notice` (already mrkdwn) tops it after a click;
+    `insights`, for the workspace's admins only, say what the team asked in the last 30 days."""
     all_pages = pages(catalog)
     page = max(0, min(page, len(all_pages) - 1))
     blocks = [
@@ -131,6 +138,8 @@ def build_home(catalog: Catalog, page: int = 0, notice: str | None = None) -> di
     ]
     if notice:
         blocks.append(section(notice))
+    if insights is not None:
+        blocks += _insights(catalog, insights)
     blocks.append(divider())
     index = 0
     for card in all_pages[page]:
@@ -171,6 +180,38 @@ def build_home(catalog: Catalog, page: int = 0, notice: str | None = None) -> di
         blocks += _pager(catalog, page, len(all_pages))
     blocks += _help(catalog)
     return {"type": "home", "blocks": blocks, "private_metadata": str(page)}
+
+
+def _insights(catalog: Catalog, insights: Insights) -> list[dict]:
+    """Three blocks: what was recommended, how it was rated, what could not be answered."""
+
+    def named(pairs, name_of) -> str:
+        return ", ".join(f"{escape(name_of(key))} ({n})" for key, n in pairs) or "none yet"
+
+    def goal_name(goal_id: str) -> str:
+        goal = catalog.goal(goal_id)
+        return goal.name if goal else goal_id
+
+    def use_case_name(uc_id: str) -> str:
+        use_case = catalog.use_case(uc_id)
+        return use_case.name if use_case else uc_id
+
+    share = (
+        f"{round(100 * insights.helpful / insights.rated)}% of {insights.rated}"
+        if insights.rated
+        else "no ratings yet"
+    )
+    unanswered = "\n".join(f"• {quote(text, 120)} ({n})" for text, n in insights.unanswered) or "• none"
+    return [
+        section(
+            "*Insights: the last 30 days* (only admins see this)\n"
+            f"*Goals:* {named(insights.goals, goal_name)}\n"
+            f"*Use cases:* {named(insights.use_cases, use_case_name)}\n"
+            f"*Found helpful:* {share}"
+        ),
+        section(f"*Asked, but not answered* (most common first)\n{unanswered}"),
+        context("Counts come from this workspace's requests; the words of unanswered ones are kept 30 days."),
+    ]
 
 
 def _pager(catalog: Catalog, page: int, total: int) -> list[dict]:

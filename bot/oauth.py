@@ -60,6 +60,7 @@ BOT_SCOPES = (
     "files:write",
     "im:write",
     "assistant:write",
+    "users:read",
 )
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"

@@ -36,6 +36,7 @@ class Settings:
     analytics_host: str | None = None  # SEGMENT_API_HOST (default Segment's own)
     analytics_salt: str | None = None  # USECASE_ANALYTICS_SALT: hashes team and user ids
     analytics_text: bool = False  # USECASE_ANALYTICS_TEXT=1: send the words of unmatched requests
+    insights: bool = True  # USECASE_INSIGHTS=0: keep no usage rows (and no admin insights)
     # OAuth (SLACK_CLIENT_ID, SLACK_CLIENT_SECRET): an app any workspace installs, in HTTP mode
     client_id: str | None = None
     client_secret: str | None = None
@@ -184,6 +185,7 @@ def _analytics(env: Mapping[str, str]) -> dict:
         "analytics_host": _http_url(host, "SEGMENT_API_HOST", "https://api.segment.io") if host else None,
         "analytics_salt": salt,
         "analytics_text": (env.get("USECASE_ANALYTICS_TEXT") or "").strip() == "1",
+        "insights": (env.get("USECASE_INSIGHTS") or "").strip() != "0",
     }
 
 

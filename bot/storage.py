@@ -33,6 +33,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
+from bot.analytics import TEXT_PROPERTY, Insights
 from bot.errors import OperatorError
 
 log = logging.getLogger("usecase_bot.storage")
@@ -40,6 +41,8 @@ log = logging.getLogger("usecase_bot.storage")
 DEFAULT_DATA_DIR = "./var"
 DEFAULT_FILE = "usecase-bot.sqlite3"
 SEEN_TTL = 3600.0  # Slack retries an event for about 6 minutes; a click race is seconds
+USAGE_DAYS = 30  # usage rows, and the words of unanswered requests, are kept this long
+RECOMMENDED, RATED, UNMATCHED = "Use Case Recommended", "Recommendation Rated", "No Use Case Matched"
 FEEDBACK_DAYS = 180  # how long a feedback record is kept (USECASE_FEEDBACK_DAYS; 0: not stored)
 POOL_SIZE = 2  # connections each process keeps open
 POOL_OVERFLOW = 6  # and opens beyond that under a burst, closed again after use
@@ -168,13 +171,35 @@ feedback = sa.Table(
 )
 
 
+usage = sa.Table(
+    "usecase_usage",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("message_id", sa.String(64), nullable=False, unique=True),  # one row a Slack occurrence
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("team_id", sa.String(32)),
+    sa.Column("event", sa.String(40), nullable=False),
+    sa.Column("use_case", sa.String(100)),
+    sa.Column("goal", sa.String(100)),
+    sa.Column("helpful", sa.Boolean),
+    sa.Column("reply", sa.String(40)),  # the kind of answer an unmatched request got
+    sa.Column("request", sa.Text),  # its words: for the team's admins, kept USAGE_DAYS at most
+    sa.Index("usecase_usage_team_idx", "team_id", "at"),
+)
+
+
 def _v1(conn: sa.Connection) -> None:
     metadata.create_all(conn, tables=[installations, bots, oauth_states, seen, feedback])
+
+
+def _v2(conn: sa.Connection) -> None:
+    metadata.create_all(conn, tables=[usage])
 
 
 # (version, what it adds, how). Append; never edit a released step.
 MIGRATIONS = [
     (1, "installations, bots, OAuth states, seen-once keys, feedback", _v1),
+    (2, "usage counts for the admins' insights", _v2),
 ]
 LATEST = MIGRATIONS[-1][0]
 
@@ -288,6 +313,7 @@ class Database:
         self._local_locks: dict[str, threading.Lock] = {}
         self._local_guard = threading.Lock()
         self._feedback_count = 0
+        self._usage_count = 0
         self._guard_count = threading.Lock()
 
     # ---------------------------------------------------------------- opening
@@ -449,6 +475,58 @@ class Database:
     def seen_once(self, ttl: float = SEEN_TTL) -> DatabaseSeenOnce:
         return DatabaseSeenOnce(self, ttl)
 
+    @retrying
+    def record_usage(self, rows: list[dict], *, now: float | None = None) -> None:
+        """Usage rows (message_id, team_id, event, use_case, goal, helpful, reply, request); a
+        message id already stored is skipped (a Slack retry, a second host); rows older than
+        USAGE_DAYS go."""
+        if not rows:
+            return
+        now = time.time() if now is None else now
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        statement = insert(usage).on_conflict_do_nothing(index_elements=[usage.c.message_id])
+        with self.engine.begin() as conn:
+            conn.execute(statement, [{**row, "at": now} for row in rows])
+            self._usage_count += 1
+            if self._usage_count % 100 == 1:
+                conn.execute(usage.delete().where(usage.c.at < now - USAGE_DAYS * 86400))
+
+    def insights(
+        self, team_id: str | None, *, days: float = USAGE_DAYS, now: float | None = None
+    ) -> Insights:
+        """What the team asked about in the last `days`, how the answers were rated, and the
+        requests the bot could not answer (most common first)."""
+        since = (time.time() if now is None else now) - days * 86400
+        mine = sa.and_(usage.c.team_id == team_id, usage.c.at >= since)
+        count = sa.func.count().label("n")
+        with self.engine.connect() as conn:
+
+            def top(column, event_name: str, limit: int = 5):
+                rows = conn.execute(
+                    sa.select(column, count)
+                    .where(mine, usage.c.event == event_name, column.is_not(None))
+                    .group_by(column)
+                    .order_by(count.desc(), column)
+                    .limit(limit)
+                )
+                return tuple((r[0], r[1]) for r in rows)
+
+            rated = conn.execute(
+                sa.select(usage.c.helpful, count)
+                .where(mine, usage.c.event == RATED)
+                .group_by(usage.c.helpful)
+            ).all()
+            return Insights(
+                goals=top(usage.c.goal, RECOMMENDED),
+                use_cases=top(usage.c.use_case, RECOMMENDED),
+                helpful=sum(n for h, n in rated if h),
+                rated=sum(n for _, n in rated),
+                unanswered=top(usage.c.request, UNMATCHED),
+            )
+
     def sample_tokens(self) -> list[str]:
         """A stored bot token of each kind of sealing there is (to check the key at start)."""
         with self.engine.connect() as conn:
@@ -496,6 +574,7 @@ class Database:
     def forget_team(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         """What the bot keeps about a workspace besides its installation: its feedback."""
         with self.engine.begin() as conn:
+            conn.execute(usage.delete().where(usage.c.team_id == team_id))
             conn.execute(
                 feedback.delete().where(
                     feedback.c.team_id == team_id if team_id is not None else feedback.c.team_id.is_(None),
@@ -549,6 +628,7 @@ class Database:
                 "feedback records": conn.execute(
                     feedback.delete().where(feedback.c.team_id == team_id)
                 ).rowcount,
+                "usage rows": conn.execute(usage.delete().where(usage.c.team_id == team_id)).rowcount,
             }
 
     def prune(self, *, feedback_days: float = FEEDBACK_DAYS, now: float | None = None) -> dict[str, int]:
@@ -598,6 +678,40 @@ def open_database(
         db.dispose()
         raise
     return db
+
+
+class UsageRecorder:
+    """The usage the conversation reports (bot.analytics.Usage), kept as rows for the team's
+    admins; a failure is logged once and never reaches anyone."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self._failure_logged = False
+
+    def record(self, usages, *, team: str | None, user: str | None, slack_ids: str) -> None:  # noqa: ARG002
+        rows = []
+        for u in usages:
+            p = u.properties
+            key = hashlib.sha256(f"{slack_ids}\x00{u.event}".encode()).hexdigest()
+            text = p.get(TEXT_PROPERTY) if u.event == UNMATCHED else None
+            rows.append(
+                {
+                    "message_id": key,
+                    "team_id": team,
+                    "event": u.event[:40],
+                    "use_case": p.get("use_case"),
+                    "goal": p.get("goal"),
+                    "helpful": p.get("helpful") if isinstance(p.get("helpful"), bool) else None,
+                    "reply": p.get("reply"),
+                    "request": " ".join(str(text).split())[:500] if text else None,
+                }
+            )
+        try:
+            self.db.record_usage(rows)
+        except Exception as exc:  # noqa: BLE001 - counting never gets in the way of an answer
+            if not self._failure_logged:
+                self._failure_logged = True
+                log.warning("storing usage failed: %s", _reason(exc))
 
 
 class DatabaseSeenOnce:

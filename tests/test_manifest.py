@@ -82,6 +82,7 @@ def test_the_manifest_declares_the_command_events_scopes_and_socket_mode():
             "files:write",
             "im:write",
             "assistant:write",
+            "users:read",
         ]
     )
     assert MANIFEST["features"]["app_home"]["messages_tab_enabled"] is True

@@ -38,14 +38,20 @@ class Background:
 
 
 def register(
-    app: App, conversation: Conversation, seen: SeenOnce, executor: Executor, segment=None, analytics=None
+    app: App,
+    conversation: Conversation,
+    seen: SeenOnce,
+    executor: Executor,
+    segment=None,
+    analytics=None,
+    insights=None,
 ) -> None:
-    """`analytics` (bot.analytics.Analytics, or None) counts what the replies' `events` say."""
+    """`analytics` (bot.analytics.Sinks, or None) counts what the replies' `events` say;
+    `insights(client, team_id, user_id)` gives an admin the team's insights on the Home tab."""
     background = Background(executor)
     commands.register(app, conversation, background, analytics)
     events.register(app, conversation, seen, background, analytics)
-    home.register(
-        app, conversation, seen, background, analytics
-    )  # before actions: Home buttons are usecase.* too
+    # before actions: Home buttons are usecase.* too
+    home.register(app, conversation, seen, background, analytics, insights)
     actions.register(app, conversation, seen, background, segment, analytics)
     shortcuts.register(app, conversation, background, analytics)

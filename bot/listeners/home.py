@@ -51,12 +51,20 @@ class HomeClick:
         )
 
 
-def register(app: App, conversation: Conversation, seen: SeenOnce, background, analytics=None) -> None:
+def register(
+    app: App, conversation: Conversation, seen: SeenOnce, background, analytics=None, insights=None
+) -> None:
+    """`insights(client, team_id, user_id)`: the team's insights when the person is an admin."""
+
     @app.event("app_home_opened")
-    def handle_app_home_opened(event: dict, client: WebClient) -> None:
+    def handle_app_home_opened(event: dict, body: dict, client: WebClient) -> None:
         user = as_str(event.get("user"))
         if event.get("tab") == "home" and user:  # the Messages tab is answered message by message
-            background.run(publish, client, user, conversation.home(user))
+            background.run(open_home, client, as_str(body.get("team_id")), user)
+
+    def open_home(client: WebClient, team_id: str | None, user: str) -> None:
+        found = insights(client, team_id, user) if insights is not None else None
+        publish(client, user, conversation.home(user, insights=found))
 
     @app.event("assistant_thread_started")
     def handle_assistant_thread_started(event: dict, client: WebClient) -> None:

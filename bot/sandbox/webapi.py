@@ -313,6 +313,20 @@ class FakeWebApi:
                 as_bot=True,
             )
             return {"message_ts": message.ts}
+        if method == "users.info":
+            user = str(p.get("user") or "")
+            if user not in ws.users:
+                raise WebApiError("user_not_found")
+            return {
+                "user": {
+                    "id": user,
+                    "name": ws.users[user],
+                    "team_id": ws.team_id,
+                    "is_admin": user in ws.admins,
+                    "is_owner": False,
+                    "is_bot": user == ws.bot_user_id,
+                }
+            }
         if method == "chat.getPermalink":
             channel, ts = str(p.get("channel") or ""), str(p.get("message_ts") or "")
             if ws.find(channel, ts) is None:

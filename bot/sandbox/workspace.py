@@ -123,6 +123,7 @@ class Workspace:
         self.bot_id = BOT_ID
         self.human_id = HUMAN_ID
         self.users = {HUMAN_ID: "you", BOT_USER_ID: "usecase-bot"}
+        self.admins: set[str] = set()  # workspace admins and owners, as users.info says
         self.channels: dict[str, Channel] = {
             CHANNEL_ID: Channel(CHANNEL_ID, "general", "channel", {HUMAN_ID, BOT_USER_ID}),
             DM_ID: Channel(DM_ID, "usecase-bot", "im", {HUMAN_ID, BOT_USER_ID}),

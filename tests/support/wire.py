@@ -268,6 +268,9 @@ class Wire:
             urls += [tool.url for tools in steps.destination_examples.values() for tool in tools]
         if onboarding and onboarding.setup_url:
             urls.append(onboarding.setup_url)
+        lexicon = self.catalog.lexicon  # support questions are answered with a link to the docs
+        urls += [lexicon.docs_home] if lexicon.docs_home else []
+        urls += [topic.docs_url for topic in lexicon.support]
         # chat.getPermalink's answers, from the stand-in: a shared post links back to its thread
         return tokens + [f"<{url}|" for url in urls] + ["<https://sandbox.slack.local/archives/"]
 
