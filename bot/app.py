@@ -15,6 +15,7 @@ from bot import listeners
 from bot.catalog import Catalog
 from bot.conversation import Conversation, PlanOutcome
 from bot.dedupe import MemorySeenOnce, SeenOnce
+from bot.listeners.background import DelayQueue
 from bot.matcher import Matcher
 from bot.settings import Settings
 from bot.webapi import build_client
@@ -62,7 +63,8 @@ def build_app(
     matcher: Matcher | None = None,
     database=None,
 ) -> App:
-    """The Bolt app. Acks come back at once; the work runs after, in Bolt's listener threads.
+    """The Bolt app. Each request's work is done before its ack when it fits the budget
+    (bot/listeners/background.py), in a pool of `settings.threads`; retries wait on timers.
 
     `database` (bot.storage.Database) stores feedback and, with OAuth settings, the
     installations whose tokens answer each workspace (bot.oauth)."""
@@ -72,8 +74,8 @@ def build_app(
     options = dict(
         client=client,
         signing_secret=settings.signing_secret or "",
-        # listeners run in the request's thread and ack at once; their Web API calls go to the
-        # background pool (Bolt's own way, an ack awaited in 10 ms sleeps, adds latency)
+        # the response goes when the listener returns: after the work, so an acknowledged request
+        # has been answered (Bolt's other way, an ack awaited in 10 ms sleeps, adds latency)
         process_before_response=True,
         token_verification_enabled=False,
         request_verification_enabled=not socket_mode,
@@ -116,6 +118,7 @@ def build_app(
         plan_creator(settings),
         usage_sinks(settings, database),
         admin_insights(settings, database),
+        timers=DelayQueue(),
     )
     return app
 

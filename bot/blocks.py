@@ -901,6 +901,24 @@ NO_SEGMENT_TOKEN = (
 EXPIRED = "This prompt has expired. Run `/usecase` to start again."
 ALREADY_ANSWERED = "That question was already answered. The conversation continues in the thread."
 FAILED = "Sorry, I couldn't post my answer just now (Slack didn't accept it). Please try again in a moment."
+FAILED_BECAUSE = {
+    "ratelimited": "Slack asked me to slow down and still refused after several tries",
+    "HTTP 429": "Slack asked me to slow down and still refused after several tries",
+    "timeout": "Slack did not answer in time, several times",
+    "connection_failed": "I could not reach Slack, several times",
+}
+
+
+def failed(error: str | None) -> str:
+    """What to tell a person whose answer could not be posted, by how the post failed."""
+    why = FAILED_BECAUSE.get(error or "")
+    if why is None and error and error.startswith("HTTP 5"):
+        why = "Slack had an error on its side, several times"
+    if why is None:
+        why = f"Slack didn't accept it: `{escape(error or 'error')}`"
+    return (
+        f"Sorry, I couldn't post my answer just now ({why}). Nothing was lost: please try again in a moment."
+    )
 
 
 def build_cannot_post_here(channel_id: str | None, answer: Message) -> Message:

@@ -376,7 +376,7 @@ def build_flow(settings: Settings, db: Database) -> tuple[Flow, InstallationStor
         state_expiration_seconds=STATE_SECONDS,
         logger=logging.getLogger("usecase_bot.bolt"),
     )
-    client = build_client(None, settings.api_url)
+    client = build_client(None, settings.api_url, retries=True)
     oauth_settings.authorize = Authorize(
         db=db,
         logger=logging.getLogger("usecase_bot.bolt"),

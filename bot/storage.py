@@ -34,6 +34,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from bot.analytics import TEXT_PROPERTY, Insights
+from bot.dedupe import CLAIM_LEASE
 from bot.errors import OperatorError
 
 log = logging.getLogger("usecase_bot.storage")
@@ -739,10 +740,16 @@ class DatabaseSeenOnce:
         self._insert = insert
 
     def first(self, key: str) -> bool:
-        if len(key) > self.MAX_KEY:
-            key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+        return self.claim(key, lease=None)
+
+    def claim(self, key: str, lease: float | None = CLAIM_LEASE) -> bool:
+        """Like `first`, but held only `lease` seconds until `settle`d (None: settled at once), so
+        work that dies half-way can be taken over by Slack's retry. A claim is a row whose time is
+        set back so that it expires `lease` seconds from now."""
+        key = self._key(key)
         now = self.clock()
-        statement = self._insert(seen).values(key=key, at=now)
+        at = now if lease is None else now - self.ttl + min(lease, self.ttl)
+        statement = self._insert(seen).values(key=key, at=at)
         statement = statement.on_conflict_do_update(
             index_elements=[seen.c.key],
             set_={"at": statement.excluded.at},
@@ -759,6 +766,25 @@ class DatabaseSeenOnce:
     def _claim(self, statement) -> bool:
         with self.db.quick.begin() as conn:
             return conn.execute(statement).first() is not None
+
+    def settle(self, key: str) -> None:
+        """The claimed work is done: the key is kept for the whole time-to-live."""
+        statement = seen.update().where(seen.c.key == self._key(key)).values(at=self.clock())
+        retry_once(lambda: self._run(statement))
+
+    def release(self, key: str) -> None:
+        """The claimed work failed and the person was told: the next try is a first time again."""
+        statement = seen.delete().where(seen.c.key == self._key(key))
+        retry_once(lambda: self._run(statement))
+
+    def _run(self, statement) -> None:
+        with self.db.quick.begin() as conn:
+            conn.execute(statement)
+
+    def _key(self, key: str) -> str:
+        if len(key) > self.MAX_KEY:
+            return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+        return key
 
     def prune(self, now: float | None = None) -> None:
         now = self.clock() if now is None else now

@@ -1,4 +1,9 @@
-"""The Web API client the bot talks to Slack with: bounded retries, a short timeout."""
+"""The Web API client the bot talks to Slack with: a short timeout, and no retries of its own.
+
+Retries are the job runner's (bot/retries.py, bot/listeners/background.py): slack_sdk's retry
+handlers sleep in the calling thread, and its rate-limit handler raises on a Retry-After that is
+not a whole number. Only the start-up check (auth.test) keeps them.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-WEB_API_TIMEOUT = 10  # seconds per call
+WEB_API_TIMEOUT = 4  # seconds per try; a hung call is tried again (bot/retries.py)
 
 # slack_sdk builds a debug line of every request body unless its own loggers say otherwise
 for _name in ("slack_sdk.web.base_client", "slack_sdk.webhook.client"):
@@ -28,5 +33,7 @@ def retry_handlers() -> list:
     ]
 
 
-def build_client(token: str | None, api_url: str) -> WebClient:
-    return WebClient(token=token, base_url=api_url, timeout=WEB_API_TIMEOUT, retry_handlers=retry_handlers())
+def build_client(token: str | None, api_url: str, *, retries: bool = False) -> WebClient:
+    """`retries`: slack_sdk's own (sleeping) retries, for calls outside a request's job only."""
+    handlers = retry_handlers() if retries else []
+    return WebClient(token=token, base_url=api_url, timeout=WEB_API_TIMEOUT, retry_handlers=handlers)

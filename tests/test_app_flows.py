@@ -6,6 +6,7 @@ import copy
 import json
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -208,8 +209,10 @@ def test_a_double_click_posts_the_next_question_once(harness):
     goal = goal_of(harness.catalog)
     root, q1 = start_flow(harness, goal)
     mark = harness.mark()
-    harness.slack.click(q1, "Yes")
-    harness.slack.click(q1, "No")  # the same message, before its buttons are gone
+    as_shown = copy.deepcopy(q1)  # both presses on the same card, before its buttons are gone
+    with ThreadPoolExecutor(2) as pool:
+        sent = list(pool.map(lambda label: harness.slack.click(as_shown, label), ["Yes", "No"]))
+    assert [s.status for s in sent] == [200, 200]
     harness.wait_for_message("already answered", after=mark, ephemeral=True)
     harness.settle()  # both clicks' work is done: nothing more will be posted
     nexts = [m for m in harness.bot_messages(CHANNEL_ID) if "Question 2 of" in m.text]

@@ -499,7 +499,8 @@ def _slash_form(wire: Wire, text: str = "", **overrides) -> dict:
         "api_app_id": APP_ID,
         "is_enterprise_install": "false",
         "response_url": wire.response_url(),
-        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        # unique per invocation, as Slack's are (the bot acts once per trigger_id)
+        "trigger_id": f"13345224609.738474920.{uuid.uuid4().hex}",
     }
     form.update(overrides)
     return form

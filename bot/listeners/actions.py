@@ -1,4 +1,9 @@
-"""Button clicks: ack at once, then let the conversation decide and deliver what it says."""
+"""Button clicks: let the conversation decide, deliver what it says, then ack.
+
+A click that moves a conversation on is acted on once (its `once` group): the clicked message is
+claimed first, and the claim is settled only once the next step exists; when the post fails the
+claim is released and the person told, so the same buttons can be clicked again.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,8 @@ from bot import action_ids, blocks
 from bot.analytics import recorder
 from bot.conversation import Conversation, Reply
 from bot.dedupe import SeenOnce
-from bot.listeners.delivery import Delivery
+from bot.listeners.background import on_defer, step
+from bot.listeners.delivery import Delivery, settle_or_release
 from bot.listeners.payload import ClickPayload
 
 
@@ -20,7 +26,7 @@ def register(
 
     @app.action(action_ids.PATTERN)
     def handle_click(ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
-        ack()
+        ack()  # sent when this returns, after the work (or the budget)
         background.run(answer_click, ClickPayload.read(body, action, context), client)
 
     def answer_click(click: ClickPayload, client: WebClient) -> None:
@@ -35,9 +41,14 @@ def register(
             picked_channel=click.picked_channel,
             private=click.ephemeral,
         )
-        if reply.once and not seen.first(f"click:{reply.once}:{click.channel}:{click.ts}"):
-            reply = Reply(private=blocks.build_notice(blocks.ALREADY_ANSWERED))
-        Delivery.for_click(client, click, segment).carry_out(reply)
-        recorder(
+        key = f"click:{reply.once}:{click.channel}:{click.ts}" if reply.once else None
+        if key and not step(lambda _: seen.claim(key)):
+            reply, key = Reply(private=blocks.build_notice(blocks.ALREADY_ANSWERED)), None
+        if key:
+            on_defer(lambda: seen.settle(key))  # a retry is on its way: not a second click's turn
+        done = Delivery.for_click(client, click, segment).carry_out(reply)
+        settle_or_release(seen, key, done)
+        record = recorder(
             analytics, team=click.team_id, user=click.user_id, slack_ids=f"click:{click.ts}:{click.action_ts}"
-        )(reply.events)
+        )
+        step(lambda _: record(reply.events))

@@ -1,4 +1,11 @@
-"""Carry out a Reply: post, update, share, tell privately; report failures to the person."""
+"""Carry out a Reply: post, update, share, tell privately; report failures to the person.
+
+Every Web API call is a journaled step of the request's job (bot/listeners/background.py): a
+rate-limited call is tried again after its Retry-After, a timeout, a refused connection or a 5xx
+after a short backoff, a bounded number of times, on a timer; and whatever a call ends with, the
+person hears about a failure (through the command's or click's response_url, or privately in the
+channel), never only the log.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +13,16 @@ import json
 import logging
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot import blocks
 from bot.blocks import Message
 from bot.conversation import CreatePlan, PlanFile, Reply
+from bot.listeners.background import step
 from bot.listeners.payload import ClickPayload
-from bot.webapi import retry_handlers
+from bot.retries import Retry, next_try
+from bot.webapi import WEB_API_TIMEOUT
 
 log = logging.getLogger("usecase_bot")
 feedback_log = logging.getLogger("usecase_bot.feedback")
@@ -72,15 +81,20 @@ class Delivery:
             segment=segment,
         )
 
-    def carry_out(self, reply: Reply) -> None:
+    def carry_out(self, reply: Reply) -> bool:
+        """Carry out `reply`; False when what it was for (its post, share, file or plan) did not
+        happen, and the person was told so: a click's prompt then stays usable."""
         if reply.log:
-            feedback_log.info(json.dumps(reply.log, sort_keys=True))
+            step(lambda _: feedback_log.info(json.dumps(reply.log, sort_keys=True)))
+        done = True
         if reply.private:
             self.tell_privately(reply.private)
         if reply.post and self.clicked_ephemeral and not reply.public:
-            self.tell_privately(reply.post)  # what began privately stays private until shared
+            done = self.tell_privately(reply.post)  # what began privately stays private until shared
         elif reply.post:  # the next step first: it is what the person waits for
-            self.post(reply.post, thread_ts=self.thread_ts)
+            done = self.post(reply.post, thread_ts=self.thread_ts)
+        if not done:
+            return False  # the clicked message keeps its buttons: "try again" can be acted on
         if reply.update:
             self.update_clicked(reply.update)  # a failed update does not undo the next step
         if reply.update_root and self.thread_ts and self.thread_ts != self.clicked_ts:
@@ -94,11 +108,12 @@ class Delivery:
                 **reply.update_root.as_kwargs(),
             )
         if reply.share:
-            self.share(reply.share, reply.share_to)
+            done = self.share(reply.share, reply.share_to) and done
         if reply.file:
-            self.upload(reply.file)
+            done = self.upload(reply.file) and done
         if reply.create:
-            self.create_plan(reply.create)
+            done = self.create_plan(reply.create) and done
+        return done
 
     def share(self, shared: Message, to: str | None) -> bool:
         """The shared copy in the channel (or the one picked), linked to the conversation."""
@@ -117,18 +132,22 @@ class Delivery:
             **shared.as_kwargs(),
         )
         if error in CANNOT_POST_HERE:
-            return self.tell_privately(blocks.build_notice(blocks.cannot_post_here(to)))
+            self.tell_privately(blocks.build_notice(blocks.cannot_post_here(to)))
+            return False
         if error is not None:
-            self.tell_privately(blocks.build_notice(blocks.FAILED))
+            self.tell_privately(blocks.build_notice(blocks.failed(error)))
         return error is None
 
     def _permalink(self, ts: str) -> str | None:
-        try:
-            answer = self.client.chat_getPermalink(channel=self.channel, message_ts=ts)
-        except (SlackApiError, SlackClientError) as exc:
-            _log_failure("chat.getPermalink", type(exc).__name__, self.channel)
-            return None
-        link = answer.get("permalink")
+        answer: dict = {}
+        error = self._call(
+            "chat.getPermalink",
+            self.client.chat_getPermalink,
+            into=answer,
+            channel=self.channel,
+            message_ts=ts,
+        )
+        link = None if error else answer.get("permalink")
         return link if isinstance(link, str) and link.startswith("https://") else None
 
     def upload(self, file: PlanFile) -> bool:
@@ -162,7 +181,7 @@ class Delivery:
     def create_plan(self, create: CreatePlan) -> bool:
         if self.segment is None:
             return self.tell_privately(blocks.build_notice(blocks.NO_SEGMENT_TOKEN))
-        outcome = self.segment(create.name, create.rules)
+        outcome = step(lambda _: self.segment(create.name, create.rules))
         message = blocks.build_plan_created(create.name, outcome.plan_id, outcome.ok, outcome.message)
         if self.clicked_ephemeral:
             return self._respond(message, replace_original=True)
@@ -185,7 +204,7 @@ class Delivery:
         if error in CANNOT_POST_HERE:
             # nothing is lost: the person gets the answer privately, with how to fix it
             return self.tell_privately(blocks.build_cannot_post_here(self.channel, message))
-        self.tell_privately(blocks.build_notice(blocks.FAILED))
+        self.tell_privately(blocks.build_notice(blocks.failed(error)))
         return False
 
     def update_clicked(self, message: Message) -> bool:
@@ -221,37 +240,88 @@ class Delivery:
             is None
         )
 
-    def _call(self, method: str, call, quiet: tuple[str, ...] = (), **arguments) -> str | None:
-        """Make a Web API call (retried by the client's handlers); None, or the error it ended
-        with (logged, unless it is one of `quiet`: expected, and nothing to fix)."""
-        try:
-            call(**arguments)
-            return None
-        except SlackApiError as exc:
-            error = (exc.response.get("error") if exc.response is not None else None) or "error"
-        except SlackClientError as exc:
-            error = type(exc).__name__
-        if error not in quiet:
-            _log_failure(method, error, self.channel)
+    def _call(
+        self, method: str, call, quiet: tuple[str, ...] = (), into: dict | None = None, **arguments
+    ) -> str | None:
+        """Make a Web API call, once per job (a step), tried again on a timer while it may still
+        work; None, or the error it ended with (logged, unless it is one of `quiet`: expected, and
+        nothing to fix). `into` receives the answer's fields."""
+
+        def attempt(number: int):
+            ok, error, answer = try_call(method, call, arguments, number)
+            if error is not None and error not in quiet:
+                _log_failure(method, error, self.channel)
+            return error, answer if ok and into is not None else None
+
+        error, answer = step(attempt)
+        if answer and into is not None:
+            into.update(answer)
         return error
 
     def _respond(self, message: Message, *, replace_original: bool) -> bool:
-        try:
-            webhook = WebhookClient(self.response_url, timeout=10, retry_handlers=retry_handlers())
-            answer = webhook.send(
-                text=message.text,
-                blocks=message.blocks,
-                response_type="ephemeral",
-                replace_original=replace_original,
-            )
-        except Exception as exc:  # noqa: BLE001 - any transport failure: log and fall back
-            _log_failure("response_url", type(exc).__name__, self.channel)
-            return False
-        if answer.status_code != 200:
-            _log_failure("response_url", f"HTTP {answer.status_code}", self.channel)
-            return False
-        return True
+        """Answer through the request's response_url (a step, tried again like a Web API call)."""
+        url = self.response_url
+
+        def send(**payload):
+            answer = WebhookClient(url, timeout=WEB_API_TIMEOUT, retry_handlers=[]).send(**payload)
+            if answer.status_code != 200:
+                raise _HttpStatus(answer.status_code, answer.headers)
+
+        error = self._call(
+            "response_url",
+            send,
+            text=message.text,
+            blocks=message.blocks,
+            response_type="ephemeral",
+            replace_original=replace_original,
+        )
+        return error is None
+
+
+class _HttpStatus(Exception):  # noqa: N818 - a response_url's answer other than 200
+    def __init__(self, status: int, headers):
+        super().__init__(f"HTTP {status}")
+        self.status, self.headers = status, headers
+
+
+def try_call(method: str, call, arguments: dict, attempt: int) -> tuple[bool, str | None, dict | None]:
+    """One try of a call: (ok, error, answer). Raises Retry while a later try may still work."""
+    try:
+        answer = call(**arguments)
+        data = getattr(answer, "data", None)
+        return True, None, data if isinstance(data, dict) else None
+    except SlackApiError as exc:
+        response = exc.response
+        status = getattr(response, "status_code", None)
+        headers = getattr(response, "headers", None)
+        error = (response.get("error") if response is not None else None) or f"HTTP {status}"
+    except _HttpStatus as exc:
+        status, headers, error = exc.status, exc.headers, f"HTTP {exc.status}"
+    except Exception as exc:  # noqa: BLE001 - a timeout, a refused connection, a broken answer
+        status, headers, error = None, None, _transport_error(exc)
+    delay = next_try(status, headers, attempt)
+    if delay is not None:
+        raise Retry(delay, f"{method}: {error}")
+    return False, error, None
+
+
+def _transport_error(exc: Exception) -> str:
+    reason = getattr(exc, "reason", None)  # urllib's URLError wraps the socket's error
+    if isinstance(reason, Exception):
+        exc = reason
+    if isinstance(exc, TimeoutError):
+        return "timeout"
+    if isinstance(exc, ConnectionError):
+        return "connection_failed"
+    return type(exc).__name__
 
 
 def _log_failure(method: str, error: str | None, channel: str | None) -> None:
     log.warning("Slack API call failed: method=%s error=%s channel=%s", method, error, channel)
+
+
+def settle_or_release(seen, key: str | None, done: bool) -> None:
+    """After the work a seen-once `key` was claimed for: keep it when the work was done, free it
+    when it was not (the person was told, and may try again)."""
+    if key is not None:
+        step(lambda _: seen.settle(key) if done else seen.release(key))

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import metadata
 from bot.analytics import recorder
 from bot.conversation import Conversation
 from bot.dedupe import SeenOnce
-from bot.listeners.delivery import Delivery, _log_failure
+from bot.listeners.background import on_defer, step
+from bot.listeners.delivery import Delivery, _log_failure, settle_or_release, try_call
 from bot.listeners.payload import as_str
 
 # message subtypes that are a person writing; edits, joins and bot posts are not
@@ -28,15 +28,17 @@ REPLIES_LIMIT = 200  # the thread's messages read back for its state
 
 def _state(client: WebClient, channel: str, thread_ts: str, bot_user_id, bot_id):
     """The conversation's state on the bot's latest post in the thread, or None."""
-    try:
-        answer = client.conversations_replies(
-            channel=channel, ts=thread_ts, include_all_metadata=True, limit=REPLIES_LIMIT
+    arguments = dict(channel=channel, ts=thread_ts, include_all_metadata=True, limit=REPLIES_LIMIT)
+
+    def read(attempt: int):
+        ok, error, answer = try_call(
+            "conversations.replies", client.conversations_replies, arguments, attempt
         )
-    except (SlackApiError, SlackClientError) as exc:
-        error = exc.response.get("error") if isinstance(exc, SlackApiError) and exc.response else None
-        _log_failure("conversations.replies", error or type(exc).__name__, channel)
-        return None
-    return metadata.latest(answer.get("messages"), bot_user_id, bot_id)
+        if not ok:
+            _log_failure("conversations.replies", error, channel)
+        return (answer or {}).get("messages")
+
+    return metadata.latest(step(read), bot_user_id, bot_id)
 
 
 def register(app: App, conversation: Conversation, seen: SeenOnce, background, analytics=None) -> None:
@@ -50,8 +52,10 @@ def register(app: App, conversation: Conversation, seen: SeenOnce, background, a
             return
         # once per message: Slack redelivers an event it thinks failed, and a mention in a DM
         # can come both as app_mention and as message.im
-        if not seen.first(f"message:{channel}:{ts}"):
+        key = f"message:{channel}:{ts}"
+        if not step(lambda _: seen.claim(key)):
             return
+        on_defer(lambda: seen.settle(key))
         user, text = as_str(event.get("user")), as_str(event.get("text")) or ""
         # in a channel the answer goes in the message's thread; a DM reads top to bottom, so
         # there it answers at the top level unless the person wrote in a thread
@@ -68,12 +72,12 @@ def register(app: App, conversation: Conversation, seen: SeenOnce, background, a
             if state is not None:
                 reply = conversation.follow_up(text, user, state, addressed=True)
                 if reply is not None:
-                    delivery.carry_out(reply)
-                    record(reply.events)
+                    settle_or_release(seen, key, delivery.carry_out(reply))
+                    step(lambda _: record(reply.events))
                     return
         reply = conversation.message(text, user, via="dm" if in_dm else "mention")
-        delivery.carry_out(reply)
-        record(reply.events)
+        settle_or_release(seen, key, delivery.carry_out(reply))
+        step(lambda _: record(reply.events))
 
     def follow_up(event: dict, client: WebClient, bot_user_id: str | None, bot_id: str | None) -> None:
         """A reply without an @mention in a channel thread: answered only in the bot's threads."""
@@ -89,15 +93,18 @@ def register(app: App, conversation: Conversation, seen: SeenOnce, background, a
         if state is None:
             return  # a thread the bot is not part of
         reply = conversation.follow_up(text, user, state)
-        if reply is not None and seen.first(f"message:{channel}:{ts}"):
-            Delivery(client, channel=channel, user_id=user, thread_ts=thread_ts).carry_out(reply)
-            recorder(
-                analytics, team=as_str(event.get("team")), user=user, slack_ids=f"message:{channel}:{ts}"
-            )(reply.events)
+        key = f"message:{channel}:{ts}"
+        if reply is None or not step(lambda _: seen.claim(key)):
+            return
+        on_defer(lambda: seen.settle(key))
+        done = Delivery(client, channel=channel, user_id=user, thread_ts=thread_ts).carry_out(reply)
+        settle_or_release(seen, key, done)
+        record = recorder(analytics, team=as_str(event.get("team")), user=user, slack_ids=key)
+        step(lambda _: record(reply.events))
 
     @app.event("app_mention")
     def handle_app_mention(event: dict, client: WebClient, context) -> None:
-        # Bolt acks the event when this returns
+        # Bolt acks the event when this returns: after the work (or the budget)
         background.run(answer, event, client, context.bot_user_id, context.bot_id)
 
     # every message event is acknowledged (an unhandled one would be a 404 that Slack retries)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -77,9 +78,13 @@ class SlackSide:
             "api_app_id": APP_ID,
             "is_enterprise_install": "false",
             "response_url": response_url,
-            "trigger_id": f"{next(self._ids)}.{int(time.time())}.sandbox",
+            "trigger_id": self._trigger_id(),
         }
         return urlencode(form).encode(), "application/x-www-form-urlencoded"
+
+    def _trigger_id(self) -> str:
+        """Unique to each invocation, as Slack's are: the bot dedupes commands by it."""
+        return f"{next(self._ids)}.{int(time.time())}.{secrets.token_hex(8)}"
 
     def slash(self, channel: str, text: str = "", user: str | None = None) -> Sent:
         """`/usecase text` typed in a channel; Slack shows the ack's body privately."""
@@ -202,7 +207,7 @@ class SlackSide:
             "type": "block_actions",
             **self._interaction_common(user),
             "container": container,
-            "trigger_id": f"{next(self._ids)}.{int(time.time())}.sandbox",
+            "trigger_id": self._trigger_id(),
             "team": {"id": self.workspace.team_id, "domain": "sandbox"},
             "enterprise": None,
             "is_enterprise_install": False,
@@ -260,7 +265,7 @@ class SlackSide:
             "type": "block_actions",
             **self._interaction_common(user),
             "container": {"type": "view", "view_id": view.get("id")},
-            "trigger_id": f"{next(self._ids)}.{int(time.time())}.sandbox",
+            "trigger_id": self._trigger_id(),
             "team": {"id": self.workspace.team_id, "domain": "sandbox"},
             "enterprise": None,
             "is_enterprise_install": False,
@@ -343,7 +348,7 @@ class SlackSide:
             "is_enterprise_install": False,
             "enterprise": None,
             "callback_id": callback_id,
-            "trigger_id": f"{next(self._ids)}.{int(time.time())}.sandbox",
+            "trigger_id": self._trigger_id(),
             # the answer shows where the person is looking: in the thread, for a reply
             "response_url": self.workspace.new_response_url(
                 self.response_base_url, message.channel, user, thread_ts=message.thread_ts

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import wait as wait_for_futures
 
 import bot.app
+from bot.listeners.background import DelayQueue
 
 JOB_TIMEOUT = 20.0  # generous: the work after an ack takes milliseconds here
 
@@ -45,6 +46,7 @@ class Jobs:
 
     def __init__(self):
         self.pools: list[TrackedPool] = []
+        self.timers: list[DelayQueue] = []  # retries waiting for their time
 
     def expect_pool(self) -> None:
         assert self.pools, (
@@ -56,11 +58,15 @@ class Jobs:
         deadline = time.monotonic() + timeout
         while True:
             pending = [f for pool in self.pools for f in pool.pending()]
-            if not pending:
+            waiting = sum(timers.pending() for timers in self.timers)
+            if not pending and not waiting:
                 return
             left = deadline - time.monotonic()
-            assert left > 0, f"{len(pending)} background jobs still running after {timeout:.0f} s"
-            wait_for_futures(pending, timeout=left)
+            assert left > 0, f"{len(pending) + waiting} background jobs still running after {timeout:.0f} s"
+            if pending:
+                wait_for_futures(pending, timeout=left)
+            else:
+                time.sleep(0.01)  # a retry waits on its timer; it becomes a pool job when due
 
 
 def track_background_work(monkeypatch) -> Jobs:
@@ -72,5 +78,11 @@ def track_background_work(monkeypatch) -> Jobs:
             super().__init__(*args, **kwargs)
             jobs.pools.append(self)
 
+    class Timers(DelayQueue):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            jobs.timers.append(self)
+
     monkeypatch.setattr(bot.app, "ThreadPoolExecutor", Pool)
+    monkeypatch.setattr(bot.app, "DelayQueue", Timers)
     return jobs
