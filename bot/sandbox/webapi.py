@@ -28,13 +28,19 @@ from bot.sandbox.workspace import WebApiError, Workspace
 
 @dataclass
 class Fault:
-    """An injected failure for one method: an HTTP status, or an API error with HTTP 200."""
+    """An injected failure for one method: an HTTP status, or an API error with HTTP 200; or a
+    hang (`hang` seconds before any answer, e.g. past the caller's timeout). `retry_after` is sent
+    as given (Slack sends whole seconds; a test may send anything). `channel`: only calls for that
+    channel. `until` (a time.monotonic() value): every matching call until then, instead of `times`."""
 
     method: str
     status: int = 200
     error: str | None = None
-    retry_after: int | None = None
+    retry_after: int | str | None = None
     times: int = 1
+    hang: float = 0.0
+    channel: str | None = None
+    until: float | None = None
 
 
 @dataclass
@@ -199,16 +205,29 @@ class FakeWebApi:
         *,
         status: int = 200,
         error: str | None = None,
-        retry_after: int | None = None,
+        retry_after: int | str | None = None,
         times: int = 1,
+        hang: float = 0.0,
+        channel: str | None = None,
+        until: float | None = None,
     ) -> None:
         with self._lock:
-            self._faults.append(Fault(method, status, error, retry_after, times))
+            self._faults.append(Fault(method, status, error, retry_after, times, hang, channel, until))
 
-    def _take_fault(self, method: str) -> Fault | None:
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def _take_fault(self, method: str, params: dict) -> Fault | None:
+        now = time.monotonic()
         with self._lock:
             for fault in self._faults:
-                if fault.method == method and fault.times > 0:
+                if fault.method != method or (fault.channel and params.get("channel") != fault.channel):
+                    continue
+                if fault.until is not None:
+                    if now < fault.until:
+                        return fault
+                elif fault.times > 0:
                     fault.times -= 1
                     return fault
         return None
@@ -222,7 +241,11 @@ class FakeWebApi:
         token = authorization.removeprefix("Bearer ").strip()
         with self._lock:
             self.tokens_used.append((method, token))
-        fault = self._take_fault(method)
+        fault = self._take_fault(method, params)
+        if fault is not None and fault.hang:
+            time.sleep(fault.hang)  # the caller has given up by now, or is about to
+            if fault.status == 200 and fault.error is None:
+                fault = None  # a slow answer, not a failed one
         if fault is not None:
             headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
             if fault.status != 200:
