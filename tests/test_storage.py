@@ -177,6 +177,21 @@ def test_a_key_is_new_again_after_its_time_to_live(db):
     assert once.first("k") and not once.first("k")  # expired, and taken again by one caller
 
 
+def test_a_claim_is_settled_released_or_lapses(db):
+    once = db.seen_once(ttl=3600)
+    clock = [1_000_000.0]
+    once.clock = lambda: clock[0]
+    assert once.claim("click:step:C1:1.2", lease=15) and not once.claim("click:step:C1:1.2")
+    once.release("click:step:C1:1.2")  # the next step failed and the person was told
+    assert once.claim("click:step:C1:1.2", lease=15)
+    once.settle("click:step:C1:1.2")
+    clock[0] += 60
+    assert not once.claim("click:step:C1:1.2")  # settled: kept for the hour
+    assert once.claim("message:C1:9.9", lease=15)  # its worker dies before settling
+    clock[0] += 16
+    assert once.claim("message:C1:9.9")  # Slack's retry, a minute later, is answered
+
+
 def test_the_seen_table_stays_bounded(db):
     once = db.seen_once()
     once.MAX_ROWS, once.PRUNE_EVERY = 50, 10
