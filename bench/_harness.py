@@ -362,13 +362,18 @@ class FakeSlack:
                 length = int(headers.get(b"content-length", b"0") or 0)
                 body = await reader.readexactly(length) if length else b""
                 at = time.perf_counter()
-                status, answer = self._handle(path, body, headers.get(b"content-type", b"").decode(), at)
+                status, answer, *more = self._handle(
+                    path, body, headers.get(b"content-type", b"").decode(), at
+                )
+                extra = b"".join(
+                    b"%s: %s\r\n" % (k.encode(), str(v).encode()) for k, v in (more or [{}])[0].items()
+                )
                 data = json.dumps(answer).encode()
                 close = headers.get(b"connection", b"").lower() == b"close"
                 writer.write(
                     b"HTTP/1.1 %d OK\r\nContent-Type: application/json; charset=utf-8\r\n"
-                    b"Content-Length: %d\r\n%s\r\n"
-                    % (status, len(data), b"Connection: close\r\n" if close else b"")
+                    b"Content-Length: %d\r\n%s%s\r\n"
+                    % (status, len(data), extra, b"Connection: close\r\n" if close else b"")
                     + data
                 )
                 await writer.drain()
@@ -379,7 +384,8 @@ class FakeSlack:
         finally:
             writer.close()
 
-    def _handle(self, path: str, body: bytes, content_type: str, at: float) -> tuple[int, dict]:
+    def _handle(self, path: str, body: bytes, content_type: str, at: float) -> tuple:
+        """(status, JSON answer) or (status, JSON answer, extra headers)."""
         if path.startswith("/response/"):
             self.counts["response_url"] = self.counts.get("response_url", 0) + 1
             if self.keep_calls:  # the token names the channel (see response_url())
