@@ -46,6 +46,13 @@ def step(action, *, final=None):
     return job.step(action)
 
 
+def acknowledge() -> None:
+    """What the person waits for is done: the ack may go now; the rest (bookkeeping) follows it."""
+    job = _current.get()
+    if job is not None:
+        job.settled.set()
+
+
 def on_defer(callback) -> None:
     """Call `callback()` once if the current job has to wait for a retry (the ack goes first)."""
     job = _current.get()

@@ -19,7 +19,7 @@ from slack_sdk.webhook import WebhookClient
 from bot import blocks
 from bot.blocks import Message
 from bot.conversation import CreatePlan, PlanFile, Reply
-from bot.listeners.background import step
+from bot.listeners.background import acknowledge, step
 from bot.listeners.payload import ClickPayload
 from bot.retries import Retry, next_try
 from bot.webapi import WEB_API_TIMEOUT
@@ -321,7 +321,11 @@ def _log_failure(method: str, error: str | None, channel: str | None) -> None:
 
 
 def settle_or_release(seen, key: str | None, done: bool) -> None:
-    """After the work a seen-once `key` was claimed for: keep it when the work was done, free it
-    when it was not (the person was told, and may try again)."""
-    if key is not None:
-        step(lambda _: seen.settle(key) if done else seen.release(key))
+    """After the work a seen-once `key` was claimed for: free it when the work was not done (the
+    person was told, and may try again at once), then let the ack go; keep the key once it has
+    gone, when the work was done (an ack that waits on bookkeeping helps nobody)."""
+    if key is not None and not done:
+        step(lambda _: seen.release(key))
+    acknowledge()
+    if key is not None and done:
+        step(lambda _: seen.settle(key))
