@@ -13,14 +13,14 @@ from dataclasses import dataclass
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import action_ids, blocks, home
 from bot.analytics import recorder
 from bot.blocks import Message
 from bot.conversation import Conversation
 from bot.dedupe import SeenOnce
-from bot.listeners.delivery import Delivery
+from bot.listeners.background import step
+from bot.listeners.delivery import Delivery, try_call
 from bot.listeners.payload import as_dict, as_str
 
 log = logging.getLogger("usecase_bot")
@@ -98,12 +98,13 @@ def register(
             view = conversation.home(click.user_id, click.page, notice=blocks.FAILED)
         if view is not None:
             publish(client, click.user_id, view)
-        recorder(
+        record = recorder(
             analytics,
             team=click.team_id,
             user=click.user_id,
             slack_ids=f"home:{click.user_id}:{click.action_ts}",
-        )(reply.events)
+        )
+        step(lambda _: record(reply.events))  # once, also when the job is replayed
 
 
 def in_direct_message(client: WebClient, user_id: str, reply, seen: SeenOnce) -> bool:
@@ -118,7 +119,8 @@ def in_direct_message(client: WebClient, user_id: str, reply, seen: SeenOnce) ->
         return False
     if reply.then is not None:
         if reply.then.once:  # its buttons count as pressed: a click on them now is "already answered"
-            seen.first(f"click:{reply.then.once}:{channel}:{ts}")
+            key = f"click:{reply.then.once}:{channel}:{ts}"
+            step(lambda _: seen.first(key))
         Delivery(client, channel=channel, user_id=user_id, thread_ts=ts, clicked_ts=ts).carry_out(reply.then)
     return True
 
@@ -140,12 +142,13 @@ def publish(client: WebClient, user_id: str, view: dict) -> None:
 
 
 def _call(method: str, call, **arguments) -> dict | None:
-    """A Web API call; its answer, or None (logged) when it failed."""
-    try:
-        return call(**arguments).data
-    except SlackApiError as exc:
-        error = (exc.response.get("error") if exc.response is not None else None) or "error"
-    except SlackClientError as exc:
-        error = type(exc).__name__
-    log.warning("Slack API call failed: method=%s error=%s", method, error)
-    return None
+    """A Web API call, once per job and tried again on a timer while it may still work (as
+    Delivery's); its answer, or None (logged) when it failed."""
+
+    def attempt(number: int):
+        ok, error, answer = try_call(method, call, arguments, number)
+        if not ok:
+            log.warning("Slack API call failed: method=%s error=%s", method, error)
+        return answer or {} if ok else None
+
+    return step(attempt)

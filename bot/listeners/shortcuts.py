@@ -8,6 +8,7 @@ from slack_sdk import WebClient
 from bot import home
 from bot.analytics import recorder
 from bot.conversation import Conversation
+from bot.listeners.background import step
 from bot.listeners.delivery import Delivery
 from bot.listeners.payload import as_dict, as_str
 
@@ -37,9 +38,10 @@ def register(app: App, conversation: Conversation, background, analytics=None) -
             response_url=as_str(shortcut.get("response_url")),
         ).carry_out(reply)
         ids = as_str(shortcut.get("action_ts")) or as_str(shortcut.get("trigger_id"))
-        recorder(
+        record = recorder(
             analytics,
             team=as_str(as_dict(shortcut.get("team")).get("id")),
             user=user,
             slack_ids=f"shortcut:{ids}" if ids else None,
-        )(reply.events)
+        )
+        step(lambda _: record(reply.events))  # once, also when the job is replayed
