@@ -82,7 +82,7 @@ def test_a_killed_worker_loses_no_acknowledged_request(catalog, tmp_path):
 
             # every acknowledged request has its answer (before its ack, unless a machine this busy
             # took longer than the budget: then just after it, from a worker that is still alive)
-            wait_for(lambda: all(answered(c) for c in acked), timeout=WAIT)
+            wait_for(lambda acked=acked: all(answered(c) for c in acked), timeout=WAIT)
             silent = [c for c in acked if not answered(c)]
             assert not silent, f"{len(silent)} of {len(acked)} acknowledged requests got no answer"
             unacked_total += len(unacked)
