@@ -11,6 +11,7 @@ import json
 import zlib
 from dataclasses import dataclass, field
 
+from bot.bounded import json_within
 from bot.catalog import Catalog, Goal
 
 ANSWER_LABELS = {"y": "Yes", "n": "No", "u": "Not sure"}
@@ -20,6 +21,7 @@ MAX_WORD_LEN = 40
 MAX_OTHERS = 5
 MAX_PICKED_FROM = 99
 MAX_VALUE = 2000  # Slack's limit on a button's value
+MAX_VALUE_DEPTH = 4  # ours nest two deep (the words and the runners-up lists inside the value)
 
 
 # --------------------------------------------------------------------------- state
@@ -242,11 +244,12 @@ def _dump(parts: list) -> str:
 
 def decode(catalog: Catalog, value: object) -> Flow | Choice | PlanRequest | None:
     """The state a button value carries, or None when it is not one of ours and current."""
-    if not isinstance(value, str) or len(value) > MAX_VALUE:
+    # measured before it is parsed: a value nested deeper than ours never reaches json.loads
+    if not isinstance(value, str) or not json_within(value, MAX_VALUE_DEPTH, MAX_VALUE):
         return None
     try:
         parts = json.loads(value)
-    except (ValueError, RecursionError):  # a value nested a thousand deep is not ours either
+    except ValueError:
         return None
     if not isinstance(parts, list) or len(parts) < 2 or parts[0] != VALUE_VERSION:
         return None

@@ -16,6 +16,7 @@ from bot.catalog import Catalog
 from bot.conversation import Conversation, PlanOutcome
 from bot.dedupe import MemorySeenOnce, SeenOnce
 from bot.listeners.background import DelayQueue
+from bot.listeners.payload import RefuseMalformed
 from bot.matcher import Matcher
 from bot.settings import Settings
 from bot.webapi import build_client
@@ -80,6 +81,7 @@ def build_app(
         token_verification_enabled=False,
         request_verification_enabled=not socket_mode,
         logger=BOLT_LOG,
+        before_authorize=RefuseMalformed(),  # a body Bolt cannot read: 400, not a traceback
     )
     if identity is not None:
         token = settings.bot_token

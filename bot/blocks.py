@@ -1,6 +1,7 @@
 """Block Kit for every message the bot sends: pure build_* functions over catalog data.
 
-Every piece of text that came from a person goes through `escape`; every string is cut to
+Every piece of text that came from a person goes through `quote` or `literal` (escaped, and shown
+as typed: no formatting, no links); the catalog's through `escape`; every string is cut to
 Slack's limits with `clip`, so a wordy catalog is shortened with "…" rather than rejected.
 """
 
@@ -62,14 +63,47 @@ def unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-_BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"))
+# Characters a person cannot see, taken out of their words before the bot shows them: zero-width
+# ones (U+200B-U+200D, U+2060, U+FEFF) that could split a word the bot is asked about or hide
+# one, and direction controls (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069) that could
+# make the bot's own words read backwards. Other control characters read as a space.
+_INVISIBLE = {
+    **dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff")),
+    **dict.fromkeys(map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")),
+    **dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)], " "),
+}
+# mrkdwn has no escape for its formatting characters (only &, < and > are escaped, as entities:
+# https://docs.slack.dev/messaging/formatting-message-text; "there is no escape for *, _, ~
+# or backticks", reference/slack/facts.md §d). In a person's words each is replaced by a
+# character that looks like it and that mrkdwn does not read, so `*bold*`, `_x_`, `~x~` and
+# `code` show as typed instead of formatting the bot's message. (`>` is escaped, and a quote is
+# one line that starts with “, so it never opens a block quote.) Bare URLs and emails are left
+# to `verbatim` on every mrkdwn text object (see _mrkdwn).
+_LOOK_ALIKES = str.maketrans(
+    {
+        "*": "\u2217",  # ∗ ASTERISK OPERATOR
+        "_": "\u02cd",  # ˍ MODIFIER LETTER LOW MACRON
+        "~": "\u223c",  # ∼ TILDE OPERATOR
+        "`": "\u02cb",  # ˋ MODIFIER LETTER GRAVE ACCENT
+    }
+)
+
+
+def visible(text: str) -> str:
+    """A person's text on one line, without the characters no one can see (see _INVISIBLE)."""
+    return " ".join(text.translate(_INVISIBLE).split())
+
+
+def literal(text: str) -> str:
+    """A person's words made to render in mrkdwn exactly as they read: on one line, invisible
+    characters gone, formatting characters replaced by look-alikes (_LOOK_ALIKES), escaped."""
+    return escape(visible(text).translate(_LOOK_ALIKES))
 
 
 def quote(text: str, limit: int = QUOTE_MAX) -> str:
-    """A person's words, flattened to one line, clipped, escaped once, in quotes; direction
-    overrides removed, so the quote cannot make the bot's own words read backwards."""
-    flat = " ".join(unescape(text).translate(_BIDI_CONTROLS).split())
-    return f"“{escape(clip(flat, limit))}”"
+    """A person's words (Slack's escaping undone), flattened to one line, clipped and shown
+    literally (see `literal`), in quotes."""
+    return f"“{literal(clip(visible(unescape(text)), limit))}”"
 
 
 def _plain(text: str, limit: int) -> dict:
@@ -77,7 +111,11 @@ def _plain(text: str, limit: int) -> dict:
 
 
 def _mrkdwn(text: str, limit: int = SECTION_TEXT_MAX) -> dict:
-    return {"type": "mrkdwn", "text": clip(text, limit) or " "}
+    # verbatim: Slack does not turn bare URLs, emails or channel names into links, so a person's
+    # `example.com` quoted by the bot is not a link the bot posted; the bot's own links and
+    # mentions are written as <…> and still work (the `verbatim` field of
+    # https://docs.slack.dev/reference/block-kit/composition-objects/text-object)
+    return {"type": "mrkdwn", "text": clip(text, limit) or " ", "verbatim": True}
 
 
 def section(text: str, accessory: dict | None = None) -> dict:
@@ -298,13 +336,13 @@ def _why(why: Why) -> str:
                 + " pointed to it."
             )
         if why.words:
-            return picked + " for " + ", ".join(f"“{escape(w)}”" for w in why.words) + "."
+            return picked + " for " + ", ".join(f"“{literal(w)}”" for w in why.words) + "."
         return picked + "."
     if why.questions:
         listed = "\n".join(f"• {escape(q)}" for q in why.questions)
         return f"*Why this one:* you answered *Yes* to\n{listed}"
     if why.words:
-        said = ", ".join(f"“{escape(w)}”" for w in why.words)
+        said = ", ".join(f"“{literal(w)}”" for w in why.words)
         return f"*Why this one:* you mentioned {said}."
     return "*Why this one:* you picked it."
 
@@ -424,7 +462,7 @@ def _feedback_blocks(catalog: Catalog, choice: Choice, helpful: bool, user_id: s
 
 def _reason_note(reason: str, user_id: str | None) -> dict:
     return context(
-        f":thumbsdown: {mention(user_id)} said: {escape(reason)}. Thanks, that goes to the "
+        f":thumbsdown: {mention(user_id)} said: {literal(reason)}. Thanks, that goes to the "
         "people who run this bot. *Other options* or *Start over* may find a better fit."
     )
 
@@ -1023,7 +1061,7 @@ def build_why_not(catalog: Catalog, asked: Choice, current: Choice, words: tuple
     """ "Why not winback?": what the other use case is for, why the bot chose the one it did, and
     a button for each."""
     other, chosen = catalog.use_cases[asked.use_case], catalog.use_cases[current.use_case]
-    because = " for " + ", ".join(f"“{escape(w)}”" for w in words) if words else ""
+    because = " for " + ", ".join(f"“{literal(w)}”" for w in words) if words else ""
     return message(
         f"Why not {other.name}?",
         [

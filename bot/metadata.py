@@ -21,6 +21,8 @@ TEXTS_MAX = 4  # the conversation's latest texts kept
 TEXT_MAX = 600  # characters of each
 PEOPLE_MAX = 8
 OPTIONS_MAX = 4
+ID_MAX = 100  # a Slack user id or a catalog id is far shorter
+TEXT_READ_MAX = 5 * TEXT_MAX  # a text read back: room for each character to come back as an entity
 
 
 @dataclass(frozen=True)
@@ -58,25 +60,33 @@ class ConversationState:
         }
 
 
-def _strings(value, limit: int) -> tuple[str, ...] | None:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+def _strings(value, limit: int, length: int) -> tuple[str, ...] | None:
+    """A list of at most `limit` strings of at most `length` characters, or None: its size is
+    checked before any item is looked at."""
+    if not isinstance(value, list) or len(value) > limit:
         return None
-    return tuple(value[-limit:])
+    if not all(isinstance(v, str) and len(v) <= length for v in value):
+        return None
+    return tuple(value)
 
 
 def decode(metadata) -> ConversationState | None:
-    """The state in a message's metadata, or None when it is not ours or does not decode."""
+    """The state in a message's metadata, or None when it is not ours or does not decode.
+
+    Only what to_metadata could have written decodes: a flat payload, its lists no longer than it
+    makes them and its strings short. Anything bigger, or nested where a string belongs, is not
+    ours, and is refused before its items are looked at."""
     if not isinstance(metadata, dict) or metadata.get("event_type") != EVENT_TYPE:
         return None
     payload = metadata.get("event_payload")
     if not isinstance(payload, dict) or payload.get("v") != VERSION:
         return None
-    texts = _strings(payload.get("texts"), TEXTS_MAX)
-    people = _strings(payload.get("people"), PEOPLE_MAX)
-    options = _strings(payload.get("options", []), OPTIONS_MAX)
-    other = _strings(payload.get("other_ask", []), OPTIONS_MAX)
+    texts = _strings(payload.get("texts"), TEXTS_MAX, TEXT_READ_MAX)
+    people = _strings(payload.get("people"), PEOPLE_MAX, ID_MAX)
+    options = _strings(payload.get("options", []), OPTIONS_MAX, ID_MAX)
+    other = _strings(payload.get("other_ask", []), OPTIONS_MAX, ID_MAX)
     answer, goal = payload.get("answer", ""), payload.get("goal", "")
-    if None in (texts, people, options, other) or not isinstance(answer, str) or not isinstance(goal, str):
+    if None in (texts, people, options, other) or not _id(answer) or not _id(goal):
         return None
     return ConversationState(
         texts=tuple(t[:TEXT_MAX] for t in texts),
@@ -86,6 +96,10 @@ def decode(metadata) -> ConversationState | None:
         options=options,
         other_ask=other,
     )
+
+
+def _id(value) -> bool:
+    return isinstance(value, str) and len(value) <= ID_MAX
 
 
 def latest(messages, bot_user_id: str | None, bot_id: str | None) -> ConversationState | None:

@@ -2,7 +2,11 @@
 (and, given `routes`, the OAuth pages: bot.oauth.routes).
 
 A request that cannot be parsed is answered 401 when its signature is wrong (so an unsigned
-stranger learns nothing) and 400 when it is signed but malformed; never a 500.
+stranger learns nothing) and 400 when it is signed but malformed; never a 500. Malformed is
+decided here, before Bolt: a JSON text (the body, or an interaction's `payload` field) deeper or
+bigger than Slack sends (bot.bounded) is refused before it is parsed, and a parsed body that
+Bolt could not route (bot.listeners.payload.malformed: `actions` not a list, an action without
+an action_id, no `type`, …) is refused with one line in the log instead of a traceback.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.request.internals import build_context
 
 from bot import signing
+from bot.bounded import json_within
+from bot.listeners.payload import malformed
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
@@ -72,6 +78,9 @@ def make_wsgi_app(app: App, signing_secret: str, *, routes: dict | None = None, 
                 raw.decode("utf-8"), headers, query=dict(parse_qsl(environ.get("QUERY_STRING") or ""))
             )
             response = app.dispatch(request)
+        except Malformed as exc:
+            log.warning("malformed request refused: %s", exc)
+            return _reply(start_response, 400, {"error": "malformed request"})
         except Exception as exc:  # noqa: BLE001 - a signed body Bolt cannot read is malformed input
             log.warning("malformed request refused: %s", type(exc).__name__)
             return _reply(start_response, 400, {"error": "malformed request"})
@@ -80,17 +89,45 @@ def make_wsgi_app(app: App, signing_secret: str, *, routes: dict | None = None, 
     return wsgi
 
 
+class Malformed(ValueError):
+    """A signed request body that is not one Slack sends (the reason is the message)."""
+
+
 def slack_request(body: str, headers: dict[str, str], query: dict | None = None) -> BoltRequest:
-    """A BoltRequest, with one misreading of Bolt's mended: a form body that merely contains the
-    word "payload" (`/usecase where does the payload go`) is read by Bolt as an interaction
-    without its payload, i.e. as nothing; it is the slash command it is."""
-    request = BoltRequest(body=body, query=query, headers={k: [v] for k, v in headers.items()})
-    if request.body == {} and "payload" in body and not body.startswith("{"):
-        fields = dict(parse_qsl(body, keep_blank_values=True))
-        if fields and "payload" not in fields:
-            request.body = fields
-            request.context = build_context(BoltContext({}), fields)
+    """A BoltRequest for a request body, read here rather than by Bolt (read_body), then checked
+    (bot.listeners.payload.malformed); raises Malformed. The body is read as Bolt reads it, with
+    one misreading of Bolt's mended: a form body that merely contains the word "payload"
+    (`/usecase where does the payload go`) is read by Bolt as an interaction without its
+    payload, i.e. as nothing; it is the slash command it is."""
+    request = BoltRequest(body="", query=query, headers={k: [v] for k, v in headers.items()})
+    parsed = read_body(body, request.content_type)
+    problem = malformed(parsed)
+    if problem is not None:
+        raise Malformed(problem)
+    request.raw_body = body  # what Bolt's own signature check reads
+    request.body = parsed
+    request.context = build_context(BoltContext({}), parsed)
     return request
+
+
+def read_body(body: str, content_type: str | None):
+    """A request body as Bolt reads one (JSON, a form's `payload` field as JSON, or form fields),
+    its JSON measured before it is parsed (bot.bounded); raises Malformed."""
+    if not body:
+        return {}
+    if content_type == "application/json" or body.startswith("{"):
+        text = body
+    else:
+        fields = dict(parse_qsl(body, keep_blank_values=True))
+        if "payload" not in fields:
+            return fields  # a slash command, or Slack's SSL check
+        text = fields["payload"]
+    if not json_within(text):
+        raise Malformed("JSON nested deeper or bigger than Slack sends")
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise Malformed("not JSON") from None
 
 
 def _headers(environ) -> dict[str, str]:

@@ -125,9 +125,17 @@
     return a;
   }
 
-  /** Appends decoded, emoji-mapped text to parent, auto-linking bare URLs. */
-  function appendPlain(parent, raw) {
+  /**
+   * Appends decoded, emoji-mapped text to parent, auto-linking bare URLs unless
+   * opts.verbatim (a text object with `verbatim: true`: Slack leaves its plain
+   * text alone, https://docs.slack.dev/reference/block-kit/composition-objects/text-object).
+   */
+  function appendPlain(parent, raw, opts) {
     var text = replaceEmoji(decodeEntities(raw));
+    if (opts && opts.verbatim) {
+      parent.appendChild(doc.createTextNode(text));
+      return;
+    }
     var re = /https?:\/\/[^\s<>"'`]+/g;
     var last = 0;
     var m;
@@ -267,12 +275,12 @@
     var m;
     var re = new RegExp(PH_RE.source, 'g');
     while ((m = re.exec(s)) !== null) {
-      if (m.index > last) appendPlain(parent, s.slice(last, m.index));
+      if (m.index > last) appendPlain(parent, s.slice(last, m.index), opts);
       var piece = pieces[Number(m[1])];
       if (piece) parent.appendChild(piece());
       last = m.index + m[0].length;
     }
-    if (last < s.length) appendPlain(parent, s.slice(last));
+    if (last < s.length) appendPlain(parent, s.slice(last), opts);
   }
 
   /** Renders one line of mrkdwn (no newlines, no ``` fences) into parent. */
@@ -395,6 +403,15 @@
     return node;
   }
 
+  function verbatimOpts(opts) {
+    var copy = {};
+    for (var key in opts || {}) {
+      if (Object.prototype.hasOwnProperty.call(opts, key)) copy[key] = opts[key];
+    }
+    copy.verbatim = true;
+    return copy;
+  }
+
   /** Renders a text object (plain_text / mrkdwn) into a new element. */
   function renderTextObject(obj, opts, tag, className) {
     var node = el(tag || 'span', className || null);
@@ -406,7 +423,7 @@
     if (!isObj(obj)) return node;
     if (obj.type === 'mrkdwn') {
       node.classList.add('bk-mrkdwn');
-      node.appendChild(renderMrkdwn(obj.text, opts));
+      node.appendChild(renderMrkdwn(obj.text, obj.verbatim === true ? verbatimOpts(opts) : opts));
     } else {
       node.classList.add('bk-plain');
       var t = str(obj.text);
