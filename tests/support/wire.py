@@ -35,10 +35,7 @@ CHOOSER_TEXT = "What is your main business goal?"
 MARKUP = re.compile(r"<(?:[!#@]|https?:|mailto:)", re.IGNORECASE)
 BARE_AMPERSAND = re.compile(r"&(?!amp;|lt;|gt;)")
 
-# What Bolt logs (at ERROR) when it refuses a signed body it cannot read: malformed input, not
-# a crash of ours. Every other error logged under "usecase_bot" is one.
-REFUSALS = ("Failed to run a middleware",)
-BOT_LOG = "usecase_bot"
+BOT_LOG = "usecase_bot"  # every error logged under it is a crash (malformed input is refused before Bolt)
 
 
 @dataclass
@@ -64,8 +61,8 @@ def now() -> str:
 
 
 class _CrashLog(logging.Handler):
-    """Errors the bot logs: a listener (or the work after an ack) that raised. The person then
-    gets nothing. Bolt refusing a body it cannot parse ("Failed to run a middleware") is not one."""
+    """Errors the bot logs: a listener (or its work) that raised, or Bolt failing on a body the
+    bot let through. The person then gets nothing."""
 
     def __init__(self):
         super().__init__(logging.ERROR)
@@ -74,8 +71,6 @@ class _CrashLog(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
-        if message.startswith(REFUSALS):
-            return
         if record.exc_info and record.exc_info[1] is not None:
             message += f" ({type(record.exc_info[1]).__name__}: {record.exc_info[1]})"
         with self._lock_:
