@@ -92,6 +92,7 @@ TWO_ASKS_SPLITS = 8  # at most this many places are tried to cut a message in tw
 TWO_ASKS_SPLITS_LONG = 3  # … in a message of more than 60 words
 TWO_ASKS_REACH = 45  # words read on each side of the cut
 SUPPORT_OVERRIDE = 55.0  # a use case beats a support topic's words from this score, when confident
+WEAK_UNKNOWN_MAX = 2  # one goal word said as a goal ("we want …") survives this many unknown words
 VAGUE_CLEAR = 50.0  # below this, a confident top match of a vague message is offered, not made
 
 MIN_FIX_LEN = 5  # shorter words are never typo-corrected
@@ -633,7 +634,20 @@ class TypoCorrector:
             if len(w) >= MIN_FIX_LEN - 1 and w.isalpha():
                 buckets[w[0]].append(w)
         self._buckets = {k: tuple(v) for k, v in buckets.items()}
+        near: dict[str, set[str]] = defaultdict(set)
+        for w in targets | stop_words:
+            if len(w) >= MIN_FIX_LEN - 1 and w.isalpha():
+                near[w[0]].add(w)
+        self._near = {k: tuple(sorted(v)) for k, v in near.items()}
         self.correct = lru_cache(maxsize=CACHE_SIZE)(self._correct_uncached)
+
+    def near(self, word: str) -> bool:
+        """Whether a word the catalog does not know is one edit from a word it uses or a stop
+        word, even a short one ("hihg", "aceclerate"): a likely typo, not another subject's."""
+        if len(word) < MIN_FIX_LEN - 1 or not word.isalpha():
+            return False
+        choices = self._near.get(word[0])
+        return bool(choices) and process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=1) is not None
 
     def _correct_uncached(self, word: str) -> str:
         """The catalog word a typed word stands for: itself when known or not fixable."""
@@ -728,6 +742,13 @@ class Clauses:
         # the words of an ask that point back at what was said before it
         self.anaphora_refs = frozenset(normalize(" ".join(cues.get("refers-back", ()))).split())
         self.problem_concepts = frozenset(_CONCEPT + c for c in cues.get("problem-concepts", ()))
+        # who a business goal is about ("customers", "subscribers") and the measures it moves
+        self.population = get("population")
+        # words that name Segment's product ("workspace", "Segment"): a support question's
+        self.product = get("product")
+        # a use-case setup question ("which events do I need for …"): the goal wins over support
+        self.setup = get("setup-ask")
+        self.voice = get("business-voice")
         self.enabled = bool(cues)
 
     def split(self, segs: list[tuple[list[str], str, bool]]) -> tuple[list[str], list[_Clause]]:
@@ -898,6 +919,9 @@ class Clauses:
         """Whether the words hold a cue of this kind ("why-not", "other-ask", "follow-up")."""
         cues = self.reply_cues.get(kind)
         return cues is not None and not cues.first.isdisjoint(words) and bool(cues.find(words, 0, len(words)))
+
+    def has(self, cues: _Phrases, words: list[str]) -> bool:
+        return not cues.first.isdisjoint(words) and bool(cues.find(words, 0, len(words)))
 
     def has_vague(self, words: list[str]) -> bool:
         return not self.vague.first.isdisjoint(words) and bool(self.vague.find(words, 0, len(words)))
@@ -1170,6 +1194,21 @@ class Matcher:
         goal = self.goals.overall(ranked.hints, first)
         return MatchResult(query, ranked.verdict, tuple(matches), goal, asks=asks)
 
+    def _evidence(self, weighted: list[_Weighted], i: int) -> tuple[int, list[str]]:
+        """How many distinct features of use case i's phrases the message's strongest clauses
+        hold, and the words there the catalog never uses."""
+        own, knows, weight_of = self.phrases.features_of[i], self.learnt.knows, self.phrases.weight
+        mine: set[str] = set()
+        unknown: list[str] = []
+        for (key, surface, _), w, neg in weighted:
+            if neg or w < 0.9:
+                continue
+            if key in own:
+                mine.add(key)
+            elif key[0] != _CONCEPT and key not in weight_of and not knows(key):
+                unknown.append(surface)
+        return len(mine), unknown
+
     def _kind(
         self,
         result: MatchResult,
@@ -1183,6 +1222,12 @@ class Matcher:
         if result.asks:
             return result
         top = whole.scored[0][0] if whole.scored else 0.0
+        evidence, unknown = self._evidence(weighted, -whole.scored[0][1]) if whole.scored else (0, [])
+        clauses = self.clauses
+        setup = clauses.has(clauses.setup, words)
+        # one goal word among words the catalog never uses, about no one a business serves:
+        # "the snack cart is empty", "welcome back Jess!", "the trial run of the fire drill"
+        weak = evidence <= 1 and not (setup and result.verdict != "none")
         skip = [False] * len(stems)
         for (_, surface, start), _, neg in weighted:
             if neg:
@@ -1194,8 +1239,23 @@ class Matcher:
                 for j in range(start, min(len(skip), start + surface.count(" ") + 1)):
                     skip[j] = True
         topic = self.support.find(stems, skip)
-        if topic is not None and (result.verdict == "none" or top < SUPPORT_OVERRIDE):
+        if topic is not None and (result.verdict == "none" or top < SUPPORT_OVERRIDE or weak):
             return replace(result, verdict="none", kind="support", topic=topic)
+        population = clauses.has(clauses.population, words)
+        if (
+            result.verdict != "none"
+            and (weak or (evidence <= 2 and not population and not setup))
+            and clauses.has(clauses.product, words)
+        ):
+            return replace(result, verdict="none", kind="support", topic=topic)
+        if (
+            weak
+            and result.verdict != "none"
+            and not population
+            and (unknown := [w for w in unknown if not self.typos.near(w)])
+            and (len(unknown) > WEAK_UNKNOWN_MAX or not clauses.has(clauses.voice, words))
+        ):
+            return replace(result, verdict="none", kind="off-topic")
         vague = self.clauses.has_vague(words)
         if result.verdict != "none" and not (vague and top < VAGUE_CLEAR):
             return result  # a clear goal, or a close call between use cases: did you mean…?
