@@ -647,7 +647,10 @@ class TypoCorrector:
         if len(word) < MIN_FIX_LEN - 1 or not word.isalpha():
             return False
         choices = self._near.get(word[0])
-        return bool(choices) and process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=1) is not None
+        return (
+            bool(choices)
+            and process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=1) is not None
+        )
 
     def _correct_uncached(self, word: str) -> str:
         """The catalog word a typed word stands for: itself when known or not fixable."""
