@@ -81,6 +81,7 @@ NAME_SCORE = 90.0  # the least score of a use case whose whole name the message 
 GOAL_BOOST = 3.0  # points per goal-hint phrase, for a use case under that goal with a whole phrase
 GOAL_BOOST_MAX = 6.0
 OFF_TOPIC_FACTOR = 0.25  # score multiplier, to the power off-topic words / (use case's words - 2)
+OFF_TOPIC_SPAN = 12  # in a message of more features, off-topic words weigh this many / their number
 OFF_TOPIC = "off-topic"  # the lexicon concept of requests the bot does not handle
 
 # the weight of a clause's words by its role (the strongest role with catalog words counts 1)
@@ -323,6 +324,8 @@ class Concepts:
                 if feature not in surface_map[words]:
                     surface_map[words].append(feature)
                 stems = tuple(stem(w) for w in words)
+                if name == OFF_TOPIC and len(words) == 1:
+                    continue  # an office word counts as written: "bugging me" is no bug
                 if stems not in stem_map:
                     stem_map[stems], stem_owner[stems] = [feature], words
                 elif stem_owner[stems] == words and feature not in stem_map[stems]:
@@ -737,6 +740,7 @@ class Clauses:
         self.joiner, self.second, self.vague = get("joiner"), get("second-ask"), get("vague")
         self.contrast, self.concession = get("contrast"), get("concession")
         self.negation_at_start = get("negation-at-start")
+        self.background_at_start = get("background-at-start")
         self.done = get("done")
         self.reply_cues = {kind: get(kind) for kind in ("follow-up", "why-not", "other-ask")}
         self.copula = frozenset(normalize(" ".join(cues.get("copula", ()))).split())
@@ -744,6 +748,8 @@ class Clauses:
         self.anaphora = frozenset(normalize(" ".join(cues.get("anaphora", ()))).split())
         # the words of an ask that point back at what was said before it
         self.anaphora_refs = frozenset(normalize(" ".join(cues.get("refers-back", ()))).split())
+        # … less the relative pronouns: "campaigns that find …" points at nothing before it
+        self.refs = self.anaphora_refs - self.relative
         self.problem_concepts = frozenset(_CONCEPT + c for c in cues.get("problem-concepts", ()))
         # who a business goal is about ("customers", "subscribers") and the measures it moves
         self.population = get("population")
@@ -802,15 +808,17 @@ class Clauses:
         """Each clause's role: what it says of itself, then what its sentence says."""
         for c in clauses:
             present = set(words[c.start : c.end])
-            if (
+            if self.background_at_start.at(words, c.start + self._lead(words, c), c.end):
+                c.role = "background"  # "last year was all about acquisition"
+            elif (
                 c.question
                 or self.ask.any_in(words, c.start, c.end, present)
                 or self.problem.any_in(words, c.start, c.end, present)
                 or self.imperative.at(words, c.start + self._lead(words, c), c.end)
             ):
                 c.role = "ask"
-            elif self.background.any_in(words, c.start, c.end, present) or self.concession.any_in(
-                words, c.start, c.end, present
+            elif self.background.any_in(words, c.start, c.end, present) or self.concession.at(
+                words, c.start + self._lead(words, c), c.end
             ):
                 c.role = "background"
             c.cued = c.role == "ask"
@@ -833,7 +841,10 @@ class Clauses:
                         c.role = role
         # "… Is there a way to bring them back?": the ask points at the sentence before it
         for k, c in enumerate(clauses):
-            if c.cued and any(words[j] in self.anaphora_refs for j in range(c.start, c.end)):
+            if c.cued and any(
+                words[j] in self.refs and (j + 1 >= c.end or words[j + 1] not in self.relative)
+                for j in range(c.start, c.end)
+            ):
                 prev = c.sentence - 1
                 for before in clauses[:k]:
                     if before.sentence == prev and before.role == "neutral":
@@ -1102,6 +1113,8 @@ class Matcher:
             best = {i: c for i, c in keep} | {i: best[i] for i in named if i in best}
         posterior = self.learnt.posterior(present, best)
         features_of = self.phrases.features_of
+        # in a long message one office word among many is a figure of speech ("bugging me")
+        dilute = min(1.0, OFF_TOPIC_SPAN / len(present)) if present else 1.0
 
         scored = []
         for i, coverage in best.items():
@@ -1115,7 +1128,7 @@ class Matcher:
             if i in named:
                 score = max(score, NAME_SCORE)
             if off_topic:  # off-topic words weigh against the use case's own words past two
-                score *= OFF_TOPIC_FACTOR ** (off_topic / max(known[i] - 2, 0.5))
+                score *= OFF_TOPIC_FACTOR ** (off_topic / max(known[i] - 2, 0.5) * dilute)
             if negated:  # "forget lookalikes": a use case that needs the word loses ground
                 against = sum(weight_of(f) or 0.0 for f in negated & features_of[i])
                 if against:
@@ -1212,6 +1225,15 @@ class Matcher:
                 unknown.append(surface)
         return len(mine), unknown
 
+    def _only_vague(self, words: list[str], weighted: list[_Weighted], whole: _Ranked) -> bool:
+        """Whether every word behind the top use case is a vague goal word ("engagement is down")."""
+        vague = {j for pos, n in self.clauses.vague.find(words, 0, len(words)) for j in range(pos, pos + n)}
+        own = self.phrases.features_of[-whole.scored[0][1]]
+        spans = [
+            (p, p + s.count(" ") + 1) for (k, s, p), w, neg in weighted if not neg and w >= 0.9 and k in own
+        ]
+        return bool(spans) and all(j in vague for a, b in spans for j in range(a, b))
+
     def _kind(
         self,
         result: MatchResult,
@@ -1260,7 +1282,9 @@ class Matcher:
         ):
             return replace(result, verdict="none", kind="off-topic")
         vague = self.clauses.has_vague(words)
-        if result.verdict != "none" and not (vague and top < VAGUE_CLEAR):
+        if result.verdict != "none" and not (
+            vague and (top < VAGUE_CLEAR or self._only_vague(words, weighted, whole))
+        ):
             return result  # a clear goal, or a close call between use cases: did you mean…?
         off_topic = any(f[0][0] == _OFF_TOPIC and not f[2] for f in weighted)
         if vague or (result.verdict == "none" and any(whole.hints) and not off_topic):
