@@ -199,6 +199,7 @@ CUE_KINDS = frozenset(
         "contrast",  # the clause after these is the point, those before it background: "but"
         "concession",  # a clause with these concedes, so it is background: "although"
         "background-at-start",  # background when they open the clause: "last year we …"
+        "two-asks",  # the person says there are two: "two things", "priority two", "second goal"
         "population",  # who a goal is about and what it moves: "customers", "revenue", "b2b"
         "product",  # Segment's product: "workspace", "destination"; no clear goal -> support
         "business-voice",  # "we want", "how do we": a goal said as one, among unknown words

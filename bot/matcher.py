@@ -86,11 +86,13 @@ OFF_TOPIC = "off-topic"  # the lexicon concept of requests the bot does not hand
 
 # the weight of a clause's words by its role (the strongest role with catalog words counts 1)
 ROLE_WEIGHT = {"ask": 1.0, "neutral": 0.6, "background": 0.2}
+NEED_SHARE = 3.0  # a feature in a third of a use case's phrases is one it needs in full
 NEGATED_PENALTY = 0.55  # a use case's score times exp(-this x the IDF weight of its negated words)
 TWO_ASKS_MIN = 40.0  # each of two asks scores at least this on its own
 TWO_ASKS_WEAK_MIN = 55.0  # … when they are joined only by "and" or a comma
 TWO_ASKS_SPLITS = 8  # at most this many places are tried to cut a message in two asks
 TWO_ASKS_SPLITS_LONG = 3  # … in a message of more than 60 words
+TWO_ASKS_LONG_WORDS = 60  # a message of more words: only a new sentence or "also" starts a second ask
 TWO_ASKS_REACH = 45  # words read on each side of the cut
 SUPPORT_OVERRIDE = 55.0  # a use case beats a support topic's words from this score, when confident
 WEAK_UNKNOWN_MAX = 2  # one goal word said as a goal ("we want …") survives this many unknown words
@@ -421,6 +423,7 @@ class PhraseIndex:
         self.words: set[str] = set()  # the phrases' words: typo targets
         self.empty: list[tuple[str, str]] = []  # (use case, phrase) that read as nothing
         self.features_of: list[frozenset[str]] = []  # by use case: every feature of its phrases
+        self.need: list[dict[str, float]] = []  # by use case: how much it needs each feature
         phrase_sets: list[tuple[int, frozenset[str]]] = []
         for i, uc_id in enumerate(self.uc_ids):
             uc = catalog.use_cases[uc_id]
@@ -435,6 +438,12 @@ class PhraseIndex:
                     seen.add(feats)
                     phrase_sets.append((i, feats))
             self.features_of.append(frozenset().union(*seen) if seen else frozenset())
+            # how much the use case needs each feature: the share of its phrases that use it
+            uses_f: dict[str, int] = defaultdict(int)
+            for feats in seen:
+                for f in feats:
+                    uses_f[f] += 1
+            self.need.append({f: min(1.0, NEED_SHARE * c / len(seen)) for f, c in uses_f.items()})
         self.used = frozenset().union(*self.features_of)
 
         # IDF over use cases: a feature of one use case weighs most. A feature that some phrase
@@ -738,6 +747,7 @@ class Clauses:
         self.ask, self.imperative, self.problem = get("ask"), get("imperative"), get("problem")
         self.background, self.negation, self.settled = get("background"), get("negation"), get("settled")
         self.joiner, self.second, self.vague = get("joiner"), get("second-ask"), get("vague")
+        self.two = get("two-asks")
         self.contrast, self.concession = get("contrast"), get("concession")
         self.negation_at_start = get("negation-at-start")
         self.background_at_start = get("background-at-start")
@@ -910,12 +920,16 @@ class Clauses:
                 weight[j] = w
         return weight
 
-    def splits(self, words: list[str], clauses: list[_Clause]) -> list[tuple[int, bool]]:
+    def splits(
+        self, words: list[str], clauses: list[_Clause], explicit: bool = False
+    ) -> list[tuple[int, bool]]:
         """Where a message may hold two asks: (first word of the second, strong?). Strong: the
         start of a sentence that states an ask, or words that add one ("also", "plus", "2)");
         weak: a comma or "and" before a clause that states an ask of its own."""
         found: dict[int, bool] = {}
         for prev, c in zip(clauses, clauses[1:]):
+            if explicit and words[c.start] not in self.anaphora:  # "two things: …": any clause may start one
+                found[c.start] = found.get(c.start, False) or c.sentence != prev.sentence
             if not c.cued or words[c.start] in self.anaphora:
                 continue  # "… and get them to come back": the same ask goes on
             strong = c.sentence != prev.sentence or bool(self.second.at(words, c.start, c.end))
@@ -1130,7 +1144,8 @@ class Matcher:
             if off_topic:  # off-topic words weigh against the use case's own words past two
                 score *= OFF_TOPIC_FACTOR ** (off_topic / max(known[i] - 2, 0.5) * dilute)
             if negated:  # "forget lookalikes": a use case that needs the word loses ground
-                against = sum(weight_of(f) or 0.0 for f in negated & features_of[i])
+                need = self.phrases.need[i]
+                against = sum((weight_of(f) or 0.0) * need[f] for f in negated & features_of[i])
                 if against:
                     score *= math.exp(-NEGATED_PENALTY * against)
             scored.append((score, -i))
@@ -1156,24 +1171,41 @@ class Matcher:
         best = None
         weight_of = self.phrases.weight
         cued = [c for c in clauses if c.cued]
-        if len(cued) < 2 and not any(c.start < 2 and c.cued for c in clauses):
+        # "two things: …", "priority one … priority two …": the person says there are two
+        explicit = self.clauses.has(self.clauses.two, words)
+        if not explicit and len(cued) < 2 and not any(c.start < 2 and c.cued for c in clauses):
             return ()
-        for pos, strong in self.clauses.splits(words, clauses):
+        cued_at = [False] * len(words)
+        for c in cued:
+            for j in range(c.start, c.end):
+                cued_at[j] = True
+        long = len(words) > TWO_ASKS_LONG_WORDS
+        for pos, strong in self.clauses.splits(words, clauses, explicit):
             # each part states an ask of its own; one joined by "and" or a comma starts with it
-            if not (any(c.start < pos for c in cued) and any(c.end > pos for c in cued)):
+            if not explicit and not (any(c.start < pos for c in cued) and any(c.end > pos for c in cued)):
                 continue
+            if (
+                long
+                and not explicit
+                and not any(self.clauses.second.at(words, j, len(words)) for j in range(pos, pos + 4))
+            ):
+                continue  # a long message's story has many goals: its second ask says "also"
             # each part as far as TWO_ASKS_REACH words from the cut: an ask is said in a sentence or
             # two, and a long message's context is not an ask
             left = [f for f in weighted if pos - TWO_ASKS_REACH <= f[0][2] < pos]
             right = [f for f in weighted if pos <= f[0][2] < pos + TWO_ASKS_REACH]
-            if not (_distinct_known(left, weight_of) >= 2 and _distinct_known(right, weight_of) >= 2):
+            need = 1 if explicit else 2  # words of the catalog in each part
+            if not (_distinct_known(left, weight_of) >= need and _distinct_known(right, weight_of) >= need):
                 continue
             a = self._rank(left, stems[max(0, pos - TWO_ASKS_REACH) : pos])
             b = self._rank(right, stems[pos : pos + TWO_ASKS_REACH])
             if a.verdict != "confident" or b.verdict != "confident" or a.scored[0][1] == b.scored[0][1]:
                 continue
             low = min(a.scored[0][0], b.scored[0][0])
-            if low < (TWO_ASKS_MIN if strong else TWO_ASKS_WEAK_MIN):
+            if low < (TWO_ASKS_MIN if strong or explicit else TWO_ASKS_WEAK_MIN):
+                continue
+            # each ask's use case is said in a clause that asks, not only in the story around it
+            if not explicit and not (self._asked(a, left, cued_at) and self._asked(b, right, cued_at)):
                 continue
             if best is None or low > best[0]:
                 best = (low, pos, a, b, left, right)
@@ -1184,6 +1216,11 @@ class Matcher:
             self._result(" ".join(words[max(0, pos - TWO_ASKS_REACH) : pos]), words, left, a, limit, ()),
             self._result(" ".join(words[pos : pos + TWO_ASKS_REACH]), words, right, b, limit, ()),
         )
+
+    def _asked(self, ranked: _Ranked, part: list[_Weighted], cued_at: list[bool]) -> bool:
+        """Whether the part's top use case has a word of its own in a clause that asks."""
+        own = self.phrases.features_of[-ranked.scored[0][1]]
+        return any(not neg and key in own and cued_at[start] for (key, _, start), _, neg in part)
 
     # ------------------------------------------------------------------ the answer
 
