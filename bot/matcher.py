@@ -47,7 +47,9 @@ import heapq
 import html
 import math
 import re
+import threading
 import unicodedata
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -103,6 +105,8 @@ CACHE_SIZE = 4096  # typo corrections and stems of words seen in messages
 
 _CONCEPT = "#"  # prefix of concept features; a stem never contains it
 _OFF_TOPIC = _CONCEPT + OFF_TOPIC
+_NONE: frozenset[str] = frozenset()
+_NO_SIZES: tuple[int, ...] = ()
 _NUMBER = "0"  # the stem of every number: "first 30 days" matches "first 14 days"
 
 
@@ -346,6 +350,18 @@ class Concepts:
         self._sizes = {w: tuple(sorted(v, reverse=True)) for w, v in sizes.items()}
         self._stem_sizes = {w: tuple(sorted(v, reverse=True)) for w, v in stem_sizes.items()}
         self._lengths = lru_cache(maxsize=CACHE_SIZE)(self._lengths_uncached)
+        # the lengths of the phrases of two words or more, by their first two words and stems
+        pairs: dict[tuple[str, str], set[int]] = defaultdict(set)
+        stem_pairs: dict[tuple[str, str], set[int]] = defaultdict(set)
+        for k in self._surface_map:
+            if len(k) > 1:
+                pairs[k[:2]].add(len(k))
+        for k in self._stem_map:
+            if len(k) > 1:
+                stem_pairs[k[:2]].add(len(k))
+        self._pairs = {k: tuple(sorted(v, reverse=True)) for k, v in pairs.items()}
+        self._stem_pairs = {k: tuple(sorted(v, reverse=True)) for k, v in stem_pairs.items()}
+        self._both: dict[tuple[tuple[int, ...], tuple[int, ...]], tuple[int, ...]] = {}
         self._surface1 = {k[0]: v for k, v in self._surface_map.items() if len(k) == 1}
         self._stem1 = {k[0]: v for k, v in self._stem_map.items() if len(k) == 1}
 
@@ -375,12 +391,24 @@ class Concepts:
         covered = [False] * n
         reach = 0  # end of the furthest phrase so far
         surface_get, stem_get = self._surface_map.get, self._stem_map.get
-        surface1, stem1, lengths = self._surface1, self._stem1, self._lengths
+        surface1, stem1 = self._surface1, self._stem1
+        pairs, stem_pairs, both = self._pairs, self._stem_pairs, self._both
         stop_surface, stop_stems = self.stop_surface, self.stop_stems
+        last = n - 1
         for i in range(n):
             word, stem = words[i], stems[i]
             hit = None
-            for size in lengths(word):
+            sizes = _NO_SIZES
+            if i < last:  # the phrases of two words or more that start here, by their first two
+                a = pairs.get((word, words[i + 1]))
+                b = stem_pairs.get((stem, stems[i + 1]))
+                if a is None:
+                    sizes = b or _NO_SIZES
+                elif b is None or a == b:
+                    sizes = a
+                else:
+                    sizes = both.get((a, b)) or both.setdefault((a, b), tuple(sorted({*a, *b}, reverse=True)))
+            for size in sizes:
                 if i + size > n:
                     continue
                 if i + size <= reach:
@@ -697,9 +725,10 @@ class _Clause:
 
 
 class _Phrases:
-    """Cue phrases by their first word: find them in a run of words."""
+    """Cue phrases by their first word: find them in a run of words. Within a message that
+    `Clauses.scan` has read (in this thread), the phrases found are looked up, not searched."""
 
-    def __init__(self, phrases: tuple[str, ...]):
+    def __init__(self, phrases: tuple[str, ...], state: threading.local | None = None, slot: int = 0):
         by_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
         for phrase in phrases:
             words = tuple(normalize(phrase).split())
@@ -707,14 +736,47 @@ class _Phrases:
                 by_first[words[0]].append(words)
         self._by_first = {w: tuple(sorted(set(v), key=len, reverse=True)) for w, v in by_first.items()}
         self.first = frozenset(self._by_first)
+        self._state = state if state is not None else threading.local()
+        self.slot = slot
 
-    def any_in(self, words: list[str], start: int, end: int, present: set[str]) -> bool:
+    def _table(self, words: list[str]) -> dict[int, tuple[int, ...]] | None:
+        """The phrases of the message being read: position -> lengths (longest first)."""
+        state = self._state
+        if getattr(state, "words", None) is words:
+            return state.tables[self.slot]
+        return None
+
+    def lengths(self, words: list[str]) -> dict[int, tuple[int, ...]]:
+        """Every phrase in the words: position -> lengths, longest first."""
+        table: dict[int, tuple[int, ...]] = {}
+        by_first = self._by_first
+        n = len(words)
+        for i, word in enumerate(words):
+            phrases = by_first.get(word)
+            if phrases:
+                found = tuple(
+                    len(p) for p in phrases if i + len(p) <= n and tuple(words[i : i + len(p)]) == p
+                )
+                if found:
+                    table[i] = found
+        return table
+
+    def any_in(self, words: list[str], start: int, end: int, present: set[str] | None = None) -> bool:
         """Whether a phrase is in words[start:end] (`present`: those words, as a set)."""
+        table = self._table(words)
+        if table is not None:
+            return any(start <= i < end and i + sizes[-1] <= end for i, sizes in table.items())
         return not self.first.isdisjoint(present) and bool(self.find(words, start, end))
 
     def at(self, words: list[str], i: int, end: int) -> int:
         """The length of the longest phrase starting at word i (and ending by `end`), or 0."""
         if i >= end:
+            return 0
+        table = self._table(words)
+        if table is not None:
+            for n in table.get(i, ()):
+                if i + n <= end:
+                    return n
             return 0
         for phrase in self._by_first.get(words[i], ()):
             n = len(phrase)
@@ -724,7 +786,20 @@ class _Phrases:
 
     def find(self, words: list[str], start: int, end: int) -> list[tuple[int, int]]:
         """(position, length) of every phrase in words[start:end], left to right, not overlapping."""
-        found, i = [], start
+        table = self._table(words)
+        found: list[tuple[int, int]] = []
+        if table is not None:
+            after = start
+            for i in sorted(table):
+                if i < after or i >= end:
+                    continue
+                for n in table[i]:
+                    if i + n <= end:
+                        found.append((i, n))
+                        after = i + n
+                        break
+            return found
+        i = start
         by_first = self._by_first
         while i < end:
             n = self.at(words, i, end) if words[i] in by_first else 0
@@ -743,7 +818,14 @@ class Clauses:
     `cues`; with none listed, every word counts alike."""
 
     def __init__(self, cues, concepts: Concepts):
-        get = lambda kind: _Phrases(tuple(cues.get(kind, ())))  # noqa: E731
+        self._state = threading.local()  # the message being read in this thread, and its phrases
+        self._all: list[_Phrases] = []
+
+        def get(kind: str) -> _Phrases:
+            phrases = _Phrases(tuple(cues.get(kind, ())), self._state, len(self._all))
+            self._all.append(phrases)
+            return phrases
+
         self.ask, self.imperative, self.problem = get("ask"), get("imperative"), get("problem")
         self.background, self.negation, self.settled = get("background"), get("negation"), get("settled")
         self.joiner, self.second, self.vague = get("joiner"), get("second-ask"), get("vague")
@@ -769,6 +851,69 @@ class Clauses:
         self.setup = get("setup-ask")
         self.voice = get("business-voice")
         self.enabled = bool(cues)
+        ones: dict[str, list[int]] = defaultdict(list)
+        twos: dict[tuple[str, str], list[tuple[tuple[str, ...], int]]] = defaultdict(list)
+        for phrases in self._all:
+            for word, found in phrases._by_first.items():
+                for phrase in found:
+                    if len(phrase) == 1:
+                        ones[word].append(phrases.slot)
+                    else:
+                        twos[phrase[:2]].append((phrase, phrases.slot))
+        self._ones = {w: tuple(v) for w, v in ones.items()}
+        self._twos = {k: tuple(sorted(v, key=lambda e: -len(e[0]))) for k, v in twos.items()}
+
+    def scan(self, words: list[str]) -> None:
+        """Find every cue phrase of the message once; until the next scan in this thread, the
+        cue lists look them up. The phrases are indexed by their first word (one-word phrases)
+        and their first two words, so a word costs a look-up or two, whatever the cue lists."""
+        ones, twos = self._ones, self._twos
+        tables: list[dict[int, tuple[int, ...]]] = [{} for _ in self._all]
+        n = len(words)
+        found: dict[int, list[int]] = {}
+        for i, word in enumerate(words):
+            slots = ones.get(word)
+            if slots is not None:
+                for slot in slots:
+                    found[slot] = [1]
+            if i + 1 < n:
+                entries = twos.get((word, words[i + 1]))
+                if entries is not None:
+                    for phrase, slot in entries:  # longest first
+                        size = len(phrase)
+                        if size == 2 or (i + size <= n and tuple(words[i : i + size]) == phrase):
+                            if slot in found:
+                                found[slot].append(size)
+                            else:
+                                found[slot] = [size]
+            if found:
+                for slot, sizes in found.items():
+                    tables[slot][i] = tuple(sorted(sizes, reverse=True))
+                found = {}
+        self._state.words, self._state.tables = words, tables
+
+    def slots_by_clause(self, words: list[str], clauses: list[_Clause]) -> list[set[int]]:
+        """For each clause, the cue lists with a phrase inside it."""
+        state = self._state
+        if getattr(state, "words", None) is not words:
+            return [
+                {p.slot for p in self._all if p.any_in(words, c.start, c.end, set(words[c.start : c.end]))}
+                for c in clauses
+            ]
+        out: list[set[int]] = [set() for _ in clauses]
+        if not clauses:
+            return out
+        at = [0] * (clauses[-1].end + 1)  # word -> its clause
+        for k, c in enumerate(clauses):
+            for j in range(c.start, c.end):
+                at[j] = k
+        for slot, table in enumerate(state.tables):
+            for i, sizes in table.items():
+                if i < len(at) - 1:
+                    k = at[i]
+                    if i + sizes[-1] <= clauses[k].end:
+                        out[k].add(slot)
+        return out
 
     def split(self, segs: list[tuple[list[str], str, bool]]) -> tuple[list[str], list[_Clause]]:
         """The message's words, and its clauses: segments cut at the joiner words."""
@@ -816,20 +961,14 @@ class Clauses:
 
     def roles(self, words: list[str], clauses: list[_Clause]) -> None:
         """Each clause's role: what it says of itself, then what its sentence says."""
-        for c in clauses:
-            present = set(words[c.start : c.end])
-            if self.background_at_start.at(words, c.start + self._lead(words, c), c.end):
+        ask, problem, background = self.ask.slot, self.problem.slot, self.background.slot
+        for c, inside in zip(clauses, self.slots_by_clause(words, clauses)):
+            lead = c.start + self._lead(words, c)
+            if self.background_at_start.at(words, lead, c.end):
                 c.role = "background"  # "last year was all about acquisition"
-            elif (
-                c.question
-                or self.ask.any_in(words, c.start, c.end, present)
-                or self.problem.any_in(words, c.start, c.end, present)
-                or self.imperative.at(words, c.start + self._lead(words, c), c.end)
-            ):
+            elif c.question or ask in inside or problem in inside or self.imperative.at(words, lead, c.end):
                 c.role = "ask"
-            elif self.background.any_in(words, c.start, c.end, present) or self.concession.at(
-                words, c.start + self._lead(words, c), c.end
-            ):
+            elif background in inside or self.concession.at(words, lead, c.end):
                 c.role = "background"
             c.cued = c.role == "ask"
         # a colon hands its role on ("What I need: …", "Context: …"); in a sentence, a clause
@@ -904,20 +1043,23 @@ class Clauses:
                     out[j] = True
         return out
 
-    def weights(self, clauses: list[_Clause], count: int, known_at) -> list[float]:
+    def weights(self, clauses: list[_Clause], count: int, known: list[int]) -> list[float]:
         """Each word's weight by its clause's role, scaled so the strongest role that has
-        catalog words counts 1."""
-        weight = [1.0] * count
+        catalog words (`known`: their positions, in order) counts 1."""
         if not self.enabled or not clauses:
-            return weight
-        top = max(
-            (ROLE_WEIGHT[c.role] for c in clauses if any(known_at(j) for j in range(c.start, c.end))),
-            default=1.0,
-        )
+            return [1.0] * count
+        top = 0.0
         for c in clauses:
-            w = min(1.0, ROLE_WEIGHT[c.role] / top)
-            for j in range(c.start, c.end):
-                weight[j] = w
+            role = ROLE_WEIGHT[c.role]
+            if role > top:
+                k = bisect_left(known, c.start)
+                if k < len(known) and known[k] < c.end:
+                    top = role
+        top = top or 1.0
+        weight: list[float] = []
+        for c in clauses:
+            weight.extend([min(1.0, ROLE_WEIGHT[c.role] / top)] * (c.end - c.start))
+        weight.extend([1.0] * (count - len(weight)))
         return weight
 
     def splits(
@@ -1025,6 +1167,12 @@ class Matcher:
             self.learnt.stem_counts,
         )
         self.empty_phrases = self.phrases.empty
+        self._read = lru_cache(maxsize=CACHE_SIZE)(self._read_uncached)
+
+    def _read_uncached(self, word: str) -> tuple[str, str]:
+        """A typed word as the catalog reads it: typo-corrected, and its stem."""
+        fixed = self.typos.correct(word)
+        return fixed, self.stem(fixed)
 
     def match(self, text: str, limit: int = 3) -> MatchResult:
         query = text if isinstance(text, str) else ""
@@ -1035,8 +1183,11 @@ class Matcher:
             clauses = [replace(c, end=min(c.end, MAX_TOKENS)) for c in clauses if c.start < MAX_TOKENS]
         if not words:
             return MatchResult(query, "none", (), None)
-        fixed = [self.typos.correct(w) for w in words]
-        stems = [self.stem(w) for w in fixed]
+        self.clauses.scan(words)
+        read = self._read
+        pairs = [read(w) for w in words]
+        fixed = [p[0] for p in pairs]
+        stems = [p[1] for p in pairs]
         features = self.concepts.features(words, fixed, stems)
         weighted = self._weigh(words, clauses, features)
 
@@ -1065,20 +1216,20 @@ class Matcher:
         """Each feature with its clause's weight, and whether a negation takes it out."""
         n = len(words)
         covered = [False] * n  # inside a concept phrase: its negation words are the concept's
-        concepts_at: list[set[str]] = [set() for _ in range(n)]
-        known = [False] * n
+        concepts_at: dict[int, set[str]] = defaultdict(set)
+        known: list[int] = []
         weight_of = self.phrases.weight
         for key, surface, start in features:
-            size = surface.count(" ") + 1
             if key[0] == _CONCEPT:
+                size = surface.count(" ") + 1
                 for j in range(start, min(n, start + size)):
                     covered[j] = True
                 concepts_at[start].add(key)
             if key in weight_of:
-                known[start] = True
+                known.append(start)
         self.clauses.roles(words, clauses)
-        negated = self.clauses.negated(words, clauses, covered, concepts_at.__getitem__)
-        weight = self.clauses.weights(clauses, n, lambda j: known[j] and not negated[j])
+        negated = self.clauses.negated(words, clauses, covered, lambda j: concepts_at.get(j, _NONE))
+        weight = self.clauses.weights(clauses, n, [j for j in known if not negated[j]])
         # off-topic words are never negated away: "no working projector" is still the office
         return [(f, weight[f[2]], negated[f[2]] and f[0] != _OFF_TOPIC) for f in features]
 
@@ -1180,6 +1331,7 @@ class Matcher:
             for j in range(c.start, c.end):
                 cued_at[j] = True
         long = len(words) > TWO_ASKS_LONG_WORDS
+        starts = [f[0][2] for f in weighted]  # features come in word order
         for pos, strong in self.clauses.splits(words, clauses, explicit):
             # each part states an ask of its own; one joined by "and" or a comma starts with it
             if not explicit and not (any(c.start < pos for c in cued) and any(c.end > pos for c in cued)):
@@ -1192,8 +1344,8 @@ class Matcher:
                 continue  # a long message's story has many goals: its second ask says "also"
             # each part as far as TWO_ASKS_REACH words from the cut: an ask is said in a sentence or
             # two, and a long message's context is not an ask
-            left = [f for f in weighted if pos - TWO_ASKS_REACH <= f[0][2] < pos]
-            right = [f for f in weighted if pos <= f[0][2] < pos + TWO_ASKS_REACH]
+            left = weighted[bisect_left(starts, pos - TWO_ASKS_REACH) : bisect_left(starts, pos)]
+            right = weighted[bisect_left(starts, pos) : bisect_left(starts, pos + TWO_ASKS_REACH)]
             need = 1 if explicit else 2  # words of the catalog in each part
             if not (_distinct_known(left, weight_of) >= need and _distinct_known(right, weight_of) >= need):
                 continue

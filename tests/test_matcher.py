@@ -474,6 +474,7 @@ def test_caches_are_bounded(matcher):
         matcher.match(f"zyxwq{i} abandonmnt{i}")
     assert matcher.typos.correct.cache_info().currsize <= matcher.typos.correct.cache_info().maxsize
     assert matcher.stem.cache_info().currsize <= matcher.stem.cache_info().maxsize
+    assert matcher._read.cache_info().currsize <= matcher._read.cache_info().maxsize
 
 
 # --------------------------------------------------------------------------- the dev set
