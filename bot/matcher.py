@@ -221,14 +221,28 @@ def segments(text: str) -> list[tuple[list[str], str, bool]]:
     return out
 
 
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _drop_combining(match: re.Match) -> str:
+    return "" if unicodedata.combining(match.group()) else match.group()
+
+
+@lru_cache(maxsize=1)
+def _combining() -> dict[int, None]:
+    """The accents and other combining marks of the Basic Multilingual Plane, to delete."""
+    return {c: None for c in range(0x300, 0x10000) if unicodedata.combining(chr(c))}
+
+
 def _words(text: str) -> str:
     text = _FORMAT.sub(" ", text)
     text = _APOSTROPHE.sub("", text)  # "didn't" -> "didnt"
     if text.isascii():
         text = _NOT_WORD_ASCII.sub(" ", text.lower())
     else:
-        text = unicodedata.normalize("NFKD", text.casefold())
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+        text = unicodedata.normalize("NFKD", text.casefold()).translate(_combining())
+        if _ASTRAL.search(text):  # beyond the table (emoji, old scripts): look each one up
+            text = _ASTRAL.sub(_drop_combining, text)
         text = _NOT_WORD.sub(" ", text)
     text = _DIGIT_LETTER.sub(_split_digits, text)
     return " ".join(text.split())
@@ -388,51 +402,53 @@ class Concepts:
         corrected, `stems` their stems."""
         n = len(words)
         out: list[_Feature] = []
-        covered = [False] * n
-        reach = 0  # end of the furthest phrase so far
+        append = out.append
+        reach = 0  # end of the furthest phrase so far: the words before it are covered
         surface_get, stem_get = self._surface_map.get, self._stem_map.get
-        surface1, stem1 = self._surface1, self._stem1
-        pairs, stem_pairs, both = self._pairs, self._stem_pairs, self._both
+        surface1, stem1 = self._surface1.get, self._stem1.get
+        pairs, stem_pairs, both = self._pairs.get, self._stem_pairs.get, self._both
         stop_surface, stop_stems = self.stop_surface, self.stop_stems
         last = n - 1
         for i in range(n):
             word, stem = words[i], stems[i]
             hit = None
-            sizes = _NO_SIZES
+            single = True  # no phrase of two words or more starts here
             if i < last:  # the phrases of two words or more that start here, by their first two
-                a = pairs.get((word, words[i + 1]))
-                b = stem_pairs.get((stem, stems[i + 1]))
-                if a is None:
-                    sizes = b or _NO_SIZES
-                elif b is None or a == b:
-                    sizes = a
-                else:
-                    sizes = both.get((a, b)) or both.setdefault((a, b), tuple(sorted({*a, *b}, reverse=True)))
-            for size in sizes:
-                if i + size > n:
-                    continue
-                if i + size <= reach:
-                    break  # inside a phrase already read
-                hit = surface_get(tuple(words[i : i + size]))
-                if hit is None:
-                    hit = stem_get(tuple(stems[i : i + size]))
-                if hit is not None:
-                    break
-            else:
-                if i >= reach:
-                    size = 1
-                    hit = surface1.get(word)
-                    if hit is None and word not in stop_surface:
-                        hit = stem1.get(stem)
+                a = pairs((word, words[i + 1]))
+                b = stem_pairs((stem, stems[i + 1]))
+                if a is not None or b is not None:
+                    if a is None:
+                        sizes = b
+                    elif b is None or a == b:
+                        sizes = a
+                    else:
+                        sizes = both.get((a, b)) or both.setdefault(
+                            (a, b), tuple(sorted({*a, *b}, reverse=True))
+                        )
+                    for size in sizes:
+                        if i + size > n:
+                            continue
+                        if i + size <= reach:
+                            single = False
+                            break  # inside a phrase already read
+                        hit = surface_get(tuple(words[i : i + size]))
+                        if hit is None:
+                            hit = stem_get(tuple(stems[i : i + size]))
+                        if hit is not None:
+                            single = False
+                            break
+            if single and i >= reach:
+                size = 1
+                hit = surface1(word)
+                if hit is None and word not in stop_surface:
+                    hit = stem1(stem)
             if hit is not None:
-                surface = " ".join(typed[i : i + size])
-                out.extend((f, surface, i) for f in hit)
-                for j in range(i, i + size):
-                    covered[j] = True
+                surface = typed[i] if size == 1 else " ".join(typed[i : i + size])
+                for f in hit:
+                    append((f, surface, i))
                 reach = i + size
-            elif not covered[i] and stem != _NUMBER and stem not in stop_stems:
-                if word not in stop_surface:
-                    out.append((stem, typed[i], i))
+            elif i >= reach and stem != _NUMBER and stem not in stop_stems and word not in stop_surface:
+                append((stem, typed[i], i))
         return out
 
     def _lengths_uncached(self, word: str) -> tuple[int, ...]:
@@ -576,6 +592,8 @@ class LearnedWeights:
         """The probability of each touched use case given the message's features (each counted
         by its weight in the message), among the touched ones (a uniform prior: a use case with
         more examples is not likelier)."""
+        if len(touched) == 1:
+            return {i: 1.0 for i in touched}
         bonus = self._bonus
         feats = [(f, w) for f, w in present.items() if f in bonus]
         base = self._base
@@ -722,6 +740,7 @@ class _Clause:
     question: bool = False  # its sentence ends with "?"
     role: str = "neutral"  # "ask" | "neutral" | "background"
     cued: bool = False  # its role is its own (a cue, a question), not its sentence's
+    cues: set[int] | None = None  # the cue lists with a phrase inside it, once read
 
 
 class _Phrases:
@@ -830,6 +849,7 @@ class Clauses:
         self.background, self.negation, self.settled = get("background"), get("negation"), get("settled")
         self.joiner, self.second, self.vague = get("joiner"), get("second-ask"), get("vague")
         self.two = get("two-asks")
+        self._leads = self.second.first | self.joiner.first
         self.contrast, self.concession = get("contrast"), get("concession")
         self.negation_at_start = get("negation-at-start")
         self.background_at_start = get("background-at-start")
@@ -871,6 +891,7 @@ class Clauses:
         tables: list[dict[int, tuple[int, ...]]] = [{} for _ in self._all]
         n = len(words)
         found: dict[int, list[int]] = {}
+        hits: list[tuple[int, int, int]] = []  # (position, cue list, shortest length)
         for i, word in enumerate(words):
             slots = ones.get(word)
             if slots is not None:
@@ -888,9 +909,12 @@ class Clauses:
                                 found[slot] = [size]
             if found:
                 for slot, sizes in found.items():
-                    tables[slot][i] = tuple(sorted(sizes, reverse=True))
+                    sizes.sort(reverse=True)
+                    tables[slot][i] = tuple(sizes)
+                    hits.append((i, slot, sizes[-1]))
                 found = {}
-        self._state.words, self._state.tables = words, tables
+        state = self._state
+        state.words, state.tables, state.hits = words, tables, hits
 
     def slots_by_clause(self, words: list[str], clauses: list[_Clause]) -> list[set[int]]:
         """For each clause, the cue lists with a phrase inside it."""
@@ -901,18 +925,13 @@ class Clauses:
                 for c in clauses
             ]
         out: list[set[int]] = [set() for _ in clauses]
-        if not clauses:
-            return out
-        at = [0] * (clauses[-1].end + 1)  # word -> its clause
-        for k, c in enumerate(clauses):
-            for j in range(c.start, c.end):
-                at[j] = k
-        for slot, table in enumerate(state.tables):
-            for i, sizes in table.items():
-                if i < len(at) - 1:
-                    k = at[i]
-                    if i + sizes[-1] <= clauses[k].end:
-                        out[k].add(slot)
+        k, last = 0, len(clauses) - 1
+        for i, slot, size in state.hits:  # in word order, as the clauses are
+            while k < last and i >= clauses[k].end:
+                k += 1
+            c = clauses[k]
+            if c.start <= i and i + size <= c.end:
+                out[k].add(slot)
         return out
 
     def split(self, segs: list[tuple[list[str], str, bool]]) -> tuple[list[str], list[_Clause]]:
@@ -920,6 +939,7 @@ class Clauses:
         words: list[str] = []
         clauses: list[_Clause] = []
         sentence = 0
+        first = 0  # the first clause of this sentence
         for seg_words, ends, question in segs:
             base = len(words)
             words.extend(seg_words)
@@ -935,16 +955,18 @@ class Clauses:
             if clauses:
                 clauses[-1].colon = ends == COLON
             if ends == SENTENCE:
-                for c in clauses:
-                    if c.sentence == sentence:
-                        c.question = c.question or question
+                if question:
+                    for c in clauses[first:]:
+                        c.question = True
+                first = len(clauses)
                 sentence += 1
         return words, clauses
 
     def _lead(self, words: list[str], c: _Clause) -> int:
         """How many words a clause's opening joiner takes ("and separately win back …")."""
         n = 0
-        while c.start + n < c.end:
+        leads = self._leads
+        while c.start + n < c.end and words[c.start + n] in leads:
             step = self.second.at(words, c.start + n, c.end) or self.joiner.at(words, c.start + n, c.end)
             if not step:
                 break
@@ -963,6 +985,7 @@ class Clauses:
         """Each clause's role: what it says of itself, then what its sentence says."""
         ask, problem, background = self.ask.slot, self.problem.slot, self.background.slot
         for c, inside in zip(clauses, self.slots_by_clause(words, clauses)):
+            c.cues = inside
             lead = c.start + self._lead(words, c)
             if self.background_at_start.at(words, lead, c.end):
                 c.role = "background"  # "last year was all about acquisition"
@@ -1008,11 +1031,16 @@ class Clauses:
         if not self.enabled:
             return out
         settled_first, negation_first = self.settled.first, self.negation.first
+        settled, negation = self.settled.slot, self.negation.slot
         for c in clauses:
-            present = set(words[c.start : c.end])
             start_cue = self.negation_at_start.at(words, c.start, c.end)
-            if settled_first.isdisjoint(present) and negation_first.isdisjoint(present) and not start_cue:
-                continue
+            if c.cues is not None:
+                if settled not in c.cues and negation not in c.cues and not start_cue:
+                    continue
+            else:
+                present = set(words[c.start : c.end])
+                if settled_first.isdisjoint(present) and negation_first.isdisjoint(present) and not start_cue:
+                    continue
             # "… is fine", "… is handled by another team": the words before the copula
             for pos, n in self.settled.find(words, c.start, c.end):
                 before = [j for j in range(max(c.start, pos - 2), pos) if words[j] in self.copula]
@@ -1317,7 +1345,9 @@ class Matcher:
         """Two asks in one message ("recover abandoned carts, and separately win back lapsed
         buyers"): the message cut where each part, read alone, confidently means a different
         use case. Tried only where the whole message already touches two use cases."""
-        if len([s for s, _ in whole.scored if s >= TWO_ASKS_MIN * 0.6]) < 2 or len(clauses) < 1:
+        if len(clauses) < 2 and not self.clauses.second.any_in(words, 0, len(words), set(words)):
+            return ()  # no place to cut
+        if len([s for s, _ in whole.scored if s >= TWO_ASKS_MIN * 0.6]) < 2:
             return ()
         best = None
         weight_of = self.phrases.weight
