@@ -51,8 +51,9 @@ import threading
 import unicodedata
 from bisect import bisect_left
 from collections import defaultdict
-from dataclasses import dataclass, replace
-from functools import lru_cache
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import lru_cache, partial
 
 import snowballstemmer
 from rapidfuzz import process
@@ -125,6 +126,7 @@ _NOT_WORD_ASCII = re.compile(r"[^a-z0-9]+")
 _NOT_WORD = re.compile(r"[\W_]+")
 _DIGIT_LETTER = re.compile(r"(?<![^\W\d_])(\d+)([^\W\d_]+)")
 _ORDINAL = frozenset({"st", "nd", "rd", "th"})
+_HAS_DIGIT_LETTER = re.compile(r"\d[^\W\d_]")
 
 
 def _slack_angle(match: re.Match) -> str:
@@ -234,7 +236,17 @@ def _combining() -> dict[int, None]:
     return {c: None for c in range(0x300, 0x10000) if unicodedata.combining(chr(c))}
 
 
+# ASCII text in one pass: apostrophes out ("didn't" -> "didnt"), every other mark a space
+_ASCII_WORDS = {c: " " for c in range(128) if not chr(c).isalnum()}
+_ASCII_WORDS[ord("'")] = None
+
+
 def _words(text: str) -> str:
+    if text.isascii():
+        text = text.lower().translate(_ASCII_WORDS)
+        if _HAS_DIGIT_LETTER.search(text):
+            text = _DIGIT_LETTER.sub(_split_digits, text)
+        return " ".join(text.split())
     text = _FORMAT.sub(" ", text)
     text = _APOSTROPHE.sub("", text)  # "didn't" -> "didnt"
     if text.isascii():
@@ -257,7 +269,16 @@ class Match:
     name: str  # use case name
     goal: str | None  # goal the words point to; the only goal when the use case has one
     score: float  # 0..100, rounded to 1 decimal
-    terms: tuple[str, ...]  # the person's words (normalised) that matched, at most 4
+    # the person's words (normalised) that matched, at most 4: read when first asked for
+    words: tuple[str, ...] | Callable[[], tuple[str, ...]] = field(default=(), repr=False, compare=False)
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        found = self.words
+        if callable(found):
+            found = found()
+            object.__setattr__(self, "words", found)
+        return found
 
 
 @dataclass(frozen=True)
@@ -522,6 +543,7 @@ class PhraseIndex:
             if stems:
                 names[stems[0]].append((stems, i))
         self._names = dict(names)
+        self._name_starts = frozenset(names)
 
     def coverage(self, message: dict[str, float]) -> tuple[dict[int, float], list[float], list[int]]:
         """For the message's weighted features: the coverage of each touched use case's best
@@ -548,8 +570,10 @@ class PhraseIndex:
 
     def named(self, stems: list[str]) -> set[int]:
         """The use cases whose whole name the message writes (stems, in order)."""
-        found = set()
+        found: set[int] = set()
         names = self._names
+        if self._name_starts.isdisjoint(stems):
+            return found
         for j, stem in enumerate(stems):
             for name, i in names.get(stem, ()):
                 if tuple(stems[j : j + len(name)]) == name:
@@ -881,6 +905,7 @@ class Clauses:
                     else:
                         twos[phrase[:2]].append((phrase, phrases.slot))
         self._ones = {w: tuple(v) for w, v in ones.items()}
+        self._cue_starts = frozenset(ones) | {k[0] for k in twos}
         self._twos = {k: tuple(sorted(v, key=lambda e: -len(e[0]))) for k, v in twos.items()}
 
     def scan(self, words: list[str]) -> None:
@@ -892,7 +917,10 @@ class Clauses:
         n = len(words)
         found: dict[int, list[int]] = {}
         hits: list[tuple[int, int, int]] = []  # (position, cue list, shortest length)
+        starts = self._cue_starts
         for i, word in enumerate(words):
+            if word not in starts:
+                continue
             slots = ones.get(word)
             if slots is not None:
                 for slot in slots:
@@ -1421,7 +1449,7 @@ class Matcher:
         for score, neg_i in ranked.scored[:limit]:
             i = -neg_i
             uc = self.catalog.use_cases[self.phrases.uc_ids[i]]
-            terms = _terms(words, weighted, self.phrases.features_of[i])
+            terms = partial(_terms, words, weighted, self.phrases.features_of[i])
             matches.append(
                 Match(uc.id, uc.name, self.goals.goal_for(i, ranked.hints), round(score, 1), terms)
             )
