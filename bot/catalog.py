@@ -200,6 +200,7 @@ CUE_KINDS = frozenset(
         "concession",  # a clause with these concedes, so it is background: "although"
         "background-at-start",  # background when they open the clause: "last year we …"
         "two-asks",  # the person says there are two: "two things", "priority two", "second goal"
+        "personal",  # a person's own things ("my watch", "my kid's app"): with a weak goal, chatter
         "population",  # who a goal is about and what it moves: "customers", "revenue", "b2b"
         "product",  # Segment's product: "workspace", "destination"; no clear goal -> support
         "business-voice",  # "we want", "how do we": a goal said as one, among unknown words

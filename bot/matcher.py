@@ -885,7 +885,7 @@ class Clauses:
         # the words of an ask that point back at what was said before it
         self.anaphora_refs = frozenset(normalize(" ".join(cues.get("refers-back", ()))).split())
         # … less the relative pronouns: "campaigns that find …" points at nothing before it
-        self.refs = self.anaphora_refs - self.relative
+        self.refs = self.anaphora_refs
         self.problem_concepts = frozenset(_CONCEPT + c for c in cues.get("problem-concepts", ()))
         # who a business goal is about ("customers", "subscribers") and the measures it moves
         self.population = get("population")
@@ -894,6 +894,7 @@ class Clauses:
         # a use-case setup question ("which events do I need for …"): the goal wins over support
         self.setup = get("setup-ask")
         self.voice = get("business-voice")
+        self.personal = get("personal")
         self.enabled = bool(cues)
         ones: dict[str, list[int]] = defaultdict(list)
         twos: dict[tuple[str, str], list[tuple[tuple[str, ...], int]]] = defaultdict(list)
@@ -1520,6 +1521,14 @@ class Matcher:
             and clauses.has(clauses.product, words)
         ):
             return replace(result, verdict="none", kind="support", topic=topic)
+        if (
+            evidence <= 2
+            and result.verdict != "none"
+            and not population
+            and clauses.has(clauses.personal, words)
+            and not clauses.has(clauses.voice, words)
+        ):
+            return replace(result, verdict="none", kind="off-topic")  # "my kid's school app …"
         if (
             weak
             and result.verdict != "none"
