@@ -1405,12 +1405,16 @@ class Matcher:
             # two, and a long message's context is not an ask
             left = weighted[bisect_left(starts, pos - TWO_ASKS_REACH) : bisect_left(starts, pos)]
             right = weighted[bisect_left(starts, pos) : bisect_left(starts, pos + TWO_ASKS_REACH)]
-            need = 1 if explicit else 2  # words of the catalog in each part
+            # words of the catalog in each part: one when the person says there is a second ask
+            added = explicit or any(self.clauses.second.at(words, j, len(words)) for j in range(pos, pos + 2))
+            need = 1 if added else 2
             if not (_distinct_known(left, weight_of) >= need and _distinct_known(right, weight_of) >= need):
                 continue
             a = self._rank(left, stems[max(0, pos - TWO_ASKS_REACH) : pos])
             b = self._rank(right, stems[pos : pos + TWO_ASKS_REACH])
-            if a.verdict != "confident" or b.verdict != "confident" or a.scored[0][1] == b.scored[0][1]:
+            # each part means one use case; said as a second ask ("also"), a close call will do
+            settled = ("confident", "ambiguous") if added else ("confident",)
+            if a.verdict not in settled or b.verdict not in settled or a.scored[0][1] == b.scored[0][1]:
                 continue
             low = min(a.scored[0][0], b.scored[0][0])
             if low < (TWO_ASKS_MIN if strong or explicit else TWO_ASKS_WEAK_MIN):
@@ -1502,10 +1506,6 @@ class Matcher:
         # "the snack cart is empty", "welcome back Jess!", "the trial run of the fire drill"
         weak = evidence <= 1 and not (setup and result.verdict != "none")
         skip = [False] * len(stems)
-        for (_, surface, start), _, neg in weighted:
-            if neg:
-                for j in range(start, min(len(skip), start + surface.count(" ") + 1)):
-                    skip[j] = True
         strongest = max((w for _, w, neg in weighted if not neg), default=0.0)
         for (_, surface, start), w, _neg in weighted:  # a topic in the background does not count
             if w < 0.9 * strongest:
