@@ -397,6 +397,14 @@ class Concepts:
         self._pairs = {k: tuple(sorted(v, reverse=True)) for k, v in pairs.items()}
         self._stem_pairs = {k: tuple(sorted(v, reverse=True)) for k, v in stem_pairs.items()}
         self._both: dict[tuple[tuple[int, ...], tuple[int, ...]], tuple[int, ...]] = {}
+        pair_next: dict[str, set[str]] = defaultdict(set)
+        stem_pair_next: dict[str, set[str]] = defaultdict(set)
+        for k in self._pairs:
+            pair_next[k[0]].add(k[1])
+        for k in self._stem_pairs:
+            stem_pair_next[k[0]].add(k[1])
+        self._pair_next = {w: frozenset(v) for w, v in pair_next.items()}
+        self._stem_pair_next = {w: frozenset(v) for w, v in stem_pair_next.items()}
         self._surface1 = {k[0]: v for k, v in self._surface_map.items() if len(k) == 1}
         self._stem1 = {k[0]: v for k, v in self._stem_map.items() if len(k) == 1}
 
@@ -416,27 +424,46 @@ class Concepts:
         """Catalog text (no typos to fix) -> features."""
         return self.features(words, words, [self.stem(w) for w in words])
 
-    def features(self, typed: list[str], words: list[str], stems: list[str]) -> list[_Feature]:
+    def word(
+        self, word: str, stem: str
+    ) -> tuple[tuple[str, ...] | None, bool, frozenset[str], frozenset[str]]:
+        """What a word (and its stem) is on its own: the concepts it reads as alone, whether it
+        counts as its stem when no phrase covers it, and the second words (and stems) of the
+        longer phrases that start with it."""
+        hit = self._surface1.get(word)
+        if hit is None and word not in self.stop_surface:
+            hit = self._stem1.get(stem)
+        alone = stem != _NUMBER and stem not in self.stop_stems and word not in self.stop_surface
+        return hit, alone, self._pair_next.get(word, _NONE), self._stem_pair_next.get(stem, _NONE)
+
+    def features(
+        self,
+        typed: list[str],
+        words: list[str],
+        stems: list[str],
+        each: list[tuple[tuple[str, ...] | None, bool, frozenset[str], frozenset[str]]] | None = None,
+    ) -> list[_Feature]:
         """The longest concept phrase starting at each word (phrases may overlap: "dont
         complete setup" reads as both; one inside another counts once), and the stem of each
         word no phrase covers, less stopwords; in word order. `words` are the typed words
-        corrected, `stems` their stems."""
+        corrected, `stems` their stems, `each` what `word` says of each (computed if not given)."""
         n = len(words)
+        if each is None:
+            each = [self.word(w, s) for w, s in zip(words, stems)]
         out: list[_Feature] = []
         append = out.append
         reach = 0  # end of the furthest phrase so far: the words before it are covered
         surface_get, stem_get = self._surface_map.get, self._stem_map.get
-        surface1, stem1 = self._surface1.get, self._stem1.get
         pairs, stem_pairs, both = self._pairs.get, self._stem_pairs.get, self._both
-        stop_surface, stop_stems = self.stop_surface, self.stop_stems
         last = n - 1
         for i in range(n):
-            word, stem = words[i], stems[i]
+            alone_hit, alone, nexts, stem_nexts = each[i]
             hit = None
             single = True  # no phrase of two words or more starts here
-            if i < last:  # the phrases of two words or more that start here, by their first two
-                a = pairs((word, words[i + 1]))
-                b = stem_pairs((stem, stems[i + 1]))
+            # the phrases of two words or more here, by their first two words or stems
+            if i < last and (words[i + 1] in nexts or stems[i + 1] in stem_nexts):
+                a = pairs((words[i], words[i + 1]))
+                b = stem_pairs((stems[i], stems[i + 1]))
                 if a is not None or b is not None:
                     if a is None:
                         sizes = b
@@ -460,16 +487,14 @@ class Concepts:
                             break
             if single and i >= reach:
                 size = 1
-                hit = surface1(word)
-                if hit is None and word not in stop_surface:
-                    hit = stem1(stem)
+                hit = alone_hit
             if hit is not None:
                 surface = typed[i] if size == 1 else " ".join(typed[i : i + size])
                 for f in hit:
                     append((f, surface, i))
                 reach = i + size
-            elif i >= reach and stem != _NUMBER and stem not in stop_stems and word not in stop_surface:
-                append((stem, typed[i], i))
+            elif alone and i >= reach:
+                append((stems[i], typed[i], i))
         return out
 
     def _lengths_uncached(self, word: str) -> tuple[int, ...]:
@@ -567,6 +592,18 @@ class PhraseIndex:
             if coverage > best.get(i, 0.0):
                 best[i] = coverage
         return best, explained, known
+
+    def named_at(self, stems: list[str]) -> list[tuple[int, int, int]]:
+        """(start, end, use case) of each use case name the message writes (stems, in order)."""
+        found: list[tuple[int, int, int]] = []
+        if self._name_starts.isdisjoint(stems):
+            return found
+        names = self._names
+        for j, stem in enumerate(stems):
+            for name, i in names.get(stem, ()):
+                if tuple(stems[j : j + len(name)]) == name:
+                    found.append((j, j + len(name), i))
+        return found
 
     def named(self, stems: list[str]) -> set[int]:
         """The use cases whose whole name the message writes (stems, in order)."""
@@ -1226,10 +1263,11 @@ class Matcher:
         self.empty_phrases = self.phrases.empty
         self._read = lru_cache(maxsize=CACHE_SIZE)(self._read_uncached)
 
-    def _read_uncached(self, word: str) -> tuple[str, str]:
-        """A typed word as the catalog reads it: typo-corrected, and its stem."""
+    def _read_uncached(self, word: str) -> tuple[str, str, tuple[tuple[str, ...] | None, bool, bool]]:
+        """A typed word as the catalog reads it: typo-corrected, its stem, and what it is alone."""
         fixed = self.typos.correct(word)
-        return fixed, self.stem(fixed)
+        stem = self.stem(fixed)
+        return fixed, stem, self.concepts.word(fixed, stem)
 
     def match(self, text: str, limit: int = 3) -> MatchResult:
         query = text if isinstance(text, str) else ""
@@ -1245,11 +1283,12 @@ class Matcher:
         pairs = [read(w) for w in words]
         fixed = [p[0] for p in pairs]
         stems = [p[1] for p in pairs]
-        features = self.concepts.features(words, fixed, stems)
+        features = self.concepts.features(words, fixed, stems, [p[2] for p in pairs])
         weighted = self._weigh(words, clauses, features)
 
-        whole = self._rank(weighted, stems)
-        asks = self._two_asks(query, words, clauses, weighted, stems, whole, limit)
+        names = self.phrases.named_at(stems)
+        whole = self._rank(weighted, {i for _, _, i in names})
+        asks = self._two_asks(query, words, clauses, weighted, names, whole, limit)
         result = self._result(query, words, weighted, whole, limit, asks)
         return self._kind(result, words, stems, weighted, whole)
 
@@ -1290,7 +1329,7 @@ class Matcher:
         # off-topic words are never negated away: "no working projector" is still the office
         return [(f, weight[f[2]], negated[f[2]] and f[0] != _OFF_TOPIC) for f in features]
 
-    def _rank(self, weighted: list[_Weighted], stems: list[str]) -> _Ranked:
+    def _rank(self, weighted: list[_Weighted], named: set[int]) -> _Ranked:
         present: dict[str, float] = {}
         negated: set[str] = set()
         off_topic = 0.0
@@ -1303,7 +1342,7 @@ class Matcher:
                 present[key] = w
         negated -= present.keys()  # said again outside the negation: it stands
         hints = self.goals.count({k for k, w in present.items() if w >= 0.4})
-        scored = self._score(present, negated, off_topic, stems, hints)
+        scored = self._score(present, negated, off_topic, named, hints)
         if not scored:
             return _Ranked([], hints, "none")
         scored.sort(reverse=True)
@@ -1314,7 +1353,7 @@ class Matcher:
         present: dict[str, float],
         negated: set[str],
         off_topic: float,
-        stems: list[str],
+        named: set[int],
         hints: list[float],
     ) -> list[tuple[float, int]] | None:
         """(score, -use case index) for each use case the message touches; None when no word
@@ -1329,7 +1368,6 @@ class Matcher:
         knows = self.learnt.knows
         unknown = sum(w for key, w in present.items() if not knows(key) and key[0] != _CONCEPT)
         total = sum(message.values()) + UNKNOWN_WEIGHT * unknown
-        named = self.phrases.named(stems)
         if len(best) > CANDIDATES:  # a big catalog: only the best-covered can come out on top
             keep = heapq.nlargest(CANDIDATES, best.items(), key=lambda item: item[1])
             best = {i: c for i, c in keep} | {i: best[i] for i in named if i in best}
@@ -1367,7 +1405,7 @@ class Matcher:
         words: list[str],
         clauses: list[_Clause],
         weighted: list[_Weighted],
-        stems: list[str],
+        names: list[tuple[int, int, int]],
         whole: _Ranked,
         limit: int,
     ) -> tuple[MatchResult, ...]:
@@ -1410,8 +1448,9 @@ class Matcher:
             need = 1 if added else 2
             if not (_distinct_known(left, weight_of) >= need and _distinct_known(right, weight_of) >= need):
                 continue
-            a = self._rank(left, stems[max(0, pos - TWO_ASKS_REACH) : pos])
-            b = self._rank(right, stems[pos : pos + TWO_ASKS_REACH])
+            lo, hi = max(0, pos - TWO_ASKS_REACH), pos + TWO_ASKS_REACH
+            a = self._rank(left, {i for start, end, i in names if lo <= start and end <= pos})
+            b = self._rank(right, {i for start, end, i in names if pos <= start and end <= hi})
             # each part means one use case; said as a second ask ("also"), a close call will do
             settled = ("confident", "ambiguous") if added else ("confident",)
             if a.verdict not in settled or b.verdict not in settled or a.scored[0][1] == b.scored[0][1]:
