@@ -1525,6 +1525,16 @@ class Matcher:
         ]
         return bool(spans) and all(j in vague for a, b in spans for j in range(a, b))
 
+    def _topic(self, stems: list[str], weighted: list[_Weighted]) -> str | None:
+        """The support topic the message's strongest clauses are about, if any."""
+        skip = [False] * len(stems)
+        strongest = max((w for _, w, neg in weighted if not neg), default=0.0)
+        for (_, surface, start), w, _neg in weighted:  # a topic in the background does not count
+            if w < 0.9 * strongest:
+                for j in range(start, min(len(skip), start + surface.count(" ") + 1)):
+                    skip[j] = True
+        return self.support.find(stems, skip)
+
     def _kind(
         self,
         result: MatchResult,
@@ -1544,22 +1554,17 @@ class Matcher:
         # one goal word among words the catalog never uses, about no one a business serves:
         # "the snack cart is empty", "welcome back Jess!", "the trial run of the fire drill"
         weak = evidence <= 1 and not (setup and result.verdict != "none")
-        skip = [False] * len(stems)
-        strongest = max((w for _, w, neg in weighted if not neg), default=0.0)
-        for (_, surface, start), w, _neg in weighted:  # a topic in the background does not count
-            if w < 0.9 * strongest:
-                for j in range(start, min(len(skip), start + surface.count(" ") + 1)):
-                    skip[j] = True
-        topic = self.support.find(stems, skip)
-        if topic is not None and (result.verdict == "none" or top < SUPPORT_OVERRIDE or weak):
-            return replace(result, verdict="none", kind="support", topic=topic)
-        population = clauses.has(clauses.population, words)
+        if result.verdict == "none" or top < SUPPORT_OVERRIDE or weak:  # a support topic may win
+            topic = self._topic(stems, weighted)
+            if topic is not None:
+                return replace(result, verdict="none", kind="support", topic=topic)
+        population = evidence <= 2 and clauses.has(clauses.population, words)
         if (
             result.verdict != "none"
             and (weak or (evidence <= 2 and not population and not setup))
             and clauses.has(clauses.product, words)
         ):
-            return replace(result, verdict="none", kind="support", topic=topic)
+            return replace(result, verdict="none", kind="support", topic=self._topic(stems, weighted))
         if (
             evidence <= 2
             and result.verdict != "none"
