@@ -33,6 +33,20 @@ How a message is read:
    cases under that goal and pick the goal of a use case that sits under several.
 5. Verdict, as Rasa's fallback classifier does: a top score below a threshold -> ``none``;
    a top score too close to the runner-up -> ``ambiguous``; else ``confident``.
+6. What is not a goal (``_kind``): the evidence is how many distinct features of the top use
+   case's phrases the strongest clauses hold. With one, among words the catalog never uses and
+   no one a business serves (the lexicon's cues ``population``, ``business-voice``), the message
+   is chatter ("the snack cart is empty", "welcome back Jess!"); with two or fewer about a
+   person's own things (``personal``: "my watch") too. Segment's own words (a support topic, or
+   the ``product`` cues) make a weak goal a support question, unless the message asks how to set
+   a goal up (``setup-ask``: "which events do I need for winback?").
+7. Two asks: the message is cut where each part, read alone, means another use case, in a clause
+   that asks; anywhere when the person says there are two (``two-asks``: "two things", "our
+   priorities"), and in a long message only where the second is added ("also", "separately").
+
+Speed: the cue phrases of a message are found in one pass (``Clauses.scan``, kept per thread),
+each distinct word is read once (typo fix, stem, what it is alone: one cache), and the words
+behind a match (``Match.terms``) are read only when asked for.
 
 The vocabulary lives in the catalog; the code names no use case. It knows one lexicon
 concept by name, ``off-topic`` (office, IT, HR, meetings, documents, bugs and builds, reports,
