@@ -190,6 +190,7 @@ SENTENCE, COMMA, COLON = "sentence", "comma", "colon"
 # boundaries travel through _words as marker words (letters only, so they survive it)
 _MARK = {SENTENCE: "qqzsentencezqq", COMMA: "qqzcommazqq", COLON: "qqzcolonzqq", "?": "qqzquestionzqq"}
 _MARK_KIND = {v: k for k, v in _MARK.items()}
+_MARK_SPLIT = re.compile("(?:(?<= )|^)(" + "|".join(_MARK.values()) + ")(?= |$)")
 
 
 def _mark(match: re.Match) -> str:
@@ -214,9 +215,12 @@ def segments(text: str) -> list[tuple[list[str], str, bool]]:
     current: list[str] = []
     question = False
     kind = None
-    for word in marked.split():
-        mark = _MARK_KIND.get(word)
-        if mark is None:
+    # the runs of words between the markers, and the markers (odd places)
+    for k, part in enumerate(_MARK_SPLIT.split(marked)):
+        if k % 2 == 0:
+            run = part.split()
+            if not run:
+                continue
             if kind is not None:
                 if current:
                     out.append((current, kind, question))
@@ -224,8 +228,10 @@ def segments(text: str) -> list[tuple[list[str], str, bool]]:
                     words, _, asked = out[-1]
                     out[-1] = (words, SENTENCE, asked or question)
                 current, question, kind = [], False, None
-            current.append(word)
-        elif mark == "?":
+            current.extend(run)
+            continue
+        mark = _MARK_KIND[part]
+        if mark == "?":
             question = True
         elif kind is None or mark == SENTENCE or (mark == COLON and kind == COMMA):
             kind = mark
@@ -925,6 +931,7 @@ class Clauses:
         self.joiner, self.second, self.vague = get("joiner"), get("second-ask"), get("vague")
         self.two = get("two-asks")
         self._leads = self.second.first | self.joiner.first
+        self._lead_slots = {self.second.slot, self.joiner.slot}
         self.contrast, self.concession = get("contrast"), get("concession")
         self.negation_at_start = get("negation-at-start")
         self.background_at_start = get("background-at-start")
@@ -958,6 +965,10 @@ class Clauses:
                         twos[phrase[:2]].append((phrase, phrases.slot))
         self._ones = {w: tuple(v) for w, v in ones.items()}
         self._cue_starts = frozenset(ones) | {k[0] for k in twos}
+        cue_next: dict[str, set[str]] = defaultdict(set)
+        for k in twos:
+            cue_next[k[0]].add(k[1])
+        self._cue_next = {w: frozenset(v) for w, v in cue_next.items()}
         self._twos = {k: tuple(sorted(v, key=lambda e: -len(e[0]))) for k, v in twos.items()}
 
     def scan(self, words: list[str]) -> None:
@@ -969,7 +980,7 @@ class Clauses:
         n = len(words)
         found: dict[int, list[int]] = {}
         hits: list[tuple[int, int, int]] = []  # (position, cue list, shortest length)
-        starts = self._cue_starts
+        starts, nexts = self._cue_starts, self._cue_next
         for i, word in enumerate(words):
             if word not in starts:
                 continue
@@ -977,7 +988,7 @@ class Clauses:
             if slots is not None:
                 for slot in slots:
                     found[slot] = [1]
-            if i + 1 < n:
+            if i + 1 < n and words[i + 1] in nexts.get(word, _NONE):
                 entries = twos.get((word, words[i + 1]))
                 if entries is not None:
                     for phrase, slot in entries:  # longest first
@@ -1064,14 +1075,24 @@ class Clauses:
     def roles(self, words: list[str], clauses: list[_Clause]) -> None:
         """Each clause's role: what it says of itself, then what its sentence says."""
         ask, problem, background = self.ask.slot, self.problem.slot, self.background.slot
+        opening = (self.background_at_start, self.imperative, self.concession)
+        leads = self._lead_slots
         for c, inside in zip(clauses, self.slots_by_clause(words, clauses)):
             c.cues = inside
-            lead = c.start + self._lead(words, c)
-            if self.background_at_start.at(words, lead, c.end):
+            # the cues that count only where the clause opens: looked for where one is inside
+            at_start, imperative, concession = (
+                (
+                    p.slot in inside and p.at(words, c.start + self._lead(words, c), c.end)
+                    if leads & inside
+                    else p.slot in inside and p.at(words, c.start, c.end)
+                )
+                for p in opening
+            )
+            if at_start:
                 c.role = "background"  # "last year was all about acquisition"
-            elif c.question or ask in inside or problem in inside or self.imperative.at(words, lead, c.end):
+            elif c.question or ask in inside or problem in inside or imperative:
                 c.role = "ask"
-            elif background in inside or self.concession.at(words, lead, c.end):
+            elif background in inside or concession:
                 c.role = "background"
             c.cued = c.role == "ask"
         # a colon hands its role on ("What I need: …", "Context: …"); in a sentence, a clause
@@ -1112,8 +1133,12 @@ class Clauses:
             return out
         settled_first, negation_first = self.settled.first, self.negation.first
         settled, negation = self.settled.slot, self.negation.slot
+        at_start = self.negation_at_start
         for c in clauses:
-            start_cue = self.negation_at_start.at(words, c.start, c.end)
+            if c.cues is not None and at_start.slot not in c.cues:
+                start_cue = 0
+            else:
+                start_cue = at_start.at(words, c.start, c.end)
             if c.cues is not None:
                 if settled not in c.cues and negation not in c.cues and not start_cue:
                     continue
