@@ -251,19 +251,28 @@ def _drop_combining(match: re.Match) -> str:
 
 
 @lru_cache(maxsize=1)
-def _combining() -> dict[int, None]:
+def _combining() -> re.Pattern:
     """The accents and other combining marks of the Basic Multilingual Plane, to delete."""
-    return {c: None for c in range(0x300, 0x10000) if unicodedata.combining(chr(c))}
+    marks = [c for c in range(0x300, 0x10000) if unicodedata.combining(chr(c))]
+    ranges: list[list[int]] = []
+    for c in marks:
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1][1] = c
+        else:
+            ranges.append([c, c])
+    return re.compile("[" + "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges) + "]+")
 
 
-# ASCII text in one pass: apostrophes out ("didn't" -> "didnt"), every other mark a space
-_ASCII_WORDS = {c: " " for c in range(128) if not chr(c).isalnum()}
-_ASCII_WORDS[ord("'")] = None
+# ASCII text in one pass, as bytes: lowercase, apostrophes out ("didn't" -> "didnt"), every
+# other mark a space
+_ASCII_WORDS = bytes(
+    c + 32 if 65 <= c <= 90 else c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256)
+)
 
 
 def _words(text: str) -> str:
     if text.isascii():
-        text = text.lower().translate(_ASCII_WORDS)
+        text = text.encode("ascii").translate(_ASCII_WORDS, b"'").decode("ascii")
         if _HAS_DIGIT_LETTER.search(text):
             text = _DIGIT_LETTER.sub(_split_digits, text)
         return " ".join(text.split())
@@ -272,7 +281,7 @@ def _words(text: str) -> str:
     if text.isascii():
         text = _NOT_WORD_ASCII.sub(" ", text.lower())
     else:
-        text = unicodedata.normalize("NFKD", text.casefold()).translate(_combining())
+        text = _combining().sub("", unicodedata.normalize("NFKD", text.casefold()))
         if _ASTRAL.search(text):  # beyond the table (emoji, old scripts): look each one up
             text = _ASTRAL.sub(_drop_combining, text)
         text = _NOT_WORD.sub(" ", text)
@@ -1026,20 +1035,22 @@ class Clauses:
         return out
 
     def split(self, segs: list[tuple[list[str], str, bool]]) -> tuple[list[str], list[_Clause]]:
-        """The message's words, and its clauses: segments cut at the joiner words."""
-        words: list[str] = []
+        """The message's words, and its clauses: segments cut at the joiner words. The words'
+        cue phrases are found (`scan`) on the way."""
+        words = [w for seg_words, _, _ in segs for w in seg_words]
+        self.scan(words)
         clauses: list[_Clause] = []
         sentence = 0
         first = 0  # the first clause of this sentence
+        end = 0
         for seg_words, ends, question in segs:
-            base = len(words)
-            words.extend(seg_words)
+            base, end = end, end + len(seg_words)
             cuts = [base]
             if self.enabled and not self.joiner.first.isdisjoint(seg_words):
-                for pos, _ in self.joiner.find(words, base, len(words)):
+                for pos, _ in self.joiner.find(words, base, end):
                     if pos > base:
                         cuts.append(pos)
-            cuts.append(len(words))
+            cuts.append(end)
             for a, b in zip(cuts, cuts[1:]):
                 if b > a:
                     clauses.append(_Clause(a, b, sentence, question=question))
@@ -1209,10 +1220,11 @@ class Clauses:
                 continue  # "… and get them to come back": the same ask goes on
             strong = c.sentence != prev.sentence or bool(self.second.at(words, c.start, c.end))
             found[c.start] = found.get(c.start, False) or strong
-        if not self.second.first.isdisjoint(words):
+        if self.has(self.second, words):
             for c in clauses:
-                for pos, _ in self.second.find(words, c.start + 1, c.end):
-                    found[pos] = True
+                if c.cues is None or self.second.slot in c.cues:
+                    for pos, _ in self.second.find(words, c.start + 1, c.end):
+                        found[pos] = True
         adds = self.second.first
         order = sorted(found.items(), key=lambda item: (not item[1], words[item[0]] not in adds, item[0]))
         # a long message: its two asks are a sentence apart, or one says "also"
@@ -1224,10 +1236,14 @@ class Clauses:
         return cues is not None and not cues.first.isdisjoint(words) and bool(cues.find(words, 0, len(words)))
 
     def has(self, cues: _Phrases, words: list[str]) -> bool:
+        """Whether the words hold one of these cues."""
+        table = cues._table(words)
+        if table is not None:
+            return bool(table)
         return not cues.first.isdisjoint(words) and bool(cues.find(words, 0, len(words)))
 
     def has_vague(self, words: list[str]) -> bool:
-        return not self.vague.first.isdisjoint(words) and bool(self.vague.find(words, 0, len(words)))
+        return self.has(self.vague, words)
 
 
 class SupportTopics:
@@ -1315,9 +1331,9 @@ class Matcher:
         if len(words) > MAX_TOKENS:
             words = words[:MAX_TOKENS]
             clauses = [replace(c, end=min(c.end, MAX_TOKENS)) for c in clauses if c.start < MAX_TOKENS]
+            self.clauses.scan(words)  # the words were cut short: their cues again
         if not words:
             return MatchResult(query, "none", (), None)
-        self.clauses.scan(words)
         read = self._read
         pairs = [read(w) for w in words]
         fixed = [p[0] for p in pairs]
@@ -1451,7 +1467,7 @@ class Matcher:
         """Two asks in one message ("recover abandoned carts, and separately win back lapsed
         buyers"): the message cut where each part, read alone, confidently means a different
         use case. Tried only where the whole message already touches two use cases."""
-        if len(clauses) < 2 and not self.clauses.second.any_in(words, 0, len(words), set(words)):
+        if len(clauses) < 2 and not self.clauses.has(self.clauses.second, words):
             return ()  # no place to cut
         if len([s for s, _ in whole.scored if s >= TWO_ASKS_MIN * 0.6]) < 2:
             return ()
