@@ -122,6 +122,7 @@ _CONCEPT = "#"  # prefix of concept features; a stem never contains it
 _OFF_TOPIC = _CONCEPT + OFF_TOPIC
 _NONE: frozenset[str] = frozenset()
 _NO_SIZES: tuple[int, ...] = ()
+_NO_TABLE: dict[int, tuple[int, ...]] = {}  # a cue list with no phrase in the message (never filled)
 _NUMBER = "0"  # the stem of every number: "first 30 days" matches "first 14 days"
 
 
@@ -985,7 +986,7 @@ class Clauses:
         cue lists look them up. The phrases are indexed by their first word (one-word phrases)
         and their first two words, so a word costs a look-up or two, whatever the cue lists."""
         ones, twos = self._ones, self._twos
-        tables: list[dict[int, tuple[int, ...]]] = [{} for _ in self._all]
+        tables: list[dict[int, tuple[int, ...]]] = [_NO_TABLE] * len(self._all)  # filled as found
         n = len(words)
         found: dict[int, list[int]] = {}
         hits: list[tuple[int, int, int]] = []  # (position, cue list, shortest length)
@@ -1010,7 +1011,10 @@ class Clauses:
             if found:
                 for slot, sizes in found.items():
                     sizes.sort(reverse=True)
-                    tables[slot][i] = tuple(sizes)
+                    table = tables[slot]
+                    if table is _NO_TABLE:
+                        table = tables[slot] = {}
+                    table[i] = tuple(sizes)
                     hits.append((i, slot, sizes[-1]))
                 found = {}
         state = self._state
