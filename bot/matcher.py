@@ -1343,13 +1343,13 @@ class Matcher:
         fixed = [p[0] for p in pairs]
         stems = [p[1] for p in pairs]
         features = self.concepts.features(words, fixed, stems, [p[2] for p in pairs])
-        weighted = self._weigh(words, clauses, features)
+        weighted, weight = self._weigh(words, clauses, features)
 
         names = self.phrases.named_at(stems)
         whole = self._rank(weighted, {i for _, _, i in names})
         asks = self._two_asks(query, words, clauses, weighted, names, whole, limit)
         result = self._result(query, words, weighted, whole, limit, asks)
-        return self._kind(result, words, stems, weighted, whole)
+        return self._kind(result, words, stems, weighted, whole, weight)
 
     def says(self, kind: str, text: str) -> bool:
         """Whether a reply holds one of the lexicon's cues of this kind: "why-not" ("why not
@@ -1367,8 +1367,11 @@ class Matcher:
 
     # ------------------------------------------------------------------ reading the clauses
 
-    def _weigh(self, words: list[str], clauses: list[_Clause], features: list[_Feature]) -> list[_Weighted]:
-        """Each feature with its clause's weight, and whether a negation takes it out."""
+    def _weigh(
+        self, words: list[str], clauses: list[_Clause], features: list[_Feature]
+    ) -> tuple[list[_Weighted], list[float]]:
+        """Each feature with its clause's weight, and whether a negation takes it out; and each
+        word's weight."""
         n = len(words)
         covered = [False] * n  # inside a concept phrase: its negation words are the concept's
         concepts_at: dict[int, set[str]] = defaultdict(set)
@@ -1386,7 +1389,7 @@ class Matcher:
         negated = self.clauses.negated(words, clauses, covered, lambda j: concepts_at.get(j, _NONE))
         weight = self.clauses.weights(clauses, n, [j for j in known if not negated[j]])
         # off-topic words are never negated away: "no working projector" is still the office
-        return [(f, weight[f[2]], negated[f[2]] and f[0] != _OFF_TOPIC) for f in features]
+        return [(f, weight[f[2]], negated[f[2]] and f[0] != _OFF_TOPIC) for f in features], weight
 
     def _rank(self, weighted: list[_Weighted], named: set[int]) -> _Ranked:
         present: dict[str, float] = {}
@@ -1584,6 +1587,12 @@ class Matcher:
         ]
         return bool(spans) and all(j in vague for a, b in spans for j in range(a, b))
 
+    def _said(self, cues: _Phrases, words: list[str], weight: list[float]) -> bool:
+        """Whether the message's strongest clauses hold one of these cues ("Segment" in "first
+        month using Segment: we'd like …" is the story, not the question)."""
+        top = max(weight, default=0.0)
+        return any(weight[pos] >= 0.9 * top for pos, _ in cues.find(words, 0, len(words)))
+
     def _topic(self, stems: list[str], weighted: list[_Weighted]) -> str | None:
         """The support topic the message's strongest clauses are about, if any."""
         skip = [False] * len(stems)
@@ -1601,9 +1610,11 @@ class Matcher:
         stems: list[str],
         weighted: list[_Weighted],
         whole: _Ranked,
+        weight: list[float],
     ) -> MatchResult:
         """What a message that is not a clear use-case goal is: a Segment support question
-        (`topic` names its part of the docs), a vague goal, or off-topic."""
+        (`topic` names its part of the docs), a vague goal, or off-topic. `weight`: each word's
+        weight by its clause's role."""
         if result.asks:
             return result
         top = whole.scored[0][0] if whole.scored else 0.0
@@ -1621,7 +1632,8 @@ class Matcher:
         if (
             result.verdict != "none"
             and (weak or (evidence <= 2 and not population and not setup))
-            and clauses.has(clauses.product, words)
+            and not (population and clauses.has(clauses.voice, words))  # "… we'd like our customers to …"
+            and self._said(clauses.product, words, weight)
         ):
             return replace(result, verdict="none", kind="support", topic=self._topic(stems, weighted))
         if (
