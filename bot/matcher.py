@@ -606,18 +606,21 @@ class PhraseIndex:
         features each one has."""
         explained = [0.0] * len(self.uc_ids)
         known = [0] * len(self.uc_ids)
-        matched: dict[int, float] = defaultdict(float)
-        postings, uses = self._postings, self._uses
+        matched = [0.0] * len(self._phrase_uc)
+        hit: list[int] = []  # the phrases touched, in the order first touched
+        postings, uses = self._postings.get, self._uses
         for key, weight in message.items():
-            for pid in postings.get(key, ()):
+            for pid in postings(key, ()):
+                if not matched[pid]:
+                    hit.append(pid)
                 matched[pid] += weight
             for i in uses[key]:
                 explained[i] += weight
                 known[i] += 1
         best: dict[int, float] = {}
         phrase_uc, phrase_total = self._phrase_uc, self._phrase_total
-        for pid, got in matched.items():
-            coverage = got / phrase_total[pid]
+        for pid in hit:
+            coverage = matched[pid] / phrase_total[pid]
             i = phrase_uc[pid]
             if coverage > best.get(i, 0.0):
                 best[i] = coverage
@@ -685,19 +688,21 @@ class LearnedWeights:
         more examples is not likelier)."""
         if len(touched) == 1:
             return {i: 1.0 for i in touched}
-        bonus = self._bonus
-        feats = [(f, w) for f, w in present.items() if f in bonus]
-        base = self._base
-        mass = sum(w for _, w in feats)
-        ll = {i: mass * base[i] for i in touched}
-        for f, w in feats:
-            for i, v in bonus[f]:
-                if i in ll:
-                    ll[i] += v * w
-        if not ll:
+        if not touched:
             return {}
-        high = max(ll.values())
-        odds = {i: math.exp(v - high) for i, v in ll.items()}
+        bonus, base = self._bonus.get, self._base
+        ll = [0.0] * len(base)
+        mass = 0.0
+        for f, w in present.items():
+            found = bonus(f)
+            if found is not None:
+                mass += w
+                for i, v in found:
+                    ll[i] += v * w
+        scores = {i: ll[i] + mass * base[i] for i in touched}
+        high = max(scores.values())
+        exp = math.exp
+        odds = {i: exp(v - high) for i, v in scores.items()}
         total = sum(odds.values())
         return {i: v / total for i, v in odds.items()}
 
