@@ -198,6 +198,13 @@ CUE_KINDS = frozenset(
         "relative",  # "people who dont …" describes people: no negation after these
         "contrast",  # the clause after these is the point, those before it background: "but"
         "concession",  # a clause with these concedes, so it is background: "although"
+        "background-at-start",  # background when they open the clause: "last year we …"
+        "two-asks",  # the person says there are two: "two things", "priority two", "second goal"
+        "personal",  # a person's own things ("my watch", "my kid's app"): with a weak goal, chatter
+        "population",  # who a goal is about and what it moves: "customers", "revenue", "b2b"
+        "product",  # Segment's product: "workspace", "destination"; no clear goal -> support
+        "business-voice",  # "we want", "how do we": a goal said as one, among unknown words
+        "setup-ask",  # setting a use case up: "which events do i need"; a goal word wins support
         "joiner",  # where one clause ends and another starts: "but", "and we", "while"
         "second-ask",  # words that add a second ask: "also", "plus", "another thing"
         "anaphora",  # a clause starting with these goes on with the same ask: "them", "it"

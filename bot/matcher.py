@@ -33,6 +33,20 @@ How a message is read:
    cases under that goal and pick the goal of a use case that sits under several.
 5. Verdict, as Rasa's fallback classifier does: a top score below a threshold -> ``none``;
    a top score too close to the runner-up -> ``ambiguous``; else ``confident``.
+6. What is not a goal (``_kind``): the evidence is how many distinct features of the top use
+   case's phrases the strongest clauses hold. With one, among words the catalog never uses and
+   no one a business serves (the lexicon's cues ``population``, ``business-voice``), the message
+   is chatter ("the snack cart is empty", "welcome back Jess!"); with two or fewer about a
+   person's own things (``personal``: "my watch") too. Segment's own words (a support topic, or
+   the ``product`` cues) make a weak goal a support question, unless the message asks how to set
+   a goal up (``setup-ask``: "which events do I need for winback?").
+7. Two asks: the message is cut where each part, read alone, means another use case, in a clause
+   that asks; anywhere when the person says there are two (``two-asks``: "two things", "our
+   priorities"), and in a long message only where the second is added ("also", "separately").
+
+Speed: the cue phrases of a message are found in one pass (``Clauses.scan``, kept per thread),
+each distinct word is read once (typo fix, stem, what it is alone: one cache), and the words
+behind a match (``Match.terms``) are read only when asked for.
 
 The vocabulary lives in the catalog; the code names no use case. It knows one lexicon
 concept by name, ``off-topic`` (office, IT, HR, meetings, documents, bugs and builds, reports,
@@ -47,10 +61,13 @@ import heapq
 import html
 import math
 import re
+import threading
 import unicodedata
+from bisect import bisect_left
 from collections import defaultdict
-from dataclasses import dataclass, replace
-from functools import lru_cache
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import lru_cache, partial
 
 import snowballstemmer
 from rapidfuzz import process
@@ -81,17 +98,21 @@ NAME_SCORE = 90.0  # the least score of a use case whose whole name the message 
 GOAL_BOOST = 3.0  # points per goal-hint phrase, for a use case under that goal with a whole phrase
 GOAL_BOOST_MAX = 6.0
 OFF_TOPIC_FACTOR = 0.25  # score multiplier, to the power off-topic words / (use case's words - 2)
+OFF_TOPIC_SPAN = 12  # in a message of more features, off-topic words weigh this many / their number
 OFF_TOPIC = "off-topic"  # the lexicon concept of requests the bot does not handle
 
 # the weight of a clause's words by its role (the strongest role with catalog words counts 1)
 ROLE_WEIGHT = {"ask": 1.0, "neutral": 0.6, "background": 0.2}
+NEED_SHARE = 3.0  # a feature in a third of a use case's phrases is one it needs in full
 NEGATED_PENALTY = 0.55  # a use case's score times exp(-this x the IDF weight of its negated words)
 TWO_ASKS_MIN = 40.0  # each of two asks scores at least this on its own
 TWO_ASKS_WEAK_MIN = 55.0  # … when they are joined only by "and" or a comma
 TWO_ASKS_SPLITS = 8  # at most this many places are tried to cut a message in two asks
 TWO_ASKS_SPLITS_LONG = 3  # … in a message of more than 60 words
+TWO_ASKS_LONG_WORDS = 60  # a message of more words: only a new sentence or "also" starts a second ask
 TWO_ASKS_REACH = 45  # words read on each side of the cut
 SUPPORT_OVERRIDE = 55.0  # a use case beats a support topic's words from this score, when confident
+WEAK_UNKNOWN_MAX = 2  # one goal word said as a goal ("we want …") survives this many unknown words
 VAGUE_CLEAR = 50.0  # below this, a confident top match of a vague message is offered, not made
 
 MIN_FIX_LEN = 5  # shorter words are never typo-corrected
@@ -99,6 +120,9 @@ CACHE_SIZE = 4096  # typo corrections and stems of words seen in messages
 
 _CONCEPT = "#"  # prefix of concept features; a stem never contains it
 _OFF_TOPIC = _CONCEPT + OFF_TOPIC
+_NONE: frozenset[str] = frozenset()
+_NO_SIZES: tuple[int, ...] = ()
+_NO_TABLE: dict[int, tuple[int, ...]] = {}  # a cue list with no phrase in the message (never filled)
 _NUMBER = "0"  # the stem of every number: "first 30 days" matches "first 14 days"
 
 
@@ -117,6 +141,7 @@ _NOT_WORD_ASCII = re.compile(r"[^a-z0-9]+")
 _NOT_WORD = re.compile(r"[\W_]+")
 _DIGIT_LETTER = re.compile(r"(?<![^\W\d_])(\d+)([^\W\d_]+)")
 _ORDINAL = frozenset({"st", "nd", "rd", "th"})
+_HAS_DIGIT_LETTER = re.compile(r"\d[^\W\d_]")
 
 
 def _slack_angle(match: re.Match) -> str:
@@ -166,6 +191,7 @@ SENTENCE, COMMA, COLON = "sentence", "comma", "colon"
 # boundaries travel through _words as marker words (letters only, so they survive it)
 _MARK = {SENTENCE: "qqzsentencezqq", COMMA: "qqzcommazqq", COLON: "qqzcolonzqq", "?": "qqzquestionzqq"}
 _MARK_KIND = {v: k for k, v in _MARK.items()}
+_MARK_SPLIT = re.compile("(?:(?<= )|^)(" + "|".join(_MARK.values()) + ")(?= |$)")
 
 
 def _mark(match: re.Match) -> str:
@@ -190,9 +216,12 @@ def segments(text: str) -> list[tuple[list[str], str, bool]]:
     current: list[str] = []
     question = False
     kind = None
-    for word in marked.split():
-        mark = _MARK_KIND.get(word)
-        if mark is None:
+    # the runs of words between the markers, and the markers (odd places)
+    for k, part in enumerate(_MARK_SPLIT.split(marked)):
+        if k % 2 == 0:
+            run = part.split()
+            if not run:
+                continue
             if kind is not None:
                 if current:
                     out.append((current, kind, question))
@@ -200,8 +229,10 @@ def segments(text: str) -> list[tuple[list[str], str, bool]]:
                     words, _, asked = out[-1]
                     out[-1] = (words, SENTENCE, asked or question)
                 current, question, kind = [], False, None
-            current.append(word)
-        elif mark == "?":
+            current.extend(run)
+            continue
+        mark = _MARK_KIND[part]
+        if mark == "?":
             question = True
         elif kind is None or mark == SENTENCE or (mark == COLON and kind == COMMA):
             kind = mark
@@ -213,14 +244,47 @@ def segments(text: str) -> list[tuple[list[str], str, bool]]:
     return out
 
 
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _drop_combining(match: re.Match) -> str:
+    return "" if unicodedata.combining(match.group()) else match.group()
+
+
+@lru_cache(maxsize=1)
+def _combining() -> re.Pattern:
+    """The accents and other combining marks of the Basic Multilingual Plane, to delete."""
+    marks = [c for c in range(0x300, 0x10000) if unicodedata.combining(chr(c))]
+    ranges: list[list[int]] = []
+    for c in marks:
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1][1] = c
+        else:
+            ranges.append([c, c])
+    return re.compile("[" + "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges) + "]+")
+
+
+# ASCII text in one pass, as bytes: lowercase, apostrophes out ("didn't" -> "didnt"), every
+# other mark a space
+_ASCII_WORDS = bytes(
+    c + 32 if 65 <= c <= 90 else c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256)
+)
+
+
 def _words(text: str) -> str:
+    if text.isascii():
+        text = text.encode("ascii").translate(_ASCII_WORDS, b"'").decode("ascii")
+        if _HAS_DIGIT_LETTER.search(text):
+            text = _DIGIT_LETTER.sub(_split_digits, text)
+        return " ".join(text.split())
     text = _FORMAT.sub(" ", text)
     text = _APOSTROPHE.sub("", text)  # "didn't" -> "didnt"
     if text.isascii():
         text = _NOT_WORD_ASCII.sub(" ", text.lower())
     else:
-        text = unicodedata.normalize("NFKD", text.casefold())
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+        text = _combining().sub("", unicodedata.normalize("NFKD", text.casefold()))
+        if _ASTRAL.search(text):  # beyond the table (emoji, old scripts): look each one up
+            text = _ASTRAL.sub(_drop_combining, text)
         text = _NOT_WORD.sub(" ", text)
     text = _DIGIT_LETTER.sub(_split_digits, text)
     return " ".join(text.split())
@@ -235,7 +299,16 @@ class Match:
     name: str  # use case name
     goal: str | None  # goal the words point to; the only goal when the use case has one
     score: float  # 0..100, rounded to 1 decimal
-    terms: tuple[str, ...]  # the person's words (normalised) that matched, at most 4
+    # the person's words (normalised) that matched, at most 4: read when first asked for
+    words: tuple[str, ...] | Callable[[], tuple[str, ...]] = field(default=(), repr=False, compare=False)
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        found = self.words
+        if callable(found):
+            found = found()
+            object.__setattr__(self, "words", found)
+        return found
 
 
 @dataclass(frozen=True)
@@ -322,6 +395,8 @@ class Concepts:
                 if feature not in surface_map[words]:
                     surface_map[words].append(feature)
                 stems = tuple(stem(w) for w in words)
+                if name == OFF_TOPIC and len(words) == 1:
+                    continue  # an office word counts as written: "bugging me" is no bug
                 if stems not in stem_map:
                     stem_map[stems], stem_owner[stems] = [feature], words
                 elif stem_owner[stems] == words and feature not in stem_map[stems]:
@@ -340,6 +415,26 @@ class Concepts:
         self._sizes = {w: tuple(sorted(v, reverse=True)) for w, v in sizes.items()}
         self._stem_sizes = {w: tuple(sorted(v, reverse=True)) for w, v in stem_sizes.items()}
         self._lengths = lru_cache(maxsize=CACHE_SIZE)(self._lengths_uncached)
+        # the lengths of the phrases of two words or more, by their first two words and stems
+        pairs: dict[tuple[str, str], set[int]] = defaultdict(set)
+        stem_pairs: dict[tuple[str, str], set[int]] = defaultdict(set)
+        for k in self._surface_map:
+            if len(k) > 1:
+                pairs[k[:2]].add(len(k))
+        for k in self._stem_map:
+            if len(k) > 1:
+                stem_pairs[k[:2]].add(len(k))
+        self._pairs = {k: tuple(sorted(v, reverse=True)) for k, v in pairs.items()}
+        self._stem_pairs = {k: tuple(sorted(v, reverse=True)) for k, v in stem_pairs.items()}
+        self._both: dict[tuple[tuple[int, ...], tuple[int, ...]], tuple[int, ...]] = {}
+        pair_next: dict[str, set[str]] = defaultdict(set)
+        stem_pair_next: dict[str, set[str]] = defaultdict(set)
+        for k in self._pairs:
+            pair_next[k[0]].add(k[1])
+        for k in self._stem_pairs:
+            stem_pair_next[k[0]].add(k[1])
+        self._pair_next = {w: frozenset(v) for w, v in pair_next.items()}
+        self._stem_pair_next = {w: frozenset(v) for w, v in stem_pair_next.items()}
         self._surface1 = {k[0]: v for k, v in self._surface_map.items() if len(k) == 1}
         self._stem1 = {k[0]: v for k, v in self._stem_map.items() if len(k) == 1}
 
@@ -359,46 +454,77 @@ class Concepts:
         """Catalog text (no typos to fix) -> features."""
         return self.features(words, words, [self.stem(w) for w in words])
 
-    def features(self, typed: list[str], words: list[str], stems: list[str]) -> list[_Feature]:
+    def word(
+        self, word: str, stem: str
+    ) -> tuple[tuple[str, ...] | None, bool, frozenset[str], frozenset[str]]:
+        """What a word (and its stem) is on its own: the concepts it reads as alone, whether it
+        counts as its stem when no phrase covers it, and the second words (and stems) of the
+        longer phrases that start with it."""
+        hit = self._surface1.get(word)
+        if hit is None and word not in self.stop_surface:
+            hit = self._stem1.get(stem)
+        alone = stem != _NUMBER and stem not in self.stop_stems and word not in self.stop_surface
+        return hit, alone, self._pair_next.get(word, _NONE), self._stem_pair_next.get(stem, _NONE)
+
+    def features(
+        self,
+        typed: list[str],
+        words: list[str],
+        stems: list[str],
+        each: list[tuple[tuple[str, ...] | None, bool, frozenset[str], frozenset[str]]] | None = None,
+    ) -> list[_Feature]:
         """The longest concept phrase starting at each word (phrases may overlap: "dont
         complete setup" reads as both; one inside another counts once), and the stem of each
         word no phrase covers, less stopwords; in word order. `words` are the typed words
-        corrected, `stems` their stems."""
+        corrected, `stems` their stems, `each` what `word` says of each (computed if not given)."""
         n = len(words)
+        if each is None:
+            each = [self.word(w, s) for w, s in zip(words, stems)]
         out: list[_Feature] = []
-        covered = [False] * n
-        reach = 0  # end of the furthest phrase so far
+        append = out.append
+        reach = 0  # end of the furthest phrase so far: the words before it are covered
         surface_get, stem_get = self._surface_map.get, self._stem_map.get
-        surface1, stem1, lengths = self._surface1, self._stem1, self._lengths
-        stop_surface, stop_stems = self.stop_surface, self.stop_stems
+        pairs, stem_pairs, both = self._pairs.get, self._stem_pairs.get, self._both
+        last = n - 1
         for i in range(n):
-            word, stem = words[i], stems[i]
+            alone_hit, alone, nexts, stem_nexts = each[i]
             hit = None
-            for size in lengths(word):
-                if i + size > n:
-                    continue
-                if i + size <= reach:
-                    break  # inside a phrase already read
-                hit = surface_get(tuple(words[i : i + size]))
-                if hit is None:
-                    hit = stem_get(tuple(stems[i : i + size]))
-                if hit is not None:
-                    break
-            else:
-                if i >= reach:
-                    size = 1
-                    hit = surface1.get(word)
-                    if hit is None and word not in stop_surface:
-                        hit = stem1.get(stem)
+            single = True  # no phrase of two words or more starts here
+            # the phrases of two words or more here, by their first two words or stems
+            if i < last and (words[i + 1] in nexts or stems[i + 1] in stem_nexts):
+                a = pairs((words[i], words[i + 1]))
+                b = stem_pairs((stems[i], stems[i + 1]))
+                if a is not None or b is not None:
+                    if a is None:
+                        sizes = b
+                    elif b is None or a == b:
+                        sizes = a
+                    else:
+                        sizes = both.get((a, b)) or both.setdefault(
+                            (a, b), tuple(sorted({*a, *b}, reverse=True))
+                        )
+                    for size in sizes:
+                        if i + size > n:
+                            continue
+                        if i + size <= reach:
+                            single = False
+                            break  # inside a phrase already read
+                        hit = surface_get(tuple(words[i : i + size]))
+                        if hit is None:
+                            hit = stem_get(tuple(stems[i : i + size]))
+                        if hit is not None:
+                            single = False
+                            break
+            if single and i >= reach:
+                size = 1
+                hit = alone_hit
             if hit is not None:
-                surface = " ".join(typed[i : i + size])
-                out.extend((f, surface, i) for f in hit)
-                for j in range(i, i + size):
-                    covered[j] = True
+                surface = typed[i] if size == 1 else " ".join(typed[i : i + size])
+                for f in hit:
+                    append((f, surface, i))
                 reach = i + size
-            elif not covered[i] and stem != _NUMBER and stem not in stop_stems:
-                if word not in stop_surface:
-                    out.append((stem, typed[i], i))
+            elif alone and i >= reach:
+                append((stems[i], typed[i], i))
         return out
 
     def _lengths_uncached(self, word: str) -> tuple[int, ...]:
@@ -417,6 +543,7 @@ class PhraseIndex:
         self.words: set[str] = set()  # the phrases' words: typo targets
         self.empty: list[tuple[str, str]] = []  # (use case, phrase) that read as nothing
         self.features_of: list[frozenset[str]] = []  # by use case: every feature of its phrases
+        self.need: list[dict[str, float]] = []  # by use case: how much it needs each feature
         phrase_sets: list[tuple[int, frozenset[str]]] = []
         for i, uc_id in enumerate(self.uc_ids):
             uc = catalog.use_cases[uc_id]
@@ -431,6 +558,12 @@ class PhraseIndex:
                     seen.add(feats)
                     phrase_sets.append((i, feats))
             self.features_of.append(frozenset().union(*seen) if seen else frozenset())
+            # how much the use case needs each feature: the share of its phrases that use it
+            uses_f: dict[str, int] = defaultdict(int)
+            for feats in seen:
+                for f in feats:
+                    uses_f[f] += 1
+            self.need.append({f: min(1.0, NEED_SHARE * c / len(seen)) for f, c in uses_f.items()})
         self.used = frozenset().union(*self.features_of)
 
         # IDF over use cases: a feature of one use case weighs most. A feature that some phrase
@@ -465,6 +598,7 @@ class PhraseIndex:
             if stems:
                 names[stems[0]].append((stems, i))
         self._names = dict(names)
+        self._name_starts = frozenset(names)
 
     def coverage(self, message: dict[str, float]) -> tuple[dict[int, float], list[float], list[int]]:
         """For the message's weighted features: the coverage of each touched use case's best
@@ -472,27 +606,44 @@ class PhraseIndex:
         features each one has."""
         explained = [0.0] * len(self.uc_ids)
         known = [0] * len(self.uc_ids)
-        matched: dict[int, float] = defaultdict(float)
-        postings, uses = self._postings, self._uses
+        matched = [0.0] * len(self._phrase_uc)
+        hit: list[int] = []  # the phrases touched, in the order first touched
+        postings, uses = self._postings.get, self._uses
         for key, weight in message.items():
-            for pid in postings.get(key, ()):
+            for pid in postings(key, ()):
+                if not matched[pid]:
+                    hit.append(pid)
                 matched[pid] += weight
             for i in uses[key]:
                 explained[i] += weight
                 known[i] += 1
         best: dict[int, float] = {}
         phrase_uc, phrase_total = self._phrase_uc, self._phrase_total
-        for pid, got in matched.items():
-            coverage = got / phrase_total[pid]
+        for pid in hit:
+            coverage = matched[pid] / phrase_total[pid]
             i = phrase_uc[pid]
             if coverage > best.get(i, 0.0):
                 best[i] = coverage
         return best, explained, known
 
+    def named_at(self, stems: list[str]) -> list[tuple[int, int, int]]:
+        """(start, end, use case) of each use case name the message writes (stems, in order)."""
+        found: list[tuple[int, int, int]] = []
+        if self._name_starts.isdisjoint(stems):
+            return found
+        names = self._names
+        for j, stem in enumerate(stems):
+            for name, i in names.get(stem, ()):
+                if tuple(stems[j : j + len(name)]) == name:
+                    found.append((j, j + len(name), i))
+        return found
+
     def named(self, stems: list[str]) -> set[int]:
         """The use cases whose whole name the message writes (stems, in order)."""
-        found = set()
+        found: set[int] = set()
         names = self._names
+        if self._name_starts.isdisjoint(stems):
+            return found
         for j, stem in enumerate(stems):
             for name, i in names.get(stem, ()):
                 if tuple(stems[j : j + len(name)]) == name:
@@ -535,19 +686,23 @@ class LearnedWeights:
         """The probability of each touched use case given the message's features (each counted
         by its weight in the message), among the touched ones (a uniform prior: a use case with
         more examples is not likelier)."""
-        bonus = self._bonus
-        feats = [(f, w) for f, w in present.items() if f in bonus]
-        base = self._base
-        mass = sum(w for _, w in feats)
-        ll = {i: mass * base[i] for i in touched}
-        for f, w in feats:
-            for i, v in bonus[f]:
-                if i in ll:
-                    ll[i] += v * w
-        if not ll:
+        if len(touched) == 1:
+            return {i: 1.0 for i in touched}
+        if not touched:
             return {}
-        high = max(ll.values())
-        odds = {i: math.exp(v - high) for i, v in ll.items()}
+        bonus, base = self._bonus.get, self._base
+        ll = [0.0] * len(base)
+        mass = 0.0
+        for f, w in present.items():
+            found = bonus(f)
+            if found is not None:
+                mass += w
+                for i, v in found:
+                    ll[i] += v * w
+        scores = {i: ll[i] + mass * base[i] for i in touched}
+        high = max(scores.values())
+        exp = math.exp
+        odds = {i: exp(v - high) for i, v in scores.items()}
         total = sum(odds.values())
         return {i: v / total for i, v in odds.items()}
 
@@ -633,7 +788,23 @@ class TypoCorrector:
             if len(w) >= MIN_FIX_LEN - 1 and w.isalpha():
                 buckets[w[0]].append(w)
         self._buckets = {k: tuple(v) for k, v in buckets.items()}
+        near: dict[str, set[str]] = defaultdict(set)
+        for w in targets | stop_words:
+            if len(w) >= MIN_FIX_LEN - 1 and w.isalpha():
+                near[w[0]].add(w)
+        self._near = {k: tuple(sorted(v)) for k, v in near.items()}
         self.correct = lru_cache(maxsize=CACHE_SIZE)(self._correct_uncached)
+
+    def near(self, word: str) -> bool:
+        """Whether a word the catalog does not know is one edit from a word it uses or a stop
+        word, even a short one ("hihg", "aceclerate"): a likely typo, not another subject's."""
+        if len(word) < MIN_FIX_LEN - 1 or not word.isalpha():
+            return False
+        choices = self._near.get(word[0])
+        return (
+            bool(choices)
+            and process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=1) is not None
+        )
 
     def _correct_uncached(self, word: str) -> str:
         """The catalog word a typed word stands for: itself when known or not fixable."""
@@ -665,12 +836,14 @@ class _Clause:
     question: bool = False  # its sentence ends with "?"
     role: str = "neutral"  # "ask" | "neutral" | "background"
     cued: bool = False  # its role is its own (a cue, a question), not its sentence's
+    cues: set[int] | None = None  # the cue lists with a phrase inside it, once read
 
 
 class _Phrases:
-    """Cue phrases by their first word: find them in a run of words."""
+    """Cue phrases by their first word: find them in a run of words. Within a message that
+    `Clauses.scan` has read (in this thread), the phrases found are looked up, not searched."""
 
-    def __init__(self, phrases: tuple[str, ...]):
+    def __init__(self, phrases: tuple[str, ...], state: threading.local | None = None, slot: int = 0):
         by_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
         for phrase in phrases:
             words = tuple(normalize(phrase).split())
@@ -678,14 +851,47 @@ class _Phrases:
                 by_first[words[0]].append(words)
         self._by_first = {w: tuple(sorted(set(v), key=len, reverse=True)) for w, v in by_first.items()}
         self.first = frozenset(self._by_first)
+        self._state = state if state is not None else threading.local()
+        self.slot = slot
 
-    def any_in(self, words: list[str], start: int, end: int, present: set[str]) -> bool:
+    def _table(self, words: list[str]) -> dict[int, tuple[int, ...]] | None:
+        """The phrases of the message being read: position -> lengths (longest first)."""
+        state = self._state
+        if getattr(state, "words", None) is words:
+            return state.tables[self.slot]
+        return None
+
+    def lengths(self, words: list[str]) -> dict[int, tuple[int, ...]]:
+        """Every phrase in the words: position -> lengths, longest first."""
+        table: dict[int, tuple[int, ...]] = {}
+        by_first = self._by_first
+        n = len(words)
+        for i, word in enumerate(words):
+            phrases = by_first.get(word)
+            if phrases:
+                found = tuple(
+                    len(p) for p in phrases if i + len(p) <= n and tuple(words[i : i + len(p)]) == p
+                )
+                if found:
+                    table[i] = found
+        return table
+
+    def any_in(self, words: list[str], start: int, end: int, present: set[str] | None = None) -> bool:
         """Whether a phrase is in words[start:end] (`present`: those words, as a set)."""
+        table = self._table(words)
+        if table is not None:
+            return any(start <= i < end and i + sizes[-1] <= end for i, sizes in table.items())
         return not self.first.isdisjoint(present) and bool(self.find(words, start, end))
 
     def at(self, words: list[str], i: int, end: int) -> int:
         """The length of the longest phrase starting at word i (and ending by `end`), or 0."""
         if i >= end:
+            return 0
+        table = self._table(words)
+        if table is not None:
+            for n in table.get(i, ()):
+                if i + n <= end:
+                    return n
             return 0
         for phrase in self._by_first.get(words[i], ()):
             n = len(phrase)
@@ -695,7 +901,20 @@ class _Phrases:
 
     def find(self, words: list[str], start: int, end: int) -> list[tuple[int, int]]:
         """(position, length) of every phrase in words[start:end], left to right, not overlapping."""
-        found, i = [], start
+        table = self._table(words)
+        found: list[tuple[int, int]] = []
+        if table is not None:
+            after = start
+            for i in sorted(table):
+                if i < after or i >= end:
+                    continue
+                for n in table[i]:
+                    if i + n <= end:
+                        found.append((i, n))
+                        after = i + n
+                        break
+            return found
+        i = start
         by_first = self._by_first
         while i < end:
             n = self.at(words, i, end) if words[i] in by_first else 0
@@ -714,12 +933,23 @@ class Clauses:
     `cues`; with none listed, every word counts alike."""
 
     def __init__(self, cues, concepts: Concepts):
-        get = lambda kind: _Phrases(tuple(cues.get(kind, ())))  # noqa: E731
+        self._state = threading.local()  # the message being read in this thread, and its phrases
+        self._all: list[_Phrases] = []
+
+        def get(kind: str) -> _Phrases:
+            phrases = _Phrases(tuple(cues.get(kind, ())), self._state, len(self._all))
+            self._all.append(phrases)
+            return phrases
+
         self.ask, self.imperative, self.problem = get("ask"), get("imperative"), get("problem")
         self.background, self.negation, self.settled = get("background"), get("negation"), get("settled")
         self.joiner, self.second, self.vague = get("joiner"), get("second-ask"), get("vague")
+        self.two = get("two-asks")
+        self._leads = self.second.first | self.joiner.first
+        self._lead_slots = {self.second.slot, self.joiner.slot}
         self.contrast, self.concession = get("contrast"), get("concession")
         self.negation_at_start = get("negation-at-start")
+        self.background_at_start = get("background-at-start")
         self.done = get("done")
         self.reply_cues = {kind: get(kind) for kind in ("follow-up", "why-not", "other-ask")}
         self.copula = frozenset(normalize(" ".join(cues.get("copula", ()))).split())
@@ -727,39 +957,127 @@ class Clauses:
         self.anaphora = frozenset(normalize(" ".join(cues.get("anaphora", ()))).split())
         # the words of an ask that point back at what was said before it
         self.anaphora_refs = frozenset(normalize(" ".join(cues.get("refers-back", ()))).split())
+        # … less the relative pronouns: "campaigns that find …" points at nothing before it
+        self.refs = self.anaphora_refs
         self.problem_concepts = frozenset(_CONCEPT + c for c in cues.get("problem-concepts", ()))
+        # who a business goal is about ("customers", "subscribers") and the measures it moves
+        self.population = get("population")
+        # words that name Segment's product ("workspace", "Segment"): a support question's
+        self.product = get("product")
+        # a use-case setup question ("which events do I need for …"): the goal wins over support
+        self.setup = get("setup-ask")
+        self.voice = get("business-voice")
+        self.personal = get("personal")
         self.enabled = bool(cues)
+        ones: dict[str, list[int]] = defaultdict(list)
+        twos: dict[tuple[str, str], list[tuple[tuple[str, ...], int]]] = defaultdict(list)
+        for phrases in self._all:
+            for word, found in phrases._by_first.items():
+                for phrase in found:
+                    if len(phrase) == 1:
+                        ones[word].append(phrases.slot)
+                    else:
+                        twos[phrase[:2]].append((phrase, phrases.slot))
+        self._ones = {w: tuple(v) for w, v in ones.items()}
+        self._cue_starts = frozenset(ones) | {k[0] for k in twos}
+        cue_next: dict[str, set[str]] = defaultdict(set)
+        for k in twos:
+            cue_next[k[0]].add(k[1])
+        self._cue_next = {w: frozenset(v) for w, v in cue_next.items()}
+        self._twos = {k: tuple(sorted(v, key=lambda e: -len(e[0]))) for k, v in twos.items()}
+
+    def scan(self, words: list[str]) -> None:
+        """Find every cue phrase of the message once; until the next scan in this thread, the
+        cue lists look them up. The phrases are indexed by their first word (one-word phrases)
+        and their first two words, so a word costs a look-up or two, whatever the cue lists."""
+        ones, twos = self._ones, self._twos
+        tables: list[dict[int, tuple[int, ...]]] = [_NO_TABLE] * len(self._all)  # filled as found
+        n = len(words)
+        found: dict[int, list[int]] = {}
+        hits: list[tuple[int, int, int]] = []  # (position, cue list, shortest length)
+        starts, nexts = self._cue_starts, self._cue_next
+        for i, word in enumerate(words):
+            if word not in starts:
+                continue
+            slots = ones.get(word)
+            if slots is not None:
+                for slot in slots:
+                    found[slot] = [1]
+            if i + 1 < n and words[i + 1] in nexts.get(word, _NONE):
+                entries = twos.get((word, words[i + 1]))
+                if entries is not None:
+                    for phrase, slot in entries:  # longest first
+                        size = len(phrase)
+                        if size == 2 or (i + size <= n and tuple(words[i : i + size]) == phrase):
+                            if slot in found:
+                                found[slot].append(size)
+                            else:
+                                found[slot] = [size]
+            if found:
+                for slot, sizes in found.items():
+                    sizes.sort(reverse=True)
+                    table = tables[slot]
+                    if table is _NO_TABLE:
+                        table = tables[slot] = {}
+                    table[i] = tuple(sizes)
+                    hits.append((i, slot, sizes[-1]))
+                found = {}
+        state = self._state
+        state.words, state.tables, state.hits = words, tables, hits
+
+    def slots_by_clause(self, words: list[str], clauses: list[_Clause]) -> list[set[int]]:
+        """For each clause, the cue lists with a phrase inside it."""
+        state = self._state
+        if getattr(state, "words", None) is not words:
+            return [
+                {p.slot for p in self._all if p.any_in(words, c.start, c.end, set(words[c.start : c.end]))}
+                for c in clauses
+            ]
+        out: list[set[int]] = [set() for _ in clauses]
+        k, last = 0, len(clauses) - 1
+        for i, slot, size in state.hits:  # in word order, as the clauses are
+            while k < last and i >= clauses[k].end:
+                k += 1
+            c = clauses[k]
+            if c.start <= i and i + size <= c.end:
+                out[k].add(slot)
+        return out
 
     def split(self, segs: list[tuple[list[str], str, bool]]) -> tuple[list[str], list[_Clause]]:
-        """The message's words, and its clauses: segments cut at the joiner words."""
-        words: list[str] = []
+        """The message's words, and its clauses: segments cut at the joiner words. The words'
+        cue phrases are found (`scan`) on the way."""
+        words = [w for seg_words, _, _ in segs for w in seg_words]
+        self.scan(words)
         clauses: list[_Clause] = []
         sentence = 0
+        first = 0  # the first clause of this sentence
+        end = 0
         for seg_words, ends, question in segs:
-            base = len(words)
-            words.extend(seg_words)
+            base, end = end, end + len(seg_words)
             cuts = [base]
             if self.enabled and not self.joiner.first.isdisjoint(seg_words):
-                for pos, _ in self.joiner.find(words, base, len(words)):
+                for pos, _ in self.joiner.find(words, base, end):
                     if pos > base:
                         cuts.append(pos)
-            cuts.append(len(words))
+            cuts.append(end)
             for a, b in zip(cuts, cuts[1:]):
                 if b > a:
                     clauses.append(_Clause(a, b, sentence, question=question))
             if clauses:
                 clauses[-1].colon = ends == COLON
             if ends == SENTENCE:
-                for c in clauses:
-                    if c.sentence == sentence:
-                        c.question = c.question or question
+                if question:
+                    for c in clauses[first:]:
+                        c.question = True
+                first = len(clauses)
                 sentence += 1
         return words, clauses
 
     def _lead(self, words: list[str], c: _Clause) -> int:
         """How many words a clause's opening joiner takes ("and separately win back …")."""
         n = 0
-        while c.start + n < c.end:
+        leads = self._leads
+        while c.start + n < c.end and words[c.start + n] in leads:
             step = self.second.at(words, c.start + n, c.end) or self.joiner.at(words, c.start + n, c.end)
             if not step:
                 break
@@ -776,18 +1094,25 @@ class Clauses:
 
     def roles(self, words: list[str], clauses: list[_Clause]) -> None:
         """Each clause's role: what it says of itself, then what its sentence says."""
-        for c in clauses:
-            present = set(words[c.start : c.end])
-            if (
-                c.question
-                or self.ask.any_in(words, c.start, c.end, present)
-                or self.problem.any_in(words, c.start, c.end, present)
-                or self.imperative.at(words, c.start + self._lead(words, c), c.end)
-            ):
+        ask, problem, background = self.ask.slot, self.problem.slot, self.background.slot
+        opening = (self.background_at_start, self.imperative, self.concession)
+        leads = self._lead_slots
+        for c, inside in zip(clauses, self.slots_by_clause(words, clauses)):
+            c.cues = inside
+            # the cues that count only where the clause opens: looked for where one is inside
+            at_start, imperative, concession = (
+                (
+                    p.slot in inside and p.at(words, c.start + self._lead(words, c), c.end)
+                    if leads & inside
+                    else p.slot in inside and p.at(words, c.start, c.end)
+                )
+                for p in opening
+            )
+            if at_start:
+                c.role = "background"  # "last year was all about acquisition"
+            elif c.question or ask in inside or problem in inside or imperative:
                 c.role = "ask"
-            elif self.background.any_in(words, c.start, c.end, present) or self.concession.any_in(
-                words, c.start, c.end, present
-            ):
+            elif background in inside or concession:
                 c.role = "background"
             c.cued = c.role == "ask"
         # a colon hands its role on ("What I need: …", "Context: …"); in a sentence, a clause
@@ -809,7 +1134,10 @@ class Clauses:
                         c.role = role
         # "… Is there a way to bring them back?": the ask points at the sentence before it
         for k, c in enumerate(clauses):
-            if c.cued and any(words[j] in self.anaphora_refs for j in range(c.start, c.end)):
+            if c.cued and any(
+                words[j] in self.refs and (j + 1 >= c.end or words[j + 1] not in self.relative)
+                for j in range(c.start, c.end)
+            ):
                 prev = c.sentence - 1
                 for before in clauses[:k]:
                     if before.sentence == prev and before.role == "neutral":
@@ -824,11 +1152,20 @@ class Clauses:
         if not self.enabled:
             return out
         settled_first, negation_first = self.settled.first, self.negation.first
+        settled, negation = self.settled.slot, self.negation.slot
+        at_start = self.negation_at_start
         for c in clauses:
-            present = set(words[c.start : c.end])
-            start_cue = self.negation_at_start.at(words, c.start, c.end)
-            if settled_first.isdisjoint(present) and negation_first.isdisjoint(present) and not start_cue:
-                continue
+            if c.cues is not None and at_start.slot not in c.cues:
+                start_cue = 0
+            else:
+                start_cue = at_start.at(words, c.start, c.end)
+            if c.cues is not None:
+                if settled not in c.cues and negation not in c.cues and not start_cue:
+                    continue
+            else:
+                present = set(words[c.start : c.end])
+                if settled_first.isdisjoint(present) and negation_first.isdisjoint(present) and not start_cue:
+                    continue
             # "… is fine", "… is handled by another team": the words before the copula
             for pos, n in self.settled.find(words, c.start, c.end):
                 before = [j for j in range(max(c.start, pos - 2), pos) if words[j] in self.copula]
@@ -859,36 +1196,44 @@ class Clauses:
                     out[j] = True
         return out
 
-    def weights(self, clauses: list[_Clause], count: int, known_at) -> list[float]:
+    def weights(self, clauses: list[_Clause], count: int, known: list[int]) -> list[float]:
         """Each word's weight by its clause's role, scaled so the strongest role that has
-        catalog words counts 1."""
-        weight = [1.0] * count
+        catalog words (`known`: their positions, in order) counts 1."""
         if not self.enabled or not clauses:
-            return weight
-        top = max(
-            (ROLE_WEIGHT[c.role] for c in clauses if any(known_at(j) for j in range(c.start, c.end))),
-            default=1.0,
-        )
+            return [1.0] * count
+        top = 0.0
         for c in clauses:
-            w = min(1.0, ROLE_WEIGHT[c.role] / top)
-            for j in range(c.start, c.end):
-                weight[j] = w
+            role = ROLE_WEIGHT[c.role]
+            if role > top:
+                k = bisect_left(known, c.start)
+                if k < len(known) and known[k] < c.end:
+                    top = role
+        top = top or 1.0
+        weight: list[float] = []
+        for c in clauses:
+            weight.extend([min(1.0, ROLE_WEIGHT[c.role] / top)] * (c.end - c.start))
+        weight.extend([1.0] * (count - len(weight)))
         return weight
 
-    def splits(self, words: list[str], clauses: list[_Clause]) -> list[tuple[int, bool]]:
+    def splits(
+        self, words: list[str], clauses: list[_Clause], explicit: bool = False
+    ) -> list[tuple[int, bool]]:
         """Where a message may hold two asks: (first word of the second, strong?). Strong: the
         start of a sentence that states an ask, or words that add one ("also", "plus", "2)");
         weak: a comma or "and" before a clause that states an ask of its own."""
         found: dict[int, bool] = {}
         for prev, c in zip(clauses, clauses[1:]):
+            if explicit and words[c.start] not in self.anaphora:  # "two things: …": any clause may start one
+                found[c.start] = found.get(c.start, False) or c.sentence != prev.sentence
             if not c.cued or words[c.start] in self.anaphora:
                 continue  # "… and get them to come back": the same ask goes on
             strong = c.sentence != prev.sentence or bool(self.second.at(words, c.start, c.end))
             found[c.start] = found.get(c.start, False) or strong
-        if not self.second.first.isdisjoint(words):
+        if self.has(self.second, words):
             for c in clauses:
-                for pos, _ in self.second.find(words, c.start + 1, c.end):
-                    found[pos] = True
+                if c.cues is None or self.second.slot in c.cues:
+                    for pos, _ in self.second.find(words, c.start + 1, c.end):
+                        found[pos] = True
         adds = self.second.first
         order = sorted(found.items(), key=lambda item: (not item[1], words[item[0]] not in adds, item[0]))
         # a long message: its two asks are a sentence apart, or one says "also"
@@ -899,8 +1244,15 @@ class Clauses:
         cues = self.reply_cues.get(kind)
         return cues is not None and not cues.first.isdisjoint(words) and bool(cues.find(words, 0, len(words)))
 
+    def has(self, cues: _Phrases, words: list[str]) -> bool:
+        """Whether the words hold one of these cues."""
+        table = cues._table(words)
+        if table is not None:
+            return bool(table)
+        return not cues.first.isdisjoint(words) and bool(cues.find(words, 0, len(words)))
+
     def has_vague(self, words: list[str]) -> bool:
-        return not self.vague.first.isdisjoint(words) and bool(self.vague.find(words, 0, len(words)))
+        return self.has(self.vague, words)
 
 
 class SupportTopics:
@@ -973,6 +1325,13 @@ class Matcher:
             self.learnt.stem_counts,
         )
         self.empty_phrases = self.phrases.empty
+        self._read = lru_cache(maxsize=CACHE_SIZE)(self._read_uncached)
+
+    def _read_uncached(self, word: str) -> tuple[str, str, tuple[tuple[str, ...] | None, bool, bool]]:
+        """A typed word as the catalog reads it: typo-corrected, its stem, and what it is alone."""
+        fixed = self.typos.correct(word)
+        stem = self.stem(fixed)
+        return fixed, stem, self.concepts.word(fixed, stem)
 
     def match(self, text: str, limit: int = 3) -> MatchResult:
         query = text if isinstance(text, str) else ""
@@ -981,17 +1340,21 @@ class Matcher:
         if len(words) > MAX_TOKENS:
             words = words[:MAX_TOKENS]
             clauses = [replace(c, end=min(c.end, MAX_TOKENS)) for c in clauses if c.start < MAX_TOKENS]
+            self.clauses.scan(words)  # the words were cut short: their cues again
         if not words:
             return MatchResult(query, "none", (), None)
-        fixed = [self.typos.correct(w) for w in words]
-        stems = [self.stem(w) for w in fixed]
-        features = self.concepts.features(words, fixed, stems)
-        weighted = self._weigh(words, clauses, features)
+        read = self._read
+        pairs = [read(w) for w in words]
+        fixed = [p[0] for p in pairs]
+        stems = [p[1] for p in pairs]
+        features = self.concepts.features(words, fixed, stems, [p[2] for p in pairs])
+        weighted, weight = self._weigh(words, clauses, features)
 
-        whole = self._rank(weighted, stems)
-        asks = self._two_asks(query, words, clauses, weighted, stems, whole, limit)
+        names = self.phrases.named_at(stems)
+        whole = self._rank(weighted, {i for _, _, i in names})
+        asks = self._two_asks(query, words, clauses, weighted, names, whole, limit)
         result = self._result(query, words, weighted, whole, limit, asks)
-        return self._kind(result, words, stems, weighted, whole)
+        return self._kind(result, words, stems, weighted, whole, weight)
 
     def says(self, kind: str, text: str) -> bool:
         """Whether a reply holds one of the lexicon's cues of this kind: "why-not" ("why not
@@ -1009,28 +1372,31 @@ class Matcher:
 
     # ------------------------------------------------------------------ reading the clauses
 
-    def _weigh(self, words: list[str], clauses: list[_Clause], features: list[_Feature]) -> list[_Weighted]:
-        """Each feature with its clause's weight, and whether a negation takes it out."""
+    def _weigh(
+        self, words: list[str], clauses: list[_Clause], features: list[_Feature]
+    ) -> tuple[list[_Weighted], list[float]]:
+        """Each feature with its clause's weight, and whether a negation takes it out; and each
+        word's weight."""
         n = len(words)
         covered = [False] * n  # inside a concept phrase: its negation words are the concept's
-        concepts_at: list[set[str]] = [set() for _ in range(n)]
-        known = [False] * n
+        concepts_at: dict[int, set[str]] = defaultdict(set)
+        known: list[int] = []
         weight_of = self.phrases.weight
         for key, surface, start in features:
-            size = surface.count(" ") + 1
             if key[0] == _CONCEPT:
+                size = surface.count(" ") + 1
                 for j in range(start, min(n, start + size)):
                     covered[j] = True
                 concepts_at[start].add(key)
             if key in weight_of:
-                known[start] = True
+                known.append(start)
         self.clauses.roles(words, clauses)
-        negated = self.clauses.negated(words, clauses, covered, concepts_at.__getitem__)
-        weight = self.clauses.weights(clauses, n, lambda j: known[j] and not negated[j])
+        negated = self.clauses.negated(words, clauses, covered, lambda j: concepts_at.get(j, _NONE))
+        weight = self.clauses.weights(clauses, n, [j for j in known if not negated[j]])
         # off-topic words are never negated away: "no working projector" is still the office
-        return [(f, weight[f[2]], negated[f[2]] and f[0] != _OFF_TOPIC) for f in features]
+        return [(f, weight[f[2]], negated[f[2]] and f[0] != _OFF_TOPIC) for f in features], weight
 
-    def _rank(self, weighted: list[_Weighted], stems: list[str]) -> _Ranked:
+    def _rank(self, weighted: list[_Weighted], named: set[int]) -> _Ranked:
         present: dict[str, float] = {}
         negated: set[str] = set()
         off_topic = 0.0
@@ -1043,7 +1409,7 @@ class Matcher:
                 present[key] = w
         negated -= present.keys()  # said again outside the negation: it stands
         hints = self.goals.count({k for k, w in present.items() if w >= 0.4})
-        scored = self._score(present, negated, off_topic, stems, hints)
+        scored = self._score(present, negated, off_topic, named, hints)
         if not scored:
             return _Ranked([], hints, "none")
         scored.sort(reverse=True)
@@ -1054,7 +1420,7 @@ class Matcher:
         present: dict[str, float],
         negated: set[str],
         off_topic: float,
-        stems: list[str],
+        named: set[int],
         hints: list[float],
     ) -> list[tuple[float, int]] | None:
         """(score, -use case index) for each use case the message touches; None when no word
@@ -1069,12 +1435,13 @@ class Matcher:
         knows = self.learnt.knows
         unknown = sum(w for key, w in present.items() if not knows(key) and key[0] != _CONCEPT)
         total = sum(message.values()) + UNKNOWN_WEIGHT * unknown
-        named = self.phrases.named(stems)
         if len(best) > CANDIDATES:  # a big catalog: only the best-covered can come out on top
             keep = heapq.nlargest(CANDIDATES, best.items(), key=lambda item: item[1])
             best = {i: c for i, c in keep} | {i: best[i] for i in named if i in best}
         posterior = self.learnt.posterior(present, best)
         features_of = self.phrases.features_of
+        # in a long message one office word among many is a figure of speech ("bugging me")
+        dilute = min(1.0, OFF_TOPIC_SPAN / len(present)) if present else 1.0
 
         scored = []
         for i, coverage in best.items():
@@ -1088,9 +1455,10 @@ class Matcher:
             if i in named:
                 score = max(score, NAME_SCORE)
             if off_topic:  # off-topic words weigh against the use case's own words past two
-                score *= OFF_TOPIC_FACTOR ** (off_topic / max(known[i] - 2, 0.5))
+                score *= OFF_TOPIC_FACTOR ** (off_topic / max(known[i] - 2, 0.5) * dilute)
             if negated:  # "forget lookalikes": a use case that needs the word loses ground
-                against = sum(weight_of(f) or 0.0 for f in negated & features_of[i])
+                need = self.phrases.need[i]
+                against = sum((weight_of(f) or 0.0) * need[f] for f in negated & features_of[i])
                 if against:
                     score *= math.exp(-NEGATED_PENALTY * against)
             scored.append((score, -i))
@@ -1104,36 +1472,61 @@ class Matcher:
         words: list[str],
         clauses: list[_Clause],
         weighted: list[_Weighted],
-        stems: list[str],
+        names: list[tuple[int, int, int]],
         whole: _Ranked,
         limit: int,
     ) -> tuple[MatchResult, ...]:
         """Two asks in one message ("recover abandoned carts, and separately win back lapsed
         buyers"): the message cut where each part, read alone, confidently means a different
         use case. Tried only where the whole message already touches two use cases."""
-        if len([s for s, _ in whole.scored if s >= TWO_ASKS_MIN * 0.6]) < 2 or len(clauses) < 1:
+        if len(clauses) < 2 and not self.clauses.has(self.clauses.second, words):
+            return ()  # no place to cut
+        if len([s for s, _ in whole.scored if s >= TWO_ASKS_MIN * 0.6]) < 2:
             return ()
         best = None
         weight_of = self.phrases.weight
         cued = [c for c in clauses if c.cued]
-        if len(cued) < 2 and not any(c.start < 2 and c.cued for c in clauses):
+        # "two things: …", "priority one … priority two …": the person says there are two
+        explicit = self.clauses.has(self.clauses.two, words)
+        if not explicit and len(cued) < 2 and not any(c.start < 2 and c.cued for c in clauses):
             return ()
-        for pos, strong in self.clauses.splits(words, clauses):
+        cued_at = [False] * len(words)
+        for c in cued:
+            for j in range(c.start, c.end):
+                cued_at[j] = True
+        long = len(words) > TWO_ASKS_LONG_WORDS
+        starts = [f[0][2] for f in weighted]  # features come in word order
+        for pos, strong in self.clauses.splits(words, clauses, explicit):
             # each part states an ask of its own; one joined by "and" or a comma starts with it
-            if not (any(c.start < pos for c in cued) and any(c.end > pos for c in cued)):
+            if not explicit and not (any(c.start < pos for c in cued) and any(c.end > pos for c in cued)):
                 continue
+            if (
+                long
+                and not explicit
+                and not any(self.clauses.second.at(words, j, len(words)) for j in range(pos, pos + 4))
+            ):
+                continue  # a long message's story has many goals: its second ask says "also"
             # each part as far as TWO_ASKS_REACH words from the cut: an ask is said in a sentence or
             # two, and a long message's context is not an ask
-            left = [f for f in weighted if pos - TWO_ASKS_REACH <= f[0][2] < pos]
-            right = [f for f in weighted if pos <= f[0][2] < pos + TWO_ASKS_REACH]
-            if not (_distinct_known(left, weight_of) >= 2 and _distinct_known(right, weight_of) >= 2):
+            left = weighted[bisect_left(starts, pos - TWO_ASKS_REACH) : bisect_left(starts, pos)]
+            right = weighted[bisect_left(starts, pos) : bisect_left(starts, pos + TWO_ASKS_REACH)]
+            # words of the catalog in each part: one when the person says there is a second ask
+            added = explicit or any(self.clauses.second.at(words, j, len(words)) for j in range(pos, pos + 2))
+            need = 1 if added else 2
+            if not (_distinct_known(left, weight_of) >= need and _distinct_known(right, weight_of) >= need):
                 continue
-            a = self._rank(left, stems[max(0, pos - TWO_ASKS_REACH) : pos])
-            b = self._rank(right, stems[pos : pos + TWO_ASKS_REACH])
-            if a.verdict != "confident" or b.verdict != "confident" or a.scored[0][1] == b.scored[0][1]:
+            lo, hi = max(0, pos - TWO_ASKS_REACH), pos + TWO_ASKS_REACH
+            a = self._rank(left, {i for start, end, i in names if lo <= start and end <= pos})
+            b = self._rank(right, {i for start, end, i in names if pos <= start and end <= hi})
+            # each part means one use case; said as a second ask ("also"), a close call will do
+            settled = ("confident", "ambiguous") if added else ("confident",)
+            if a.verdict not in settled or b.verdict not in settled or a.scored[0][1] == b.scored[0][1]:
                 continue
             low = min(a.scored[0][0], b.scored[0][0])
-            if low < (TWO_ASKS_MIN if strong else TWO_ASKS_WEAK_MIN):
+            if low < (TWO_ASKS_MIN if strong or explicit else TWO_ASKS_WEAK_MIN):
+                continue
+            # each ask's use case is said in a clause that asks, not only in the story around it
+            if not explicit and not (self._asked(a, left, cued_at) and self._asked(b, right, cued_at)):
                 continue
             if best is None or low > best[0]:
                 best = (low, pos, a, b, left, right)
@@ -1144,6 +1537,11 @@ class Matcher:
             self._result(" ".join(words[max(0, pos - TWO_ASKS_REACH) : pos]), words, left, a, limit, ()),
             self._result(" ".join(words[pos : pos + TWO_ASKS_REACH]), words, right, b, limit, ()),
         )
+
+    def _asked(self, ranked: _Ranked, part: list[_Weighted], cued_at: list[bool]) -> bool:
+        """Whether the part's top use case has a word of its own in a clause that asks."""
+        own = self.phrases.features_of[-ranked.scored[0][1]]
+        return any(not neg and key in own and cued_at[start] for (key, _, start), _, neg in part)
 
     # ------------------------------------------------------------------ the answer
 
@@ -1162,13 +1560,53 @@ class Matcher:
         for score, neg_i in ranked.scored[:limit]:
             i = -neg_i
             uc = self.catalog.use_cases[self.phrases.uc_ids[i]]
-            terms = _terms(words, weighted, self.phrases.features_of[i])
+            terms = partial(_terms, words, weighted, self.phrases.features_of[i])
             matches.append(
                 Match(uc.id, uc.name, self.goals.goal_for(i, ranked.hints), round(score, 1), terms)
             )
         first = -ranked.scored[0][1]
         goal = self.goals.overall(ranked.hints, first)
         return MatchResult(query, ranked.verdict, tuple(matches), goal, asks=asks)
+
+    def _evidence(self, weighted: list[_Weighted], i: int) -> tuple[int, list[str]]:
+        """How many distinct features of use case i's phrases the message's strongest clauses
+        hold, and the words there the catalog never uses."""
+        own, knows, weight_of = self.phrases.features_of[i], self.learnt.knows, self.phrases.weight
+        mine: set[str] = set()
+        unknown: list[str] = []
+        for (key, surface, _), w, neg in weighted:
+            if neg or w < 0.9:
+                continue
+            if key in own:
+                mine.add(key)
+            elif key[0] != _CONCEPT and key not in weight_of and not knows(key):
+                unknown.append(surface)
+        return len(mine), unknown
+
+    def _only_vague(self, words: list[str], weighted: list[_Weighted], whole: _Ranked) -> bool:
+        """Whether every word behind the top use case is a vague goal word ("engagement is down")."""
+        vague = {j for pos, n in self.clauses.vague.find(words, 0, len(words)) for j in range(pos, pos + n)}
+        own = self.phrases.features_of[-whole.scored[0][1]]
+        spans = [
+            (p, p + s.count(" ") + 1) for (k, s, p), w, neg in weighted if not neg and w >= 0.9 and k in own
+        ]
+        return bool(spans) and all(j in vague for a, b in spans for j in range(a, b))
+
+    def _said(self, cues: _Phrases, words: list[str], weight: list[float]) -> bool:
+        """Whether the message's strongest clauses hold one of these cues ("Segment" in "first
+        month using Segment: we'd like …" is the story, not the question)."""
+        top = max(weight, default=0.0)
+        return any(weight[pos] >= 0.9 * top for pos, _ in cues.find(words, 0, len(words)))
+
+    def _topic(self, stems: list[str], weighted: list[_Weighted]) -> str | None:
+        """The support topic the message's strongest clauses are about, if any."""
+        skip = [False] * len(stems)
+        strongest = max((w for _, w, neg in weighted if not neg), default=0.0)
+        for (_, surface, start), w, _neg in weighted:  # a topic in the background does not count
+            if w < 0.9 * strongest:
+                for j in range(start, min(len(skip), start + surface.count(" ") + 1)):
+                    skip[j] = True
+        return self.support.find(stems, skip)
 
     def _kind(
         self,
@@ -1177,27 +1615,52 @@ class Matcher:
         stems: list[str],
         weighted: list[_Weighted],
         whole: _Ranked,
+        weight: list[float],
     ) -> MatchResult:
         """What a message that is not a clear use-case goal is: a Segment support question
-        (`topic` names its part of the docs), a vague goal, or off-topic."""
+        (`topic` names its part of the docs), a vague goal, or off-topic. `weight`: each word's
+        weight by its clause's role."""
         if result.asks:
             return result
         top = whole.scored[0][0] if whole.scored else 0.0
-        skip = [False] * len(stems)
-        for (_, surface, start), _, neg in weighted:
-            if neg:
-                for j in range(start, min(len(skip), start + surface.count(" ") + 1)):
-                    skip[j] = True
-        strongest = max((w for _, w, neg in weighted if not neg), default=0.0)
-        for (_, surface, start), w, _neg in weighted:  # a topic in the background does not count
-            if w < 0.9 * strongest:
-                for j in range(start, min(len(skip), start + surface.count(" ") + 1)):
-                    skip[j] = True
-        topic = self.support.find(stems, skip)
-        if topic is not None and (result.verdict == "none" or top < SUPPORT_OVERRIDE):
-            return replace(result, verdict="none", kind="support", topic=topic)
+        evidence, unknown = self._evidence(weighted, -whole.scored[0][1]) if whole.scored else (0, [])
+        clauses = self.clauses
+        setup = clauses.has(clauses.setup, words)
+        # one goal word among words the catalog never uses, about no one a business serves:
+        # "the snack cart is empty", "welcome back Jess!", "the trial run of the fire drill"
+        weak = evidence <= 1 and not (setup and result.verdict != "none")
+        if result.verdict == "none" or top < SUPPORT_OVERRIDE or weak:  # a support topic may win
+            topic = self._topic(stems, weighted)
+            if topic is not None:
+                return replace(result, verdict="none", kind="support", topic=topic)
+        population = evidence <= 2 and clauses.has(clauses.population, words)
+        if (
+            result.verdict != "none"
+            and (weak or (evidence <= 2 and not population and not setup))
+            and not (population and clauses.has(clauses.voice, words))  # "… we'd like our customers to …"
+            and self._said(clauses.product, words, weight)
+        ):
+            return replace(result, verdict="none", kind="support", topic=self._topic(stems, weighted))
+        if (
+            evidence <= 2
+            and result.verdict != "none"
+            and not population
+            and clauses.has(clauses.personal, words)
+            and not clauses.has(clauses.voice, words)
+        ):
+            return replace(result, verdict="none", kind="off-topic")  # "my kid's school app …"
+        if (
+            weak
+            and result.verdict != "none"
+            and not population
+            and (unknown := [w for w in unknown if not self.typos.near(w)])
+            and (len(unknown) > WEAK_UNKNOWN_MAX or not clauses.has(clauses.voice, words))
+        ):
+            return replace(result, verdict="none", kind="off-topic")
         vague = self.clauses.has_vague(words)
-        if result.verdict != "none" and not (vague and top < VAGUE_CLEAR):
+        if result.verdict != "none" and not (
+            vague and (top < VAGUE_CLEAR or self._only_vague(words, weighted, whole))
+        ):
             return result  # a clear goal, or a close call between use cases: did you mean…?
         off_topic = any(f[0][0] == _OFF_TOPIC and not f[2] for f in weighted)
         if vague or (result.verdict == "none" and any(whole.hints) and not off_topic):

@@ -138,3 +138,23 @@ def test_replies_not_for_the_bot_are_left_alone(harness):
     harness.slack.say(CHANNEL_ID, "thanks!", thread_ts=message.ts)
     harness.settle()
     assert len(harness.calls("chat.postMessage")) == posted
+
+
+def test_junk_and_chatter_with_a_goal_word_get_no_recommendation(harness):
+    # issue 17: `/usecase payload=%7B%7D` once got a confident "Suppress based on time"
+    mark = harness.mark()
+    assert harness.slack.slash(CHANNEL_ID, "payload=%7B%7D").status == 200
+    private = harness.wait_for_message("couldn't match", after=mark, ephemeral=True)
+    assert "Recommended" not in texts(private)
+    for text in ("who won the game last night", "welcome back Jess! how was the honeymoon?"):
+        _, reply = ask(harness, text, "couldn't match")
+        assert "Recommended" not in texts(reply)
+
+
+def test_a_support_question_with_goal_words_links_its_part_of_the_docs(harness):
+    _, reply = ask(
+        harness, "events from the android source aren't showing up in the debugger", "question about Segment"
+    )
+    links = [b["url"] for b in buttons(reply.blocks) if b["url"]]
+    assert links == ["https://www.twilio.com/docs/segment/connections/sources/debugger"]
+    assert "Recommended" not in texts(reply)
