@@ -16,18 +16,6 @@ from bot.settings import Settings
 
 log = logging.getLogger("usecase_bot")
 
-# gunicorn's threaded workers: each request is acked on its own thread
-GUNICORN_SETTINGS = {
-    "worker_class": "gthread",
-    "threads": 16,
-    "timeout": 30,
-    "graceful_timeout": 10,
-    "keepalive": 5,
-    "accesslog": None,
-    "errorlog": "-",
-    "loglevel": "warning",
-}
-
 
 def configure_logging() -> None:
     logging.basicConfig(
@@ -38,6 +26,7 @@ def configure_logging() -> None:
     # the bot logs each failed call itself, with its context; the client's own error lines repeat it
     logging.getLogger("slack_sdk.web.base_client").setLevel(logging.CRITICAL)
     logging.getLogger("slack_bolt").setLevel(logging.WARNING)
+    logging.getLogger("waitress").setLevel(logging.WARNING)  # not a line per client that went away
     from bot.tokens import redact_logs
 
     redact_logs()  # no token in any log line, whoever logs it
@@ -116,10 +105,12 @@ def serve_socket_mode(settings: Settings, catalog: Catalog) -> int:
     return 0
 
 
-def serve_http(settings: Settings, catalog: Catalog) -> int:
+def serve_http(settings: Settings, catalog: Catalog, server: dict | None = None) -> int:
+    """gunicorn's arbiter and `settings.workers` workers, each serving with waitress (bot.serving);
+    `server` replaces those gunicorn settings (the benchmarks run the old model through it)."""
     from gunicorn.app.base import BaseApplication
 
-    from bot import oauth
+    from bot import oauth, serving
     from bot.app import build_app
     from bot.matcher import Matcher
     from bot.storage import open_database
@@ -151,7 +142,7 @@ def serve_http(settings: Settings, catalog: Catalog) -> int:
                 "bind": bind_address(settings.host, settings.port),
                 "workers": settings.workers,
                 "proc_name": "usecase-bot",
-                **GUNICORN_SETTINGS,
+                **(server or serving.gunicorn_settings(settings.http_read_timeout)),
             }.items():
                 self.cfg.set(key, value)
 
