@@ -136,6 +136,8 @@ def serve_http(settings: Settings, catalog: Catalog, server: dict | None = None,
     from bot.matcher import Matcher
     from bot.storage import open_database
 
+    if server is None:
+        serving.reexec_with_malloc_tunables()  # returns only when already done, or not glibc
     check_port(settings.host, settings.port)
     identity = None if settings.oauth else identify(settings)  # with OAuth, each workspace's own
     # fails fast when unreachable, brings the schema up to date; each worker opens its own pool
