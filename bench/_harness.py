@@ -59,7 +59,13 @@ GTHREAD_SETTINGS = {
     "errorlog": "-",
     "loglevel": "warning",
 }
-MODELS = {"waitress": None, "gthread": GTHREAD_SETTINGS}  # None: serve_http's own
+# None: serve_http's own; "gthread-64": the old model with as many request threads as the new
+MODELS = {
+    "waitress": None,
+    "gthread": GTHREAD_SETTINGS,
+    "gthread-64": {**GTHREAD_SETTINGS, "threads": 64},
+    "waitress-16": {**GUNICORN_SETTINGS, "threads": 16},
+}
 
 # --------------------------------------------------------------------------- the machine
 
@@ -709,14 +715,33 @@ def children(pid: int) -> list[int]:
 
 
 def proc_status(pid: int) -> dict[str, int]:
-    """VmRSS, VmHWM, … of a process, in kB, from /proc/<pid>/status."""
+    """VmRSS, VmHWM, RssAnon, RssFile, … of a process, in kB, from /proc/<pid>/status."""
     out = {}
     with open(f"/proc/{pid}/status") as f:
         for line in f:
             key, _, value = line.partition(":")
-            if key.startswith("Vm") or key == "Threads":
+            if key.startswith(("Vm", "Rss")) or key == "Threads":
                 out[key] = int(value.split()[0])
     return out
+
+
+def mappings(pid: int) -> dict[str, tuple[int, int]]:
+    """Each memory mapping of a process (from /proc/<pid>/smaps): "start perms path" ->
+    (size, Rss) in kB. Unnamed ones are anonymous memory: malloc's heaps, thread stacks."""
+    found, key, size = {}, None, 0
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            first = line.split(None, 1)[0]
+            if "-" in first and not first.endswith(":"):
+                fields = line.split()
+                start, end = (int(x, 16) for x in fields[0].split("-"))
+                key = (
+                    f"{fields[0].split('-')[0]} {fields[1]} {fields[5] if len(fields) > 5 else '[anonymous]'}"
+                )
+                size = (end - start) // 1024
+            elif first == "Rss:" and key is not None:
+                found[key] = (size, int(line.split()[1]))
+    return found
 
 
 # --------------------------------------------------------------------------- the old model
