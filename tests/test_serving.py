@@ -7,6 +7,8 @@ and sockets that send part of a request, or nothing, as an attacker's would (non
   body, shorter than its Content-Length) has its connection closed by the server, unanswered;
   so does one that drips a byte at a time.
 - A worker asked to stop finishes the request it is reading, and answers it.
+- The workers run with glibc malloc's per-thread caches off, unless the operator set
+  GLIBC_TUNABLES (bench/memory.py says why).
 
 No timed assertion: every wait is a generous client timeout (the old server model, gunicorn's
 gthread workers, answered nothing at all while 200 sockets stalled, and never closed them).
@@ -14,6 +16,7 @@ gthread workers, answered nothing at all while 200 sockets stalled, and never cl
 
 from __future__ import annotations
 
+import platform
 import signal
 import socket
 import subprocess
@@ -31,6 +34,7 @@ from tests.support.processes import (
     EXIT_TIMEOUT,
     WAIT,
     Bot,
+    child_pids,
     clean_env,
     free_port,
     http,
@@ -63,13 +67,14 @@ def stand_in():
     server.stop()
 
 
-def start_bot(stand_in, log_dir: Path, read_timeout: str) -> tuple[Bot, int]:
+def start_bot(stand_in, log_dir: Path, read_timeout: str, **extra: str) -> tuple[Bot, int]:
     port = free_port()
     env = clean_env(
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=stand_in.api_url,
         USECASE_HTTP_READ_TIMEOUT=read_timeout,
+        **extra,
     )
     bot = Bot(["run", "--mode", "http", "--port", str(port), "--workers", str(WORKERS)], env, log_dir)
     try:
@@ -242,6 +247,31 @@ def test_a_stopping_worker_finishes_the_request_it_is_reading(stand_in, catalog,
     finally:
         bot.stop()
     assert "Traceback" not in bot.stderr(), bot.stderr()
+
+
+def glibc_tunables(pid: int) -> str | None:
+    """The GLIBC_TUNABLES a process started with (as /proc shows it: glibc's loader cuts the
+    value at its first ':' while it reads it)."""
+    for entry in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0"):
+        if entry.startswith(b"GLIBC_TUNABLES="):
+            return entry.split(b"=", 1)[1].decode()
+    return None
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc tunables")
+def test_workers_run_without_mallocs_per_thread_caches(quick_bot):
+    for worker in child_pids(quick_bot.pid):
+        assert glibc_tunables(worker) == "glibc.malloc.tcache_count=0"
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc tunables")
+def test_the_operators_malloc_tunables_win(stand_in, tmp_path):
+    bot, _ = start_bot(stand_in, tmp_path, read_timeout="5", GLIBC_TUNABLES="glibc.malloc.arena_max=4")
+    try:
+        workers = child_pids(bot.pid)
+        assert workers and all(glibc_tunables(w) == "glibc.malloc.arena_max=4" for w in workers)
+    finally:
+        bot.stop()
 
 
 @pytest.mark.parametrize("raw", ["abc", "0", "-1", "1e9", "nan", "5s"])
