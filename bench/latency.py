@@ -1,13 +1,15 @@
-"""First-post latency of the bot against a bare Bolt app, side by side under the same server.
+"""First-post latency of the bot against bare Bolt apps and a framework-free floor, side by side.
 
-    .venv/bin/python bench/latency.py [--requests 300] [--workers 2] [--bare plain lazy lazy-big direct]
+    .venv/bin/python bench/latency.py [--requests 300] [--workers 2] [--bots waitress gthread]
+                                      [--bare floor floor-wsgi plain lazy lazy-big direct]
 
-Every app runs under gunicorn with serve_http's settings (gthread, 16 threads, keep-alive 5 s):
-the bot as `usecase-bot run --mode http`, the bare apps (below) from this script with the same
-settings. Four bare apps by default, each a few lines below:
+The bot runs as `usecase-bot run --mode http` (waitress inside gunicorn's workers, bot/serving.py);
+`--bots ... gthread` adds the same bot on the old server model (gunicorn gthread, 16 threads:
+bench/_harness.py GTHREAD_SETTINGS), named bot-gthread. The bare Bolt apps run from this script
+under the bot's server settings (bench/_harness.py GUNICORN_SETTINGS), each a few lines below:
 - "plain": Bolt's defaults, one listener calls ack() and then posts one line of text: the
   headline comparison ("a bare Bolt app that acks and posts one fixed message");
-- "lazy": the bot's own pattern (process_before_response=True, an ack listener and a lazy
+- "lazy": the bot's pattern (process_before_response=True, an ack listener and a lazy
   listener that posts one line of text): takes Bolt's lazy machinery out of the ratio;
 - "lazy-big": as lazy, but the fixed message is a recommendation as big as the bot's
   (~4 KB of blocks, built once at start-up): takes the message size out too, leaving the
@@ -16,6 +18,11 @@ settings. Four bare apps by default, each a few lines below:
 - "direct": process_before_response=True, and an ack listener that calls ack() and then submits
   the post to a thread pool of its own (no lazy listener): the same fast ack as the bot's
   pattern, without Bolt's lazy machinery (which deep-copies the request for the lazy call).
+And the floor, what any Slack app must do and nothing more (class Floor):
+- "floor": check the signature (stdlib hmac), answer 200, then post the bot's own message for
+  that kind of request (captured from the bot at start-up) with one POST on a keep-alive
+  connection (http.client); a thread per connection, no server library, no framework;
+- "floor-wsgi": the same as a WSGI app under the bot's server (the post once the answer is out).
 One fake Web API on loopback (bench/_harness.py FakeSlack) serves all of them and timestamps
 each chat.postMessage when it has fully arrived. Requests alternate between the apps (the order
 rotates every round), one at a time, each on its app's keep-alive connection.
@@ -28,7 +35,8 @@ chat.postMessage for it arriving at the fake:
 - mention: `@bot <goal in words>` (a rotating set of in-scope goals) -> the reply in the thread
 
 Also reported: the ack's time (HTTP answer received) and, for the click, the first Web API call.
-Target: bot first-post p50 <= 1.10 x the bare app's ("plain") first-post p50, for each kind.
+Targets: bot first-post p50 <= 1.10 x the bare app's ("plain") first-post p50, for each kind;
+and (issue 17) the `/usecase` first post p50 <= 1.10 x the floor's.
 
     .venv/bin/python bench/latency.py --databases [--db-mode oauth|single]
 
@@ -491,6 +499,7 @@ async def run(args) -> int:
     finally:
         for proc in procs.values():
             h.stop(proc)
+        await asyncio.sleep(0.2)  # the fake reads the end of the floors' kept-alive connections
         await fake.stop()
         messages_file.close()
 
@@ -540,6 +549,14 @@ async def run(args) -> int:
         print(
             f"worst first-post p50 ratio {name}/{bare}: {ratio:.2f} ({verdict} the target <= {TARGET_RATIO:.2f})"
         )
+    if len(bots) > 1:
+        for name in bots[1:]:
+            ratios = [
+                h.pct(targets[bots[0]].first_post[kind], 50) / h.pct(targets[name].first_post[kind], 50)
+                for kind in KINDS
+            ]
+            shown = ", ".join(f"{kind} {r:.2f}" for kind, r in zip(KINDS, ratios))
+            print(f"first-post p50 {bots[0]}/{name} (the server model alone): {shown}")
     if "floor" in args.bare:
         for name in bots:
             ratio = h.pct(targets[name].first_post["slash"], 50) / h.pct(

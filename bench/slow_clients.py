@@ -208,6 +208,7 @@ async def run(args) -> int:
     )
     print(
         "# models: gthread = the old one (gunicorn gthread, 16 threads, keep-alive 5 s, no read timeout); "
+        "gthread-64 = the same with 64 threads; "
         f"waitress = bot/serving.py (read timeout {read_timeout:g} s, keep-alive 5 s, 64 request threads)"
     )
     print()
@@ -219,21 +220,21 @@ async def run(args) -> int:
         for phase in ("quiet", "attack"):
             for kind in ("healthz", "usecase"):
                 values = t.probes.get((phase, kind), [])
-                print(f"{t.model:9} {phase:7} {kind:8} {row(values, args.probe_timeout)}")
+                print(f"{t.model:10} {phase:7} {kind:8} {row(values, args.probe_timeout)}")
                 if phase == "attack":
                     filled = [v if v is not None else float("inf") for v in values]
                     worst[t.model] = max(worst.get(t.model, 0.0), h.pct(filled, 99))
     print()
-    print(f"{'model':9} {'socket':8} {'opened':>6} {'closed by server':>16} {'open for p50':>12} {'max':>8}")
+    print(f"{'model':10} {'socket':8} {'opened':>6} {'closed by server':>16} {'open for p50':>12} {'max':>8}")
     for t, still in zip(targets, stills):
         for kind in KINDS:
             lives = t.lifetimes[kind]
             p50 = f"{h.pct(lives, 50):.1f} s" if lives else "-"
             top = f"{max(lives):.1f} s" if lives else "-"
-            print(f"{t.model:9} {kind:8} {t.opened[kind]:6d} {len(lives):16d} {p50:>12} {top:>8}")
+            print(f"{t.model:10} {kind:8} {t.opened[kind]:6d} {len(lives):16d} {p50:>12} {top:>8}")
         oldest = max((age for _, age in still), default=0.0)
         print(
-            f"{t.model:9} still open at the end: {len(still)} (the oldest for {oldest:.1f} s); "
+            f"{t.model:10} still open at the end: {len(still)} (the oldest for {oldest:.1f} s); "
             f"connections refused or not accepted within 5 s: {t.refused}"
         )
     print()
