@@ -41,9 +41,31 @@ ACTION_PREFIX = "usecase."
 from bot import signing  # noqa: E402
 from bot.sandbox.people import buttons as all_buttons  # noqa: E402
 from bot.sandbox.webapi import parse_params  # noqa: E402
+from bot.serving import gunicorn_settings  # noqa: E402
 
-# serve_http's gunicorn settings, so a bare app can run under the same server
-from bot.server import GUNICORN_SETTINGS  # noqa: E402, F401 - re-exported for the bench scripts
+# serve_http's gunicorn settings (bot/serving.py: waitress in each gunicorn worker), so a bare
+# app can run under the same server as the bot
+GUNICORN_SETTINGS = gunicorn_settings()
+# the server model HTTP mode had before (gunicorn's threaded workers, which read each request on
+# a request thread, with no read timeout): `start_bot(..., model="gthread")` runs the bot on it,
+# for the benchmarks that compare the two
+GTHREAD_SETTINGS = {
+    "worker_class": "gthread",
+    "threads": 16,
+    "timeout": 30,
+    "graceful_timeout": 10,
+    "keepalive": 5,
+    "accesslog": None,
+    "errorlog": "-",
+    "loglevel": "warning",
+}
+# None: serve_http's own; "gthread-64": the old model with as many request threads as the new
+MODELS = {
+    "waitress": None,
+    "gthread": GTHREAD_SETTINGS,
+    "gthread-64": {**GTHREAD_SETTINGS, "threads": 64},
+    "waitress-16": {**GUNICORN_SETTINGS, "threads": 16},
+}
 
 # --------------------------------------------------------------------------- the machine
 
@@ -543,11 +565,19 @@ def bot_env(api_url: str, **extra) -> dict[str, str]:
 
 
 def start_bot(
-    port: int, api_url: str, workers: int, *, log_path: str | None = None, env: dict | None = None
+    port: int,
+    api_url: str,
+    workers: int,
+    *,
+    log_path: str | None = None,
+    env: dict | None = None,
+    model: str = "waitress",
 ) -> subprocess.Popen:
     """`usecase-bot run --mode http` (its own gunicorn master; the workers are its children).
     `env` adds to (or, with None values, removes from) its environment; unless it names a
-    database, the bot's SQLite file goes in a temporary data folder, removed by stop()."""
+    database, the bot's SQLite file goes in a temporary data folder, removed by stop().
+    `model` "gthread": the same, on the old server model (this file run as a script calls
+    serve_http with GTHREAD_SETTINGS)."""
     import shutil
     import tempfile
 
@@ -559,8 +589,12 @@ def start_bot(
             environment.pop(key, None)
         else:
             environment[key] = value
+    if model == "waitress":
+        command = [USECASE_BOT, "run", "--mode", "http"]
+    else:
+        command = [sys.executable, __file__, "--serve-http", model]
     proc = subprocess.Popen(
-        [USECASE_BOT, "run", "--mode", "http", "--port", str(port), "--workers", str(workers)],
+        command + ["--port", str(port), "--workers", str(workers)],
         env=environment,
         stdout=out,
         stderr=out,
@@ -687,11 +721,55 @@ def children(pid: int) -> list[int]:
 
 
 def proc_status(pid: int) -> dict[str, int]:
-    """VmRSS, VmHWM, … of a process, in kB, from /proc/<pid>/status."""
+    """VmRSS, VmHWM, RssAnon, RssFile, … of a process, in kB, from /proc/<pid>/status."""
     out = {}
     with open(f"/proc/{pid}/status") as f:
         for line in f:
             key, _, value = line.partition(":")
-            if key.startswith("Vm") or key == "Threads":
+            if key.startswith(("Vm", "Rss")) or key == "Threads":
                 out[key] = int(value.split()[0])
     return out
+
+
+def mappings(pid: int) -> dict[str, tuple[int, int]]:
+    """Each memory mapping of a process (from /proc/<pid>/smaps): "start perms path" ->
+    (size, Rss) in kB. Unnamed ones are anonymous memory: malloc's heaps, thread stacks."""
+    found, key, size = {}, None, 0
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            first = line.split(None, 1)[0]
+            if "-" in first and not first.endswith(":"):
+                fields = line.split()
+                start, end = (int(x, 16) for x in fields[0].split("-"))
+                key = (
+                    f"{fields[0].split('-')[0]} {fields[1]} {fields[5] if len(fields) > 5 else '[anonymous]'}"
+                )
+                size = (end - start) // 1024
+            elif first == "Rss:" and key is not None:
+                found[key] = (size, int(line.split()[1]))
+    return found
+
+
+# --------------------------------------------------------------------------- the old model
+
+
+def serve_http_model(model: str, port: int, workers: int) -> int:
+    """`usecase-bot run --mode http --port P --workers W`, on MODELS[model]'s gunicorn settings."""
+    from bot.cli import load_catalog_or_explain
+    from bot.server import configure_logging, serve_http
+    from bot.settings import load_settings
+
+    configure_logging()
+    settings = load_settings(os.environ, mode="http", port=port, workers=workers)
+    return serve_http(settings, load_catalog_or_explain(), server=MODELS[model])
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="the bot on another server model (bench only)")
+    parser.add_argument("--serve-http", choices=sorted(MODELS), required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=2)
+    arguments = parser.parse_args()
+    sys.exit(serve_http_model(arguments.serve_http, arguments.port, arguments.workers))

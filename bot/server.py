@@ -16,18 +16,6 @@ from bot.settings import Settings
 
 log = logging.getLogger("usecase_bot")
 
-# gunicorn's threaded workers: each request is acked on its own thread
-GUNICORN_SETTINGS = {
-    "worker_class": "gthread",
-    "threads": 16,
-    "timeout": 30,
-    "graceful_timeout": 10,
-    "keepalive": 5,
-    "accesslog": None,
-    "errorlog": "-",
-    "loglevel": "warning",
-}
-
 
 def configure_logging() -> None:
     logging.basicConfig(
@@ -38,6 +26,8 @@ def configure_logging() -> None:
     # the bot logs each failed call itself, with its context; the client's own error lines repeat it
     logging.getLogger("slack_sdk.web.base_client").setLevel(logging.CRITICAL)
     logging.getLogger("slack_bolt").setLevel(logging.WARNING)
+    logging.getLogger("waitress").setLevel(logging.WARNING)  # not a line per client that went away
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # nor per request queued in a burst
     from bot.tokens import redact_logs
 
     redact_logs()  # no token in any log line, whoever logs it
@@ -116,15 +106,38 @@ def serve_socket_mode(settings: Settings, catalog: Catalog) -> int:
     return 0
 
 
-def serve_http(settings: Settings, catalog: Catalog) -> int:
-    from gunicorn.app.base import BaseApplication
-
+def worker_app(settings: Settings, catalog: Catalog, identity, matcher):
+    """The WSGI app one HTTP worker serves (built in the worker, after the fork)."""
     from bot import oauth
     from bot.app import build_app
-    from bot.matcher import Matcher
     from bot.storage import open_database
     from bot.web import make_wsgi_app
 
+    # one database for every worker of every host: seen-once keys, feedback, installations
+    database = open_database(settings, upgrade=False)
+    app = build_app(
+        settings,
+        catalog,
+        identity=identity,
+        seen=database.seen_once(),
+        matcher=matcher,
+        database=database,
+    )
+    return make_wsgi_app(app, settings.signing_secret, routes=oauth.routes(app), health=database.ping)
+
+
+def serve_http(settings: Settings, catalog: Catalog, server: dict | None = None, wrap=None) -> int:
+    """gunicorn's arbiter and `settings.workers` workers, each serving with waitress (bot.serving);
+    `server` replaces those gunicorn settings (the benchmarks run the old model through it), and
+    `wrap(app)` wraps each worker's WSGI app (the memory benchmark's diagnosis)."""
+    from gunicorn.app.base import BaseApplication
+
+    from bot import serving
+    from bot.matcher import Matcher
+    from bot.storage import open_database
+
+    if server is None:
+        serving.reexec_with_malloc_tunables()  # returns only when already done, or not glibc
     check_port(settings.host, settings.port)
     identity = None if settings.oauth else identify(settings)  # with OAuth, each workspace's own
     # fails fast when unreachable, brings the schema up to date; each worker opens its own pool
@@ -132,31 +145,19 @@ def serve_http(settings: Settings, catalog: Catalog) -> int:
 
     matcher = Matcher(catalog)  # built once, before the workers fork, and shared by them
 
-    def build_worker_app():
-        # one database for every worker of every host: seen-once keys, feedback, installations
-        database = open_database(settings, upgrade=False)
-        app = build_app(
-            settings,
-            catalog,
-            identity=identity,
-            seen=database.seen_once(),
-            matcher=matcher,
-            database=database,
-        )
-        return make_wsgi_app(app, settings.signing_secret, routes=oauth.routes(app), health=database.ping)
-
     class Server(BaseApplication):
         def load_config(self):
             for key, value in {
                 "bind": bind_address(settings.host, settings.port),
                 "workers": settings.workers,
                 "proc_name": "usecase-bot",
-                **GUNICORN_SETTINGS,
+                **(server or serving.gunicorn_settings(settings.http_read_timeout)),
             }.items():
                 self.cfg.set(key, value)
 
         def load(self):
-            return build_worker_app()
+            app = worker_app(settings, catalog, identity, matcher)
+            return wrap(app) if wrap is not None else app
 
     log.info(
         "usecase-bot (%s) serving POST /slack/events%s and GET /healthz on http://%s with %d workers",

@@ -45,6 +45,7 @@ class Settings:
     data_dir: str = "./var"  # USECASE_DATA_DIR
     token_keys: tuple[str, ...] = ()  # USECASE_TOKEN_KEY: Fernet keys, the first encrypts
     feedback_days: int = 180  # USECASE_FEEDBACK_DAYS: how long feedback is kept; 0: not stored
+    http_read_timeout: float = 5.0  # USECASE_HTTP_READ_TIMEOUT: seconds for a request to arrive whole
 
     @property
     def oauth(self) -> bool:
@@ -135,6 +136,9 @@ def load_settings(
         token_keys=_token_keys(env.get("USECASE_TOKEN_KEY")),
         feedback_days=_bounded_int(
             env.get("USECASE_FEEDBACK_DAYS"), 180, 0, 36500, "USECASE_FEEDBACK_DAYS (days; 0 stores none)"
+        ),
+        http_read_timeout=_seconds(
+            env.get("USECASE_HTTP_READ_TIMEOUT"), 5.0, 0.5, 300.0, "USECASE_HTTP_READ_TIMEOUT"
         ),
         **_analytics(env),
     )
@@ -239,6 +243,18 @@ def _bounded_int(raw, default: int, low: int, high: int, what: str) -> int:
         value = None
     if value is None or not low <= value <= high:
         raise SettingsError(f"{what} must be a number between {low} and {high}, got '{raw}'")
+    return value
+
+
+def _seconds(raw: str | None, default: float, low: float, high: float, name: str) -> float:
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:  # NaN fails both comparisons
+        raise SettingsError(f"{name} must be a number of seconds between {low:g} and {high:g}, got '{raw}'")
     return value
 
 
