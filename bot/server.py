@@ -67,7 +67,7 @@ def identify(settings: Settings):
     from bot.webapi import build_client
 
     try:
-        return look_up_identity(build_client(settings.bot_token, settings.api_url))
+        return look_up_identity(build_client(settings.bot_token, settings.api_url, retries=True))
     except SlackApiError as exc:
         error = exc.response.get("error") if exc.response is not None else "error"
         raise OperatorError(
