@@ -121,6 +121,7 @@ def build_app(
         usage_sinks(settings, database),
         admin_insights(settings, database),
         timers=DelayQueue(),
+        max_waiting=settings.threads,
     )
     return app
 

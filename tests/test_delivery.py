@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import json
 import socket
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +22,7 @@ from bot.sandbox.workspace import CHANNEL_ID
 from bot.storage import open_database
 from tests.support.harness import Harness, identity_of, make_settings
 from tests.support.jobs import track_background_work
+from tests.support.processes import wait_for
 
 FOREVER = 3600.0  # a fault window longer than any test
 
@@ -256,3 +258,29 @@ def test_a_click_and_an_event_retry_straddling_a_restart_are_answered_once(
     ]
     assert [m for m in new if m.ephemeral and "already answered" in m.text]
     assert json.dumps(root.blocks)  # (the original card, unchanged by the replay)
+
+
+# ------------------------------------------------------------------ an overloaded worker acks first
+
+
+def test_an_overloaded_worker_acks_first_and_still_does_the_work():
+    from bot.listeners.background import Background
+
+    release, done = threading.Event(), []
+    with ThreadPoolExecutor(4) as pool:
+        background = Background(pool, budget=30.0, max_waiting=1)
+
+        def work(name):
+            release.wait(30)
+            done.append(name)
+
+        waiting = threading.Thread(target=background.run, args=(work, "first"), daemon=True)
+        waiting.start()  # waits on its work, as a request does before its ack
+        assert wait_for(lambda: background._waiting == 1)
+        returned = threading.Event()
+        threading.Thread(target=lambda: (background.run(work, "second"), returned.set()), daemon=True).start()
+        assert returned.wait(10), "the second request waited although the worker was full"
+        assert done == []  # acked before its work: that work goes on after the ack
+        release.set()
+        waiting.join(10)
+    assert sorted(done) == ["first", "second"]

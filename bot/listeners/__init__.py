@@ -26,10 +26,11 @@ def register(
     analytics=None,
     insights=None,
     timers: DelayQueue | None = None,
+    max_waiting: int = 32,
 ) -> Background:
     """`analytics` (bot.analytics.Sinks, or None) counts what the replies' `events` say;
     `insights(client, team_id, user_id)` gives an admin the team's insights on the Home tab."""
-    background = Background(executor, timers)
+    background = Background(executor, timers, max_waiting=max_waiting)
     commands.register(app, conversation, seen, background, analytics)
     events.register(app, conversation, seen, background, analytics)
     # before actions: Home buttons are usecase.* too

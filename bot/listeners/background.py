@@ -156,10 +156,21 @@ class DelayQueue:
 class Background:
     """Runs each request's work in the pool, waits for it up to the ack budget, retries on timers."""
 
-    def __init__(self, executor: Executor, timers: DelayQueue | None = None, budget: float = ACK_BUDGET):
+    def __init__(
+        self,
+        executor: Executor,
+        timers: DelayQueue | None = None,
+        budget: float = ACK_BUDGET,
+        max_waiting: int = 32,
+    ):
         self.executor = executor
         self.timers = timers or DelayQueue()
         self.budget = budget
+        # an overloaded worker acks first: when this many requests already wait on their work, the
+        # work would not fit the budget anyway, and a late ack is an error the person sees
+        self.max_waiting = max_waiting
+        self._waiting = 0
+        self._count = threading.Lock()
 
     def run(self, work, *args, **kwargs) -> None:
         """Do `work(*args, **kwargs)` now, returning when it is done or has to wait (or after the
@@ -168,8 +179,16 @@ class Background:
         if _current.get() is not None:  # already inside a job's thread: run it there
             self._attempt(job)
             return
+        with self._count:
+            wait = self._waiting < self.max_waiting
+            self._waiting += wait
         self.executor.submit(self._attempt, job)
-        job.settled.wait(self.budget)
+        if wait:
+            try:
+                job.settled.wait(self.budget)
+            finally:
+                with self._count:
+                    self._waiting -= 1
 
     def _attempt(self, job: Job) -> None:
         delay = job.context.copy().run(job.attempt)
