@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import email.utils
 import math
-import time
+from datetime import UTC, datetime
 
 MAX_RATE_LIMITED = 3  # tries after a 429, each after its Retry-After
 MAX_TRANSIENT = 2  # tries after a timeout, a connection failure or a 5xx
@@ -32,13 +32,10 @@ class Retry(Exception):  # noqa: N818 - a signal to the job runner, not an error
         self.reason = reason
 
 
-def retry_after(value, now: float | None = None) -> float:
-    """Seconds to wait, from a `Retry-After` header value: seconds (whole or not) or an HTTP date;
-    anything unreadable gives the default. Always within [0, RETRY_AFTER_CAP]."""
-    if isinstance(value, (list, tuple)):
-        value = value[0] if value else None
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """A Retry-After header's wait in seconds: delta-seconds or an HTTP date; None if unreadable."""
     if value is None:
-        return RETRY_AFTER_DEFAULT
+        return None
     text = str(value).strip()
     try:
         seconds = float(text)
@@ -46,13 +43,24 @@ def retry_after(value, now: float | None = None) -> float:
         try:
             when = email.utils.parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError):
-            return RETRY_AFTER_DEFAULT
+            return None
         if when is None:
-            return RETRY_AFTER_DEFAULT
-        seconds = when.timestamp() - (time.time() if now is None else now)
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
     if not math.isfinite(seconds):
-        return RETRY_AFTER_DEFAULT
-    return min(max(seconds, 0.0), RETRY_AFTER_CAP)
+        return None
+    return max(seconds, 0.0)
+
+
+def retry_after(value) -> float:
+    """Seconds to wait, from a `Retry-After` header value (or the list of them); anything
+    unreadable gives the default. Always within [0, RETRY_AFTER_CAP]."""
+    if isinstance(value, (list, tuple)):
+        value = value[0] if value else None
+    seconds = retry_after_seconds(value)
+    return RETRY_AFTER_DEFAULT if seconds is None else min(seconds, RETRY_AFTER_CAP)
 
 
 def backoff(attempt: int) -> float:

@@ -30,7 +30,6 @@ token is sent only in the Authorization header: it never appears in a message th
 
 from __future__ import annotations
 
-import email.utils
 import json
 import math
 import time
@@ -38,8 +37,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from urllib.parse import quote, urlparse
+
+from bot.retries import retry_after_seconds
 
 DEFAULT_BASE_URL = "https://api.segmentapis.com"
 EU_BASE_URL = "https://eu1.api.segmentapis.com"
@@ -272,28 +272,6 @@ class PublicAPI:
         except (UnicodeDecodeError, ValueError):
             return {}
         return value if isinstance(value, dict) else {}
-
-
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """A Retry-After header's wait in seconds: delta-seconds or an HTTP date; None if unreadable."""
-    if value is None:
-        return None
-    text = str(value).strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when is None:
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    if not math.isfinite(seconds):
-        return None
-    return max(seconds, 0.0)
 
 
 def _ms_before_next(answer: dict) -> float | None:
