@@ -148,8 +148,8 @@ def test_the_shortcut_menu_tells_privately_then_shares(page, sandbox, catalog):
     expect(private.locator(".bk-header")).to_have_text(f"Recommended: {use_case.name}")
     expect(private).to_contain_text(f"@you asked: “{text}”")
     button(private, "Share to channel").click()
-    shared = page.locator("#messages > .message:not(.is-ephemeral)[data-user='U0BOT1234']").last
-    expect(shared.locator(".bk-header")).to_have_text(f"Recommended: {use_case.name}")
+    public_copy = page.locator("#messages > .message:not(.is-ephemeral)[data-user='U0BOT1234']").last
+    expect(public_copy.locator(".bk-header")).to_have_text(f"Recommended: {use_case.name}")
     expect(private).to_contain_text("shared")
 
 
