@@ -20,6 +20,8 @@ from urllib.parse import urlparse
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from bot.scope import ScopeModel
+
 BUTTON_TEXT_MAX = 75  # Slack: a button's text
 HEADER_TEXT_MAX = 150  # Slack: a header block's text
 PURPOSE_MAX = 80  # a use case's purpose is the one line under its name in a list of choices
@@ -30,6 +32,7 @@ GUIDE_FILE = "guide.yml"
 LEXICON_FILE = "lexicon.yml"
 USE_CASES_DIR = "use-cases"
 NEXT_STEPS_FILE = "next-steps.yml"
+SCOPE_FILE = "scope.json"  # the goal / support / chatter model's weights (bot/scope.py); optional
 
 CHECKLIST_PLACEHOLDERS = frozenset({"use_case", "goal", "events", "sources", "destinations"})
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -244,6 +247,7 @@ class Catalog:
     guide: Guide
     lexicon: Lexicon
     next_steps: NextSteps | None = None
+    scope: ScopeModel | None = None  # is a message a goal at all? (None: the matcher never asks)
 
     def goal(self, goal_id: str) -> Goal | None:
         return next((g for g in self.goals if g.id == goal_id), None)
@@ -467,6 +471,7 @@ def _load(directory: Path) -> tuple[Catalog | None, list[Problem]]:
     goals_reader = _Reader(directory / GOALS_FILE, problems)
     goals = _read_goals(goals_reader)
     next_steps = _read_next_steps(_Reader(directory / NEXT_STEPS_FILE, problems))
+    scope = _read_scope(directory / SCOPE_FILE, problems)
 
     # a file that did not parse is reported once; the others are not checked against its contents
     _check_use_cases(use_cases, guide, events if events_reader.loaded else None)
@@ -488,8 +493,19 @@ def _load(directory: Path) -> tuple[Catalog | None, list[Problem]]:
         guide=guide,
         lexicon=lexicon,
         next_steps=next_steps.next_steps,
+        scope=scope,
     )
     return catalog, problems
+
+
+def _read_scope(path: Path, problems: list[Problem]) -> ScopeModel | None:
+    if not path.is_file():
+        return None
+    try:
+        return ScopeModel.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, ValueError) as e:  # json's errors are ValueErrors
+        problems.append(Problem(str(path), 0, f"{e}; write it again with `python -m bot.scope_training`"))
+        return None
 
 
 def _read_guide(r: _Reader) -> Guide:

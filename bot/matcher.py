@@ -115,6 +115,8 @@ SUPPORT_OVERRIDE = 55.0  # a use case beats a support topic's words from this sc
 WEAK_UNKNOWN_MAX = 2  # one goal word said as a goal ("we want …") survives this many unknown words
 VAGUE_CLEAR = 50.0  # below this, a confident top match of a vague message is offered, not made
 
+SCOPE_PIVOT = 40.0  # the use-case score at which the scope model alone decides goal or not
+SCOPE_SCALE = 10.0  # use-case points worth a factor e in the scope model's odds
 MIN_FIX_LEN = 5  # shorter words are never typo-corrected
 CACHE_SIZE = 4096  # typo corrections and stems of words seen in messages
 
@@ -1216,7 +1218,7 @@ class Clauses:
         return weight
 
     def splits(
-        self, words: list[str], clauses: list[_Clause], explicit: bool = False
+        self, words: list[str], clauses: list[_Clause], explicit: bool = False, short: bool = False
     ) -> list[tuple[int, bool]]:
         """Where a message may hold two asks: (first word of the second, strong?). Strong: the
         start of a sentence that states an ask, or words that add one ("also", "plus", "2)");
@@ -1310,6 +1312,7 @@ class Matcher:
         self.goals = GoalHints(catalog, self.concepts, self.phrases.uc_ids)
         self.clauses = Clauses(catalog.lexicon.cues, self.concepts)
         self.support = SupportTopics(catalog.lexicon, self.stem)
+        self.scope = catalog.scope
         # Typos are corrected to the words of the phrases and of the concepts some use case or
         # goal uses (not of `off-topic` or of groups nothing uses); every word the catalog
         # lists, example messages' included, is known, so never "fixed".
@@ -1354,7 +1357,13 @@ class Matcher:
         whole = self._rank(weighted, {i for _, _, i in names})
         asks = self._two_asks(query, words, clauses, weighted, names, whole, limit)
         result = self._result(query, words, weighted, whole, limit, asks)
-        return self._kind(result, words, stems, weighted, whole, weight)
+        result = self._kind(result, words, stems, weighted, whole, weight)
+        return self._in_scope(result, words, stems, bool(names))
+
+    def scope_stems(self, text: str) -> list[str]:
+        """A message's words as the scope model reads them: as typed (not typo-corrected), stemmed."""
+        words = [w for seg_words, _, _ in segments(text if isinstance(text, str) else "") for w in seg_words]
+        return [self.stem(w) for w in words[:MAX_TOKENS]]
 
     def says(self, kind: str, text: str) -> bool:
         """Whether a reply holds one of the lexicon's cues of this kind: "why-not" ("why not
@@ -1488,17 +1497,22 @@ class Matcher:
         cued = [c for c in clauses if c.cued]
         # "two things: …", "priority one … priority two …": the person says there are two
         explicit = self.clauses.has(self.clauses.two, words)
-        if not explicit and len(cued) < 2 and not any(c.start < 2 and c.cued for c in clauses):
+        long = len(words) > TWO_ASKS_LONG_WORDS
+        if not explicit and long and len(cued) < 2 and not any(c.start < 2 and c.cued for c in clauses):
             return ()
         cued_at = [False] * len(words)
         for c in cued:
             for j in range(c.start, c.end):
                 cued_at[j] = True
-        long = len(words) > TWO_ASKS_LONG_WORDS
         starts = [f[0][2] for f in weighted]  # features come in word order
-        for pos, strong in self.clauses.splits(words, clauses, explicit):
+        for pos, strong in self.clauses.splits(words, clauses, explicit, short=not long):
+            # in a short message, a new sentence or an added ask ("plus …") may state a goal
+            # without asking ("pls stop showing ads to buyers. also want to push add-ons")
+            stated = explicit or (
+                not long and any(self.clauses.second.at(words, j, len(words)) for j in range(pos, pos + 2))
+            )
             # each part states an ask of its own; one joined by "and" or a comma starts with it
-            if not explicit and not (any(c.start < pos for c in cued) and any(c.end > pos for c in cued)):
+            if not stated and not (any(c.start < pos for c in cued) and any(c.end > pos for c in cued)):
                 continue
             if (
                 long
@@ -1526,7 +1540,7 @@ class Matcher:
             if low < (TWO_ASKS_MIN if strong or explicit else TWO_ASKS_WEAK_MIN):
                 continue
             # each ask's use case is said in a clause that asks, not only in the story around it
-            if not explicit and not (self._asked(a, left, cued_at) and self._asked(b, right, cued_at)):
+            if not stated and not (self._asked(a, left, cued_at) and self._asked(b, right, cued_at)):
                 continue
             if best is None or low > best[0]:
                 best = (low, pos, a, b, left, right)
@@ -1669,6 +1683,30 @@ class Matcher:
         if result.verdict == "none":
             return replace(result, kind="off-topic")
         return result
+
+    def _in_scope(self, result: MatchResult, words: list[str], stems: list[str], named: bool) -> MatchResult:
+        """A use case found in a message the scope model reads as a support question or chatter
+        is no answer: "our cart abandoners audience shows 0 users in Facebook", "saw a lookalike
+        of Jeff at the coffee shop". Not asked when the person writes a use case's name or asks
+        how to set a goal up, or when the message is a vague goal."""
+        if (
+            self.scope is None
+            or result.verdict == "none"
+            or result.kind is not None
+            or named
+            or self.clauses.has(self.clauses.setup, words)
+        ):
+            return result
+        seen = self.scope.scores([self.stem(w) for w in words])
+        # the model's words and word pairs overlap, so it is too sure of itself; the matcher's
+        # own evidence counts against it: a use case scoring SCOPE_PIVOT needs even odds, each
+        # SCOPE_SCALE points more odds e times surer that this is no goal
+        if self.scope.goal_log_odds(seen) >= -(result.matches[0].score - SCOPE_PIVOT) / SCOPE_SCALE:
+            return result
+        topic = self.support.find(stems, [False] * len(stems))
+        if topic is not None or seen["support"] >= seen["chatter"]:
+            return replace(result, verdict="none", asks=(), kind="support", topic=topic)
+        return replace(result, verdict="none", asks=(), kind="off-topic")
 
 
 def _verdict(scored: list[tuple[float, int]]) -> str:

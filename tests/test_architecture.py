@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 BOT = Path(__file__).resolve().parents[1] / "bot"
-CORE = ("action_ids", "advisor", "blocks", "catalog", "conversation", "matcher", "home", "manifest")
+CORE = ("action_ids", "advisor", "blocks", "catalog", "conversation", "matcher", "scope", "home", "manifest")
 
 
 def _module_name(path: Path) -> str:

@@ -672,6 +672,10 @@ def test_two_asks_are_reported_each_with_its_matches(matcher):
             "showing ads to people who already bought?",
             ["mitigate-cart-abandonment", "suppress-with-purchase"],
         ),
+        (  # a goal stated, not asked, then one added with "plus"
+            "our trial converts badly. plus we'd love more app installs from the mobile site",
+            ["convert-trials-to-paid-subscriptions", "accelerate-app-install"],
+        ),
     ],
 )
 def test_two_asks_said_in_other_ways(matcher, text, asks):
@@ -797,6 +801,8 @@ def test_support_questions_with_goal_words_are_not_goals(matcher, text, topic):
         # junk (issue 17)
         "payload=%7B%7D",
         "%7B%22type%22%3A%22test%22%7D",
+        # office chatter the words alone would split into two asks
+        "we lost the ping pong final to the sales team, we need a win back next month",
     ],
 )
 def test_near_misses_never_match(matcher, text):
