@@ -1156,7 +1156,7 @@ class Clauses:
         settled_first, negation_first = self.settled.first, self.negation.first
         settled, negation = self.settled.slot, self.negation.slot
         at_start = self.negation_at_start
-        for c in clauses:
+        for k, c in enumerate(clauses):
             if c.cues is not None and at_start.slot not in c.cues:
                 start_cue = 0
             else:
@@ -1174,6 +1174,12 @@ class Clauses:
                 if before:
                     for j in range(c.start, before[0]):
                         out[j] = True
+                    prev = clauses[k - 1] if k else None
+                    if prev and prev.sentence == c.sentence and all(
+                        words[j] in self.anaphora for j in range(c.start, before[0])
+                    ):  # "cart emails run in Klaviyo, that works fine": the clause it points back at
+                        for j in range(prev.start, prev.end):
+                            out[j] = True
                 elif n > 1:  # a phrase that says it alone: "not the issue", "converts well"
                     for j in range(c.start, pos):
                         out[j] = True
@@ -1184,6 +1190,7 @@ class Clauses:
                 if covered[pos] or any(words[j] in self.relative for j in range(max(c.start, pos - 2), pos)):
                     continue  # part of a concept ("dont finish"), or describes people
                 begin = pos + n
+                begin += self.ask.at(words, begin, c.end)  # "dont need …", "not looking for …"
                 stop = c.end
                 for j in range(begin, c.end):  # "not lookalikes we want …": the ask ends it
                     if self.ask.at(words, j, c.end):
