@@ -1175,8 +1175,10 @@ class Clauses:
                     for j in range(c.start, before[0]):
                         out[j] = True
                     prev = clauses[k - 1] if k else None
-                    if prev and prev.sentence == c.sentence and all(
-                        words[j] in self.anaphora for j in range(c.start, before[0])
+                    if (
+                        prev
+                        and prev.sentence == c.sentence
+                        and all(words[j] in self.anaphora for j in range(c.start, before[0]))
                     ):  # "cart emails run in Klaviyo, that works fine": the clause it points back at
                         for j in range(prev.start, prev.end):
                             out[j] = True
@@ -1190,7 +1192,9 @@ class Clauses:
                 if covered[pos] or any(words[j] in self.relative for j in range(max(c.start, pos - 2), pos)):
                     continue  # part of a concept ("dont finish"), or describes people
                 begin = pos + n
-                begin += self.ask.at(words, begin, c.end)  # "dont need …", "not looking for …"
+                asked = self.ask.at(words, begin, c.end)  # "dont need …", "not looking for …"
+                if asked and "to" not in words[begin + asked + 1 : begin + asked + 3]:
+                    begin += asked  # (but "dont want them to leave" is a trouble, wanted gone)
                 stop = c.end
                 for j in range(begin, c.end):  # "not lookalikes we want …": the ask ends it
                     if self.ask.at(words, j, c.end):
