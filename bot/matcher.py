@@ -117,6 +117,7 @@ VAGUE_CLEAR = 50.0  # below this, a confident top match of a vague message is of
 
 SCOPE_PIVOT = 40.0  # the use-case score at which the scope model alone decides goal or not
 SCOPE_SCALE = 10.0  # use-case points worth a factor e in the scope model's odds
+SCOPE_SURE = 10.0  # log-odds of a goal above which a use case found is kept, whatever the words
 MIN_FIX_LEN = 5  # shorter words are never typo-corrected
 CACHE_SIZE = 4096  # typo corrections and stems of words seen in messages
 
@@ -1367,9 +1368,18 @@ class Matcher:
         names = self.phrases.named_at(stems)
         whole = self._rank(weighted, {i for _, _, i in names})
         asks = self._two_asks(query, words, clauses, weighted, names, whole, limit)
-        result = self._result(query, words, weighted, whole, limit, asks)
-        result = self._kind(result, words, stems, weighted, whole, weight)
+        answer = self._result(query, words, weighted, whole, limit, asks)
+        result = self._kind(answer, words, stems, weighted, whole, weight)
+        if answer.verdict != "none" and result.verdict == "none" and self._reads_as_goal(words):
+            result = answer  # the words look like a support question or chatter; the message does not
         return self._in_scope(result, words, stems, bool(names))
+
+    def _reads_as_goal(self, words: list[str]) -> bool:
+        """Whether the scope model is sure the message states a goal, however many of Segment's
+        or the office's words it holds ("… Which Segment use case maps to that?")."""
+        if self.scope is None:
+            return False
+        return self.scope.goal_log_odds(self.scope.scores([self.stem(w) for w in words])) >= SCOPE_SURE
 
     def scope_stems(self, text: str) -> list[str]:
         """A message's words as the scope model reads them: as typed (not typo-corrected), stemmed."""
