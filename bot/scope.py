@@ -27,7 +27,7 @@ DIGITS = 4  # the weights file's precision
 def features(stems: list[str]) -> set[str]:
     """Each stem, and each pair of neighbouring stems."""
     found = set(stems)
-    found.update(f"{a} {b}" for a, b in zip(stems, stems[1:]))
+    found.update(map(" ".join, zip(stems, stems[1:])))
     return found
 
 
@@ -38,14 +38,15 @@ class ScopeModel:
 
     def scores(self, stems: list[str]) -> dict[str, float]:
         """log P(class, message) for each class, up to a constant."""
-        scores = list(self.prior)
-        weights = self.weights
+        goal, support, chatter = self.prior
+        get = self.weights.get
         for f in features(stems):
-            found = weights.get(f)
+            found = get(f)
             if found is not None:
-                for k, v in enumerate(found):
-                    scores[k] += v
-        return dict(zip(CLASSES, scores))
+                goal += found[0]
+                support += found[1]
+                chatter += found[2]
+        return {"goal": goal, "support": support, "chatter": chatter}
 
     def goal_log_odds(self, scores: Mapping[str, float]) -> float:
         """log P(goal) / P(not a goal), from `scores`."""
