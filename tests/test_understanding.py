@@ -76,6 +76,21 @@ def test_near_misses_and_chatter_never_match(harness):
         assert "/usecase" in texts(reply) and "Recommended" not in texts(reply)
 
 
+def test_chatter_and_support_questions_the_words_alone_would_answer_get_no_use_case(harness):
+    """Goal words in office chatter and in a support problem: the scope model reads them as no goal."""
+    _, reply = ask(
+        harness, "checkout at the hotel is at noon, the bus to the venue leaves 12:30", "couldn't match"
+    )
+    assert "/usecase" in texts(reply) and "Recommended" not in texts(reply)
+    _, reply = ask(
+        harness,
+        "trial users get merged into one profile because they share an inbox, how do I stop that?",
+        "sounds like a question about Segment",
+    )
+    assert "Recommended" not in texts(reply)
+    assert [b["url"] for b in buttons(reply.blocks) if b["url"]]  # a way to Segment's docs
+
+
 def test_a_reply_in_the_thread_refines_the_answer_without_a_mention(harness):
     message, first = ask(
         harness, "we keep losing our biggest spenders", "Recommended: Mitigate high value churn"
