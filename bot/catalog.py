@@ -210,6 +210,7 @@ CUE_KINDS = frozenset(
         "setup-ask",  # setting a use case up: "which events do i need"; a goal word wins support
         "joiner",  # where one clause ends and another starts: "but", "and we", "while"
         "second-ask",  # words that add a second ask: "also", "plus", "another thing"
+        "second-ask-at-start",  # … only when they open a sentence: "And in the shop, …"
         "anaphora",  # a clause starting with these goes on with the same ask: "them", "it"
         "refers-back",  # an ask with these points at the sentence before it: "bring them back"
         "vague",  # goal-ish words too broad for one use case: "grow", "ltv", "revenue"

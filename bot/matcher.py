@@ -948,6 +948,7 @@ class Clauses:
         self.background, self.negation, self.settled = get("background"), get("negation"), get("settled")
         self.joiner, self.second, self.vague = get("joiner"), get("second-ask"), get("vague")
         self.two = get("two-asks")
+        self.second_at_start = get("second-ask-at-start")
         self._leads = self.second.first | self.joiner.first
         self._lead_slots = {self.second.slot, self.joiner.slot}
         self.contrast, self.concession = get("contrast"), get("concession")
@@ -1239,6 +1240,8 @@ class Clauses:
         for prev, c in zip(clauses, clauses[1:]):
             if explicit and words[c.start] not in self.anaphora:  # "two things: …": any clause may start one
                 found[c.start] = found.get(c.start, False) or c.sentence != prev.sentence
+            if short and c.sentence != prev.sentence and self.second_at_start.at(words, c.start, c.end):
+                found[c.start] = True  # "… converts badly. And in the shop, …"
             if not c.cued or words[c.start] in self.anaphora:
                 continue  # "… and get them to come back": the same ask goes on
             strong = c.sentence != prev.sentence or bool(self.second.at(words, c.start, c.end))
@@ -1526,11 +1529,16 @@ class Matcher:
             for j in range(c.start, c.end):
                 cued_at[j] = True
         starts = [f[0][2] for f in weighted]  # features come in word order
+        sentence_starts = {c.start for prev, c in zip(clauses, clauses[1:]) if c.sentence != prev.sentence}
         for pos, strong in self.clauses.splits(words, clauses, explicit, short=not long):
             # in a short message, a new sentence or an added ask ("plus …") may state a goal
             # without asking ("pls stop showing ads to buyers. also want to push add-ons")
             stated = explicit or (
-                not long and any(self.clauses.second.at(words, j, len(words)) for j in range(pos, pos + 2))
+                not long
+                and (
+                    any(self.clauses.second.at(words, j, len(words)) for j in range(pos, pos + 2))
+                    or (pos in sentence_starts and self.clauses.second_at_start.at(words, pos, len(words)))
+                )
             )
             # each part states an ask of its own; one joined by "and" or a comma starts with it
             if not stated and not (any(c.start < pos for c in cued) and any(c.end > pos for c in cued)):

@@ -676,6 +676,10 @@ def test_two_asks_are_reported_each_with_its_matches(matcher):
             "our trial converts badly. plus we'd love more app installs from the mobile site",
             ["convert-trials-to-paid-subscriptions", "accelerate-app-install"],
         ),
+        (  # a short message's next sentence opened with "And"
+            "Our free trial converts badly to paid. And in the shop, one-time buyers never order again.",
+            ["convert-trials-to-paid-subscriptions", "increase-repeat-purchases"],
+        ),
     ],
 )
 def test_two_asks_said_in_other_ways(matcher, text, asks):
