@@ -495,7 +495,7 @@ def _figures(matcher: Matcher, path: Path) -> tuple[float, float, float]:
         right = {case["use_case"], *(case.get("also") or [])}
         top1 += result.verdict != "none" and bool(got) and got[0] in right
         top3 += result.verdict != "none" and any(g in right for g in got[:3])
-    return top1 / inscope, top3 / inscope, rejected / outscope
+    return top1 / inscope, top3 / inscope, rejected / outscope if outscope else 1.0  # 1.0: none to reject
 
 
 def test_dev_set_targets(matcher):
@@ -512,8 +512,12 @@ EVAL_FLOORS = {
     "heldout_a.yml": (0.98, 0.98, 0.97),
     "heldout_b.yml": (0.95, 0.98, 0.97),
     "heldout_c.yml": (0.89, 0.94, 0.95),
-    "heldout_d.yml": (0.92, 0.95, 0.93),
-    "heldout_e.yml": (0.90, 0.95, 0.94),
+    "heldout_d.yml": (0.92, 0.95, 0.97),
+    "heldout_e.yml": (0.90, 0.95, 0.97),
+    "blind3_long.yml": (0.87, 0.96, 0.95),
+    "blind3_two_asks.yml": (0.86, 0.95, 1.0),
+    "blind3_support.yml": (0.85, 0.92, 0.92),
+    "blind3_near_miss.yml": (0.95, 0.95, 0.95),
 }
 
 
