@@ -16,7 +16,7 @@ from bot.matcher import Matcher
 from bot.scope import ScopeModel, dumps, train
 
 # The eval sets the model learns from (eval/*.yml): the project's dev and tuning sets. Never a
-# set reported as blind (heldout_d, heldout_e, blind3_*): those measure it.
+# set reported as blind (heldout_d, heldout_e, blind4_*): those measure it.
 TRAINING_SETS = (
     "dev_goals",
     "dev_hard",
@@ -31,6 +31,10 @@ TRAINING_SETS = (
     "blind2_two_asks",
     "blind2_support",
     "blind2_near_miss",
+    "blind3_long",
+    "blind3_two_asks",
+    "blind3_support",
+    "blind3_near_miss",
 )
 
 
