@@ -1520,7 +1520,7 @@ class Matcher:
         weight_of = self.phrases.weight
         cued = [c for c in clauses if c.cued]
         # "two things: …", "priority one … priority two …": the person says there are two
-        explicit = self.clauses.has(self.clauses.two, words)
+        explicit = self.clauses.has(self.clauses.two, words) or is_list(query)
         long = len(words) > TWO_ASKS_LONG_WORDS
         if not explicit and long and len(cued) < 2 and not any(c.start < 2 and c.cued for c in clauses):
             return ()
@@ -1736,6 +1736,19 @@ class Matcher:
         if topic is not None or seen["support"] >= seen["chatter"]:
             return replace(result, verdict="none", asks=(), kind="support", topic=topic)
         return replace(result, verdict="none", asks=(), kind="off-topic")
+
+
+# a list item's marker: "1) …", "(2) …", "a. …", "(b) …", at the start of the text, a line or a clause
+_LIST_MARK = re.compile(r"(?:^|[\n:;,.!?]|\s)\s*\(?([1-9]|[a-eA-E])[).]\s")
+_BULLET = re.compile(r"(?:^|\n)\s*[•◦▪*\-–]\s+\S")
+
+
+def is_list(text: str) -> bool:
+    """Whether the text is a list of two or more items: "1) … 2) …", "(a) … (b) …", bullets."""
+    if len(_BULLET.findall(text)) >= 2:
+        return True
+    marks = {m.lower() for m in _LIST_MARK.findall(text)}
+    return {"1", "2"} <= marks or {"a", "b"} <= marks
 
 
 def _verdict(scored: list[tuple[float, int]]) -> str:

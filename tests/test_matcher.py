@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.catalog import load_catalog
-from bot.matcher import MAX_INPUT_CHARS, Match, Matcher, MatchResult, normalize
+from bot.matcher import MAX_INPUT_CHARS, Match, Matcher, MatchResult, is_list, normalize
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_GOALS = Path(os.environ.get("USECASE_DEV_GOALS", ROOT / "eval" / "dev_goals.yml"))
@@ -680,6 +680,11 @@ def test_two_asks_are_reported_each_with_its_matches(matcher):
             "our trial converts badly. plus we'd love more app installs from the mobile site",
             ["convert-trials-to-paid-subscriptions", "accelerate-app-install"],
         ),
+        (  # a numbered list, no joiner words
+            "Gym chain.\n1) members who haven't booked a class in 60 days should get a personal come-back "
+            "offer\n2) stop showing our ads to people the day they buy a membership",
+            ["personalize-winback", "suppress-with-purchase"],
+        ),
         (  # a short message's next sentence opened with "And"
             "Our free trial converts badly to paid. And in the shop, one-time buyers never order again.",
             ["convert-trials-to-paid-subscriptions", "increase-repeat-purchases"],
@@ -841,3 +846,17 @@ def test_a_short_goal_with_one_goal_word_still_matches(matcher, text, expected):
 def test_vague_goals_are_never_a_confident_pick(matcher, text):
     result = matcher.match(text)
     assert result.verdict != "confident" and result.kind == "vague"
+
+
+@pytest.mark.parametrize(
+    "text, listed",
+    [
+        ("1) recover carts 2) win back lapsed buyers", True),
+        ("(a) fewer drop-offs at signup, and (b) more app installs", True),
+        ("• trial to paid\n• fewer churned VIPs", True),
+        ("from 1.8 to 2.5 purchases a year", False),
+        ("step 2) of the form is where they leave", False),
+    ],
+)
+def test_a_list_of_items_is_told_from_numbers_in_a_sentence(text, listed):
+    assert is_list(text) is listed
