@@ -518,6 +518,10 @@ EVAL_FLOORS = {
     "blind3_two_asks.yml": (0.86, 0.95, 1.0),
     "blind3_support.yml": (0.85, 0.92, 0.92),
     "blind3_near_miss.yml": (0.95, 0.95, 0.95),
+    "blind4_long.yml": (0.83, 0.96, 0.95),
+    "blind4_two_asks.yml": (0.92, 0.97, 1.0),
+    "blind4_support.yml": (0.90, 0.95, 0.93),
+    "blind4_near_miss.yml": (0.85, 0.90, 0.95),
 }
 
 
