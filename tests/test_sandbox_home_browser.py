@@ -150,7 +150,9 @@ def test_the_shortcut_menu_tells_privately_then_shares(page, sandbox, catalog):
     button(private, "Share to channel").click()
     public_copy = page.locator("#messages > .message:not(.is-ephemeral)[data-user='U0BOT1234']").last
     expect(public_copy.locator(".bk-header")).to_have_text(f"Recommended: {use_case.name}")
-    expect(private).to_contain_text("shared")
+    # the private copy now says who put it in the conversation, and offers no second share
+    expect(private).to_have_text(re.compile(rf"@you \w+ {re.escape(use_case.name)} with the conversation\."))
+    expect(private.get_by_role("button", name="Share to channel")).to_have_count(0)
 
 
 def test_the_shortcut_menu_closes_with_escape_and_says_when_there_is_no_text(page, sandbox):
