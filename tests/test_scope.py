@@ -19,16 +19,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
-
-
-@pytest.fixture(scope="module")
-def matcher(catalog):
-    return Matcher(catalog)
-
-
-@pytest.fixture(scope="module")
 def without_scope(catalog):
     return Matcher(dataclasses.replace(catalog, scope=None))
 
