@@ -1373,16 +1373,14 @@ class Matcher:
         asks = self._two_asks(query, words, clauses, weighted, names, whole, limit)
         answer = self._result(query, words, weighted, whole, limit, asks)
         result = self._kind(answer, words, stems, weighted, whole, weight)
-        if answer.verdict != "none" and result.verdict == "none" and self._reads_as_goal(words):
-            result = answer  # the words look like a support question or chatter; the message does not
-        return self._in_scope(result, words, stems, bool(names))
-
-    def _reads_as_goal(self, words: list[str]) -> bool:
-        """Whether the scope model is sure the message states a goal, however many of Segment's
-        or the office's words it holds ("… Which Segment use case maps to that?")."""
-        if self.scope is None:
-            return False
-        return self.scope.goal_log_odds(self.scope.scores([self.stem(w) for w in words])) >= SCOPE_SURE
+        if self.scope is None or answer.verdict == "none":
+            return result
+        seen = self.scope.scores([self.stem(w) for w in words])  # how the scope model reads it
+        if result.verdict == "none" and self.scope.goal_log_odds(seen) >= SCOPE_SURE:
+            # the words look like a support question or chatter, but the model is sure the
+            # message states a goal ("… Which Segment use case maps to that?")
+            result = answer
+        return self._in_scope(result, words, stems, bool(names), seen)
 
     def scope_stems(self, text: str) -> list[str]:
         """A message's words as the scope model reads them: as typed (not typo-corrected), stemmed."""
@@ -1533,10 +1531,11 @@ class Matcher:
         for pos, strong in self.clauses.splits(words, clauses, explicit, short=not long):
             # in a short message, a new sentence or an added ask ("plus …") may state a goal
             # without asking ("pls stop showing ads to buyers. also want to push add-ons")
+            says_added = any(self.clauses.second.at(words, j, len(words)) for j in range(pos, pos + 2))
             stated = explicit or (
                 not long
                 and (
-                    any(self.clauses.second.at(words, j, len(words)) for j in range(pos, pos + 2))
+                    says_added
                     or (pos in sentence_starts and self.clauses.second_at_start.at(words, pos, len(words)))
                 )
             )
@@ -1554,7 +1553,7 @@ class Matcher:
             left = weighted[bisect_left(starts, pos - TWO_ASKS_REACH) : bisect_left(starts, pos)]
             right = weighted[bisect_left(starts, pos) : bisect_left(starts, pos + TWO_ASKS_REACH)]
             # words of the catalog in each part: one when the person says there is a second ask
-            added = explicit or any(self.clauses.second.at(words, j, len(words)) for j in range(pos, pos + 2))
+            added = explicit or says_added
             need = 1 if added else 2
             if not (_distinct_known(left, weight_of) >= need and _distinct_known(right, weight_of) >= need):
                 continue
@@ -1713,20 +1712,20 @@ class Matcher:
             return replace(result, kind="off-topic")
         return result
 
-    def _in_scope(self, result: MatchResult, words: list[str], stems: list[str], named: bool) -> MatchResult:
-        """A use case found in a message the scope model reads as a support question or chatter
-        is no answer: "our cart abandoners audience shows 0 users in Facebook", "saw a lookalike
+    def _in_scope(
+        self, result: MatchResult, words: list[str], stems: list[str], named: bool, seen: dict[str, float]
+    ) -> MatchResult:
+        """A use case found in a message the scope model reads (`seen`: its scores) as a support
+        question or chatter is no answer: "our cart abandoners audience shows 0 users in Facebook", "saw a lookalike
         of Jeff at the coffee shop". Not asked when the person writes a use case's name or asks
         how to set a goal up, or when the message is a vague goal."""
         if (
-            self.scope is None
-            or result.verdict == "none"
+            result.verdict == "none"
             or result.kind is not None
             or named
             or self.clauses.has(self.clauses.setup, words)
         ):
             return result
-        seen = self.scope.scores([self.stem(w) for w in words])
         # the model's words and word pairs overlap, so it is too sure of itself; the matcher's
         # own evidence counts against it: a use case scoring SCOPE_PIVOT needs even odds, each
         # SCOPE_SCALE points more odds e times surer that this is no goal
