@@ -16,21 +16,13 @@ import dataclasses
 import sys
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.catalog import load_catalog  # noqa: E402
 from bot.matcher import Matcher  # noqa: E402
 from bot.scope import train  # noqa: E402
-from bot.scope_training import TRAINING_SETS, label  # noqa: E402
-
-
-def cases(name: str) -> list[dict]:
-    data = yaml.safe_load((ROOT / "eval" / f"{name}.yml").read_text(encoding="utf-8")) or {}
-    found = data.get("cases", data) if isinstance(data, dict) else data
-    return [c for c in found if isinstance(c, dict) and isinstance(c.get("text"), str)]
+from bot.scope_training import TRAINING_SETS, eval_cases, label  # noqa: E402
 
 
 def score(matcher: Matcher, lines: list[dict]) -> tuple[int, int, int, int]:
@@ -52,7 +44,7 @@ def score(matcher: Matcher, lines: list[dict]) -> tuple[int, int, int, int]:
 def main() -> None:
     catalog = load_catalog()
     plain = Matcher(dataclasses.replace(catalog, scope=None))
-    sets = {name: cases(name) for name in TRAINING_SETS}
+    sets = {name: eval_cases(ROOT / "eval", name) for name in TRAINING_SETS}
     stems = {c["text"]: plain.scope_stems(c["text"]) for lines in sets.values() for c in lines}
     examples = [(plain.scope_stems(t), "goal") for uc in catalog.use_cases.values() for t in uc.examples]
     totals = [[0, 0, 0, 0], [0, 0, 0, 0]]

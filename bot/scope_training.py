@@ -38,7 +38,7 @@ TRAINING_SETS = (
 )
 
 
-def label(case: Mapping) -> str | None:
+def label(case: Mapping) -> str:
     """An eval line's class: a goal (a use case, two asks, or a vague goal), a support question
     (a `topic`, or kind `support`), or chatter (any other line with no use case)."""
     if case.get("use_case") or case.get("asks") or case.get("kind") == "vague":
@@ -48,15 +48,18 @@ def label(case: Mapping) -> str | None:
     return "chatter"
 
 
+def eval_cases(eval_dir: Path, name: str) -> list[dict]:
+    """The lines of one eval set (eval/<name>.yml) that have a text."""
+    data = yaml.safe_load((eval_dir / f"{name}.yml").read_text(encoding="utf-8")) or {}
+    cases = data.get("cases", data) if isinstance(data, dict) else data
+    return [c for c in cases if isinstance(c, dict) and isinstance(c.get("text"), str)]
+
+
 def training_messages(catalog, eval_dir: Path) -> list[tuple[str, str]]:
     """(text, class) of every catalog example and every line of the training sets."""
     found = [(text, "goal") for uc in catalog.use_cases.values() for text in uc.examples]
     for name in TRAINING_SETS:
-        data = yaml.safe_load((eval_dir / f"{name}.yml").read_text(encoding="utf-8")) or {}
-        cases = data.get("cases", data) if isinstance(data, dict) else data
-        for case in cases:
-            if isinstance(case, dict) and isinstance(case.get("text"), str):
-                found.append((case["text"], label(case)))
+        found.extend((case["text"], label(case)) for case in eval_cases(eval_dir, name))
     return found
 
 
